@@ -1,0 +1,6 @@
+/**
+ * The HTTP route whiteboard: routes are services that the one Ironbell HTTP server serves.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package io.ironbell.api.http;

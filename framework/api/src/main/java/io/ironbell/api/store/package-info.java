@@ -1,0 +1,6 @@
+/**
+ * Types shared by every store service: paging and the store's checked exception.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package io.ironbell.api.store;

@@ -1,0 +1,43 @@
+package io.ironbell.api.workflow;
+
+import io.ironbell.api.store.Page;
+import io.ironbell.api.store.PageRequest;
+import io.ironbell.api.store.StoreException;
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Keeps workflows. Safe across several server instances on one database: claims use row
+ * locks, and updates are versioned so a lost race fails with {@code STALE} instead of
+ * overwriting.
+ */
+@ProviderType
+public interface WorkflowStore {
+
+    /** Stores a new workflow (version 1) and returns it. */
+    Workflow create(Workflow workflow) throws StoreException;
+
+    /** Returns the workflow, or fails with {@code NOT_FOUND}. */
+    Workflow get(String id) throws StoreException;
+
+    /** Lists workflows, newest first. */
+    Page<Workflow> list(PageRequest page) throws StoreException;
+
+    /**
+     * Replaces the workflow if its stored version is still {@code workflow.version()}.
+     *
+     * @return the stored workflow, with its version incremented
+     * @throws StoreException {@code STALE} when another writer changed it first
+     */
+    Workflow update(Workflow workflow) throws StoreException;
+
+    /**
+     * Claims, for this worker, the next action that is due: the current action of a pending or
+     * running workflow whose worker it is. Two concurrent callers, on any instances, never get
+     * the same action.
+     */
+    Optional<ActionClaim> claimNext(String workerId) throws StoreException;
+
+    /** Deletes the workflow with its events and ephemeral data. */
+    void delete(String id) throws StoreException;
+}
