@@ -1,0 +1,111 @@
+package io.ironbell.http.internal;
+
+import io.ironbell.api.health.ReadinessCheck;
+import io.ironbell.api.http.HttpRequest;
+import io.ironbell.api.http.HttpResponse;
+import io.ironbell.api.http.HttpRoute;
+import io.ironbell.api.http.HttpRouteService;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
+
+/**
+ * {@code GET /readyz}: 200 when every Ironbell component that is enabled is active (or
+ * satisfied and waiting to be used) and every {@link ReadinessCheck} is ready; otherwise 503
+ * with each problem named. A component that waits for configuration it was never given is not
+ * counted: it is switched off, not broken.
+ */
+@Component(service = HttpRoute.class)
+@HttpRouteService(path = "/readyz")
+public final class ReadinessRoute implements HttpRoute {
+
+    private static final String OWN_BUNDLES = "io.ironbell.";
+
+    private final ServiceComponentRuntime scr;
+    private final Map<ReadinessCheck, String> checks = new ConcurrentHashMap<>();
+
+    @Activate
+    public ReadinessRoute(@Reference ServiceComponentRuntime scr) {
+        this.scr = scr;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addCheck(ReadinessCheck check, Map<String, Object> props) {
+        Object name = props.getOrDefault(ReadinessCheck.NAME, props.get("component.name"));
+        checks.put(check, name == null ? check.getClass().getName() : name.toString());
+    }
+
+    void removeCheck(ReadinessCheck check) {
+        checks.remove(check);
+    }
+
+    @Override
+    public HttpResponse handle(HttpRequest request) {
+        List<Map<String, String>> problems = new ArrayList<>();
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            if (d.bundle.symbolicName == null || !d.bundle.symbolicName.startsWith(OWN_BUNDLES)
+                    || !scr.isComponentEnabled(d)) {
+                continue;
+            }
+            for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                String problem = switch (c.state) {
+                    case ComponentConfigurationDTO.UNSATISFIED_REFERENCE -> "waiting for " + missing(c.unsatisfiedReferences);
+                    case ComponentConfigurationDTO.FAILED_ACTIVATION -> "failed to activate: " + firstLine(c.failure);
+                    default -> null;
+                };
+                if (problem != null) {
+                    problems.add(problem("component", d.name, problem));
+                }
+            }
+        }
+        checks.forEach((check, name) -> {
+            ReadinessCheck.Readiness r;
+            try {
+                r = check.check();
+            } catch (RuntimeException e) {
+                r = ReadinessCheck.Readiness.down("check failed: " + e);
+            }
+            if (!r.ready()) {
+                problems.add(problem("check", name, r.reason()));
+            }
+        });
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", problems.isEmpty() ? "ready" : "not ready");
+        body.put("problems", problems);
+        return HttpResponse.json(problems.isEmpty() ? 200 : 503, body);
+    }
+
+    private static Map<String, String> problem(String kind, String name, String reason) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(kind, name);
+        m.put("reason", reason);
+        return m;
+    }
+
+    private static String missing(UnsatisfiedReferenceDTO[] refs) {
+        List<String> names = new ArrayList<>();
+        for (UnsatisfiedReferenceDTO r : refs) {
+            names.add(r.name + " (" + r.target + ")");
+        }
+        return String.join(", ", names);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unknown failure";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl).trim();
+    }
+}

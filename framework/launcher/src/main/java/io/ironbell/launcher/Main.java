@@ -1,0 +1,93 @@
+package io.ironbell.launcher;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code ironbell server [--console] [-Dkey=value ...]}: runs the Ironbell server in the
+ * foreground until SIGTERM or SIGINT, then stops every bundle and exits.
+ *
+ * <p>The distribution's home directory comes from the system property {@code ironbell.home}
+ * (set by {@code bin/ironbell}), else the working directory.
+ */
+public final class Main {
+
+    /** Exit code for a configuration the server cannot start with. */
+    static final int EXIT_CONFIG = 78;
+
+    /** Exit code for a container that failed to start. */
+    static final int EXIT_START = 70;
+
+    /** Milliseconds that stopping may take before the process exits anyway. */
+    static final long STOP_MILLIS = 4_000;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        if (args.length == 0 || !args[0].equals("server")) {
+            System.err.println("usage: ironbell server [--console] [-Dkey=value ...]");
+            return 64;
+        }
+        boolean console = false;
+        Map<String, String> overrides = new HashMap<>();
+        for (String sp : System.getProperties().stringPropertyNames()) {
+            overrides.put(sp, System.getProperty(sp));
+        }
+        List<String> unknown = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--console")) {
+                console = true;
+            } else if (a.startsWith("-D") && a.indexOf('=') > 2) {
+                overrides.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+            } else {
+                unknown.add(a);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            System.err.println("ironbell server: unknown arguments " + unknown);
+            return 64;
+        }
+        IronbellHome home = new IronbellHome(Path.of(System.getProperty("ironbell.home", ".")).toAbsolutePath().normalize());
+        Settings settings;
+        try {
+            settings = Settings.load(home.configFile(), System.getenv(), overrides);
+            Logging.configure(settings.get("log.format", "text"), settings.get("log.level", "INFO"), home.logbackXml());
+        } catch (SettingsException e) {
+            System.err.println("ironbell: " + e.getMessage());
+            return EXIT_CONFIG;
+        }
+        Logger log = LoggerFactory.getLogger(Main.class);
+        Container container = new Container(home, settings, console);
+        Thread stopper = new Thread(() -> {
+            try {
+                log.info("stopping");
+                if (!container.stop(STOP_MILLIS)) {
+                    log.warn("bundles did not stop within {} ms; exiting anyway", STOP_MILLIS);
+                }
+            } catch (Exception e) {
+                log.warn("stop failed", e);
+            }
+        }, "ironbell-shutdown");
+        Runtime.getRuntime().addShutdownHook(stopper);
+        try {
+            container.start();
+            container.awaitStop();
+            log.info("stopped");
+            return 0;
+        } catch (Exception e) {
+            log.error("cannot start: {}", e.getMessage(), e);
+            return EXIT_START;
+        }
+    }
+}
