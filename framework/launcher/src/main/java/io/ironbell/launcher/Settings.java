@@ -16,8 +16,6 @@ import org.apache.commons.configuration2.CompositeConfiguration;
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.MapConfiguration;
 import org.apache.commons.configuration2.PropertiesConfiguration;
-import org.apache.commons.configuration2.builder.FileBasedConfigurationBuilder;
-import org.apache.commons.configuration2.builder.fluent.Parameters;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.commons.configuration2.io.FileHandler;
 
@@ -53,12 +51,10 @@ public final class Settings {
      */
     public static Settings load(Path file, Map<String, String> env, Map<String, String> sysProps) throws SettingsException {
         PropertiesConfiguration defaults = defaults();
-        Configuration fromFile = new PropertiesConfiguration();
+        PropertiesConfiguration fromFile = new PropertiesConfiguration();
         if (file != null && Files.isRegularFile(file)) {
             try {
-                fromFile = new FileBasedConfigurationBuilder<>(PropertiesConfiguration.class)
-                        .configure(new Parameters().properties().setFile(file.toFile()))
-                        .getConfiguration();
+                new FileHandler(fromFile).load(file.toFile());
             } catch (ConfigurationException e) {
                 throw new SettingsException("cannot read " + file + ": " + rootMessage(e), e);
             }

@@ -22,7 +22,9 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -39,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * Ironbell's one HTTP/1.1 server. Routes are {@link HttpRoute} services: one that registers
  * is served at once, one that leaves is not served from the next request on.
  */
-@Component(configurationPid = HttpServer.PID, immediate = true, service = MetricSet.class)
+@Component(configurationPid = HttpServer.PID, service = {})
 @Designate(ocd = HttpServer.Config.class)
 public final class HttpServer implements MetricSet {
 
@@ -74,9 +76,15 @@ public final class HttpServer implements MetricSet {
     private final EventLoopGroup ioGroup;
     private final ThreadPoolExecutor workers;
     private final Channel channel;
+    private ServiceRegistration<MetricSet> metricsRegistration;
+
+    /** Starts a server that is not registered as a metric set (tests). */
+    HttpServer(Config config) {
+        this(config, null);
+    }
 
     @Activate
-    public HttpServer(Config config) {
+    public HttpServer(Config config, BundleContext context) {
         validate(config);
         boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ironbell-http-accept", true), NioIoHandler.newFactory());
         ioGroup = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("ironbell-http-io", true), NioIoHandler.newFactory());
@@ -111,6 +119,11 @@ public final class HttpServer implements MetricSet {
             shutdown();
             throw new IllegalStateException("cannot listen on " + config.address() + ":" + config.port() + ": " + e.getMessage(), e);
         }
+        // Registered by hand, after the bind: as a DS service it would close a cycle
+        // (server -> metrics route -> metric sets -> server) while the server activates.
+        if (context != null) {
+            metricsRegistration = context.registerService(MetricSet.class, this, null);
+        }
         LOG.info("started: HTTP on {}", channel.localAddress());
     }
 
@@ -129,6 +142,9 @@ public final class HttpServer implements MetricSet {
     /** Closes the port before returning, so that a new instance can bind it at once. */
     @Deactivate
     void deactivate() {
+        if (metricsRegistration != null) {
+            metricsRegistration.unregister();
+        }
         InetSocketAddress at = (InetSocketAddress) channel.localAddress();
         channel.close().syncUninterruptibly();
         shutdown();

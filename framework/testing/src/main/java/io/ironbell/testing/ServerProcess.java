@@ -1,0 +1,163 @@
+package io.ironbell.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code bin/ironbell server} process, run from a private copy of the unpacked
+ * distribution so that tests never touch the build's tree or each other.
+ */
+public final class ServerProcess implements AutoCloseable {
+
+    private final Path home;
+    private final Process process;
+    private final int httpPort;
+    private final List<String> output = Collections.synchronizedList(new ArrayList<>());
+    private final Thread pump;
+
+    private ServerProcess(Path home, Process process, int httpPort) {
+        this.home = home;
+        this.process = process;
+        this.httpPort = httpPort;
+        pump = new Thread(this::pump, "server-output");
+        pump.setDaemon(true);
+        pump.start();
+    }
+
+    /**
+     * Copies the distribution into {@code home} and starts it on a free HTTP port.
+     *
+     * @param distribution the unpacked distribution (distribution/target/ironbell)
+     * @param home         an empty directory for this server's copy
+     * @param env          extra environment variables (IRONBELL_*)
+     * @param args         extra arguments after {@code server}
+     */
+    public static ServerProcess start(Path distribution, Path home, Map<String, String> env, String... args) throws IOException {
+        copyTree(distribution, home);
+        int port = env.containsKey("IRONBELL_HTTP_PORT") ? Integer.parseInt(env.get("IRONBELL_HTTP_PORT")) : FreePort.find();
+        List<String> command = new ArrayList<>(List.of(home.resolve("bin/ironbell").toString(), "server"));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true);
+        pb.environment().put("IRONBELL_HTTP_PORT", Integer.toString(port));
+        pb.environment().putAll(env);
+        return new ServerProcess(home, pb.start(), port);
+    }
+
+    private void pump() {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                output.add(line);
+                System.out.println("[server] " + line);
+            }
+        } catch (IOException ignored) {
+            // the process ended
+        }
+    }
+
+    /** Waits until {@code /healthz} answers 200 and returns how long that took. */
+    public Duration awaitHealthy(Duration timeout) {
+        return Await.until("GET /healthz on port " + httpPort, timeout, () -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("server exited with " + process.exitValue() + ":\n" + String.join("\n", output()));
+            }
+            return Http.get(url("/healthz")).status() == 200 ? Boolean.TRUE : null;
+        }).elapsed();
+    }
+
+    /** The URL of a path on this server. */
+    public String url(String path) {
+        return "http://127.0.0.1:" + httpPort + path;
+    }
+
+    /** The HTTP port. */
+    public int httpPort() {
+        return httpPort;
+    }
+
+    /** This server's home: bin/, conf/, deploy/, data/. */
+    public Path home() {
+        return home;
+    }
+
+    /** The deploy directory that FileInstall watches. */
+    public Path deploy() {
+        return home.resolve("deploy");
+    }
+
+    /** Everything the server printed so far. */
+    public List<String> output() {
+        synchronized (output) {
+            return List.copyOf(output);
+        }
+    }
+
+    /** The OS process. */
+    public Process process() {
+        return process;
+    }
+
+    /**
+     * Sends SIGTERM and waits for the exit.
+     *
+     * @return how long the exit took
+     * @throws AssertionError when the process outlives {@code timeout} (it is then killed)
+     */
+    public Duration terminate(Duration timeout) throws InterruptedException {
+        long start = System.nanoTime();
+        // Through the handle: Process.destroy() would also close our end of the output pipe,
+        // and the server's last lines would be lost.
+        process.toHandle().destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("server did not exit within " + timeout.toMillis() + " ms of SIGTERM");
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        pump.join(2_000);
+        return took;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        Files.walkFileTree(from, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Path rel = from.relativize(dir);
+                if (rel.toString().equals("data/felix-cache")) {
+                    return FileVisitResult.SKIP_SUBTREE;
+                }
+                Files.createDirectories(to.resolve(rel.toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.COPY_ATTRIBUTES,
+                        StandardCopyOption.REPLACE_EXISTING);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}
