@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Configuration of the real server: file, environment, -D arguments, deploy/*.cfg, log format. */
 class ConfigurationIT {
@@ -79,13 +81,15 @@ class ConfigurationIT {
         }
     }
 
-    @Test
-    void anInvalidLauncherSettingStopsTheStartWithItsName(@TempDir Path tmp) throws Exception {
-        try (ServerProcess server = ServerProcess.start(DISTRIBUTION, tmp.resolve("home"), Map.of("IRONBELL_LOG_LEVEL", "LOUD"))) {
+    @ParameterizedTest
+    @CsvSource({"IRONBELL_LOG_LEVEL, LOUD, log.level", "IRONBELL_HTTP_PORT, abc, http.port"})
+    void anInvalidSettingStopsTheStartWithItsName(String variable, String value, String key, @TempDir Path tmp) throws Exception {
+        try (ServerProcess server = ServerProcess.start(DISTRIBUTION, tmp.resolve("home"), Map.of(variable, value))) {
             assertTrue(server.process().waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
             server.terminate(Duration.ofSeconds(1));
             assertEquals(78, server.process().exitValue());
-            assertTrue(server.output().stream().anyMatch(l -> l.contains("log.level") && l.contains("LOUD")), server.output()::toString);
+            assertTrue(server.output().stream().anyMatch(l -> l.contains(key) && l.contains("'" + value + "'")),
+                    server.output()::toString);
             assertFalse(server.output().stream().anyMatch(l -> l.contains("started")));
         }
     }

@@ -137,7 +137,7 @@ final class Container {
         p.put("felix.fileinstall.noInitialDelay", "true");
         p.put("felix.fileinstall.bundles.new.start", "true");
         p.put("felix.fileinstall.enableConfigSave", "false");
-        p.put("felix.fileinstall.log.level", "2");
+        p.put("felix.fileinstall.log.level", "3");
         p.put("felix.fileinstall.tmpdir", home.data().resolve("tmp").toString());
         p.put("gosh.args", console ? "" : "--nointeractive");
         return (Map) p;

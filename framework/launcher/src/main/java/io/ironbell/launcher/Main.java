@@ -60,14 +60,19 @@ public final class Main {
         }
         IronbellHome home = new IronbellHome(Path.of(System.getProperty("ironbell.home", ".")).toAbsolutePath().normalize());
         Settings settings;
+        List<String> unknownKeys;
         try {
             settings = Settings.load(home.configFile(), System.getenv(), overrides);
+            unknownKeys = settings.validate();
             Logging.configure(settings.get("log.format", "text"), settings.get("log.level", "INFO"), home.logbackXml());
         } catch (SettingsException e) {
             System.err.println("ironbell: " + e.getMessage());
             return EXIT_CONFIG;
         }
         Logger log = LoggerFactory.getLogger(Main.class);
+        if (!unknownKeys.isEmpty()) {
+            log.warn("settings no component declares (a typo?): {}", unknownKeys);
+        }
         Container container = new Container(home, settings, console);
         Thread stopper = new Thread(() -> {
             try {

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -36,9 +38,11 @@ public final class Settings {
     private static final String SYS_PREFIX = "ironbell.";
 
     private final Map<String, String> values;
+    private final Map<String, String> defaults;
 
-    private Settings(Map<String, String> values) {
+    private Settings(Map<String, String> values, Map<String, String> defaults) {
         this.values = Collections.unmodifiableMap(values);
+        this.defaults = Collections.unmodifiableMap(defaults);
     }
 
     /**
@@ -74,7 +78,41 @@ public final class Settings {
             String key = it.next();
             values.put(key, String.join(",", all.getStringArray(key)).trim());
         }
-        return new Settings(values);
+        Map<String, String> defaultValues = new TreeMap<>();
+        for (Iterator<String> it = defaults.getKeys(); it.hasNext(); ) {
+            String key = it.next();
+            defaultValues.put(key, defaults.getString(key).trim());
+        }
+        return new Settings(values, defaultValues);
+    }
+
+    /**
+     * Checks every value against its default's kind: a key whose default is a whole number
+     * must be one, a key whose default is true or false must be a boolean. This catches
+     * {@code http.port=abc} here, with the key's name, instead of as a component that fails
+     * to activate later.
+     *
+     * @return keys that look like typos of known ones: unknown keys under a known prefix
+     * @throws SettingsException naming the first key whose value is of the wrong kind
+     */
+    public List<String> validate() throws SettingsException {
+        Set<String> knownPrefixes = new TreeSet<>();
+        defaults.keySet().forEach(k -> knownPrefixes.add(prefixOf(k)));
+        List<String> unknown = new ArrayList<>();
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            String def = defaults.get(e.getKey());
+            String v = e.getValue();
+            if (def == null) {
+                if (knownPrefixes.contains(prefixOf(e.getKey()))) {
+                    unknown.add(e.getKey());
+                }
+            } else if (def.matches("-?\\d+") && !v.matches("-?\\d+")) {
+                throw new SettingsException(e.getKey() + " must be a whole number (default " + def + "), was '" + v + "'");
+            } else if ((def.equals("true") || def.equals("false")) && !(v.equals("true") || v.equals("false"))) {
+                throw new SettingsException(e.getKey() + " must be true or false (default " + def + "), was '" + v + "'");
+            }
+        }
+        return unknown;
     }
 
     static PropertiesConfiguration defaults() throws SettingsException {

@@ -65,6 +65,15 @@ class SettingsTest {
     }
 
     @Test
+    void valuesOfTheWrongKindAreRefusedWithTheirKey() throws Exception {
+        Settings bad = Settings.load(null, Map.of("IRONBELL_HTTP_PORT", "abc"), Map.of());
+        SettingsException e = assertThrows(SettingsException.class, bad::validate);
+        assertEquals("http.port must be a whole number (default 8080), was 'abc'", e.getMessage());
+        Settings typo = Settings.load(null, Map.of(), Map.of("http.prot", "80", "storage.jdbc.url", "jdbc:x"));
+        assertEquals(java.util.List.of("http.prot"), typo.validate(), "unknown keys under known prefixes are reported");
+    }
+
+    @Test
     void theDistributionFileIsTheEmbeddedDefaults() throws Exception {
         Settings s = Settings.load(null, Map.of(), Map.of());
         assertEquals(Set.of("log.format", "log.level", "deploy.poll", "http.port", "http.address", "http.maxRequestBytes",

@@ -48,7 +48,9 @@ public final class ServerProcess implements AutoCloseable {
      */
     public static ServerProcess start(Path distribution, Path home, Map<String, String> env, String... args) throws IOException {
         copyTree(distribution, home);
-        int port = env.containsKey("IRONBELL_HTTP_PORT") ? Integer.parseInt(env.get("IRONBELL_HTTP_PORT")) : FreePort.find();
+        String given = env.get("IRONBELL_HTTP_PORT");
+        // A test may pass a malformed port on purpose; the server is then expected not to start.
+        int port = given == null ? FreePort.find() : given.matches("\\d+") ? Integer.parseInt(given) : -1;
         List<String> command = new ArrayList<>(List.of(home.resolve("bin/ironbell").toString(), "server"));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true);
