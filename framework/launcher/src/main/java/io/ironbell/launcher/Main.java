@@ -73,17 +73,19 @@ public final class Main {
         if (!unknownKeys.isEmpty()) {
             log.warn("settings no component declares (a typo?): {}", unknownKeys);
         }
-        Container container = new Container(home, settings, console);
-        Thread stopper = new Thread(() -> {
+        EmbeddedDatabase database = null;
+        if (settings.get("storage.jdbc.url", "").isBlank()) {
             try {
-                log.info("stopping");
-                if (!container.stop(STOP_MILLIS)) {
-                    log.warn("bundles did not stop within {} ms; exiting anyway", STOP_MILLIS);
-                }
+                database = EmbeddedDatabase.start(home.data().resolve("postgres"), settings.getInt("storage.embedded.port", 0));
+                settings = settings.with(database.settings());
             } catch (Exception e) {
-                log.warn("stop failed", e);
+                log.error("cannot start the embedded PostgreSQL in {}: {}", home.data().resolve("postgres"), e.getMessage(), e);
+                return EXIT_START;
             }
-        }, "ironbell-shutdown");
+        }
+        Container container = new Container(home, settings, console);
+        EmbeddedDatabase db = database;
+        Thread stopper = new Thread(() -> stop(container, db, log), "ironbell-shutdown");
         Runtime.getRuntime().addShutdownHook(stopper);
         try {
             container.start();
@@ -93,6 +95,21 @@ public final class Main {
         } catch (Exception e) {
             log.error("cannot start: {}", e.getMessage(), e);
             return EXIT_START;
+        }
+    }
+
+    /** Stops the bundles first, so that nothing writes to the database while it stops. */
+    private static synchronized void stop(Container container, EmbeddedDatabase database, Logger log) {
+        try {
+            log.info("stopping");
+            if (!container.stop(STOP_MILLIS)) {
+                log.warn("bundles did not stop within {} ms; exiting anyway", STOP_MILLIS);
+            }
+        } catch (Exception e) {
+            log.warn("stop failed", e);
+        }
+        if (database != null) {
+            database.close();
         }
     }
 }

@@ -190,6 +190,13 @@ public final class Settings {
         return root.getMessage();
     }
 
+    /** Returns settings with some values replaced (the launcher's own decisions, e.g. the embedded database's URL). */
+    public Settings with(Map<String, String> replacements) {
+        Map<String, String> v = new TreeMap<>(values);
+        v.putAll(replacements);
+        return new Settings(v, defaults);
+    }
+
     /** Every key with its effective value, sorted. */
     public Map<String, String> all() {
         return values;

@@ -77,6 +77,8 @@ class SettingsTest {
     void theDistributionFileIsTheEmbeddedDefaults() throws Exception {
         Settings s = Settings.load(null, Map.of(), Map.of());
         assertEquals(Set.of("log.format", "log.level", "deploy.poll", "http.port", "http.address", "http.maxRequestBytes",
-                "http.idleTimeoutSeconds", "http.workerThreads", "http.workerQueue"), s.all().keySet());
+                "http.idleTimeoutSeconds", "http.workerThreads", "http.workerQueue", "storage.jdbc.url", "storage.user",
+                "storage.password", "storage.embedded.port", "storage.pool.size", "storage.pool.timeoutMillis",
+                "storage.log.maxLinesPerMachine"), s.all().keySet());
     }
 }

@@ -1,5 +1,6 @@
 package io.ironbell.api.workflow;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.ironbell.api.store.Page;
 import io.ironbell.api.store.PageRequest;
 import io.ironbell.api.store.StoreException;
@@ -37,6 +38,12 @@ public interface WorkflowStore {
      * the same action.
      */
     Optional<ActionClaim> claimNext(String workerId) throws StoreException;
+
+    /** Returns the workflow's ephemeral data: what its actions put, or an empty object. */
+    JsonNode data(String id) throws StoreException;
+
+    /** Replaces the workflow's ephemeral data (the engine enforces its size limit). */
+    void putData(String id, JsonNode data) throws StoreException;
 
     /** Deletes the workflow with its events and ephemeral data. */
     void delete(String id) throws StoreException;

@@ -1,0 +1,289 @@
+package io.ironbell.store.internal;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.ironbell.api.health.ReadinessCheck;
+import io.ironbell.api.store.StoreException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.ibatis.exceptions.PersistenceException;
+import org.apache.ibatis.mapping.Environment;
+import org.apache.ibatis.session.Configuration;
+import org.apache.ibatis.session.SqlSession;
+import org.apache.ibatis.session.SqlSessionFactory;
+import org.apache.ibatis.session.SqlSessionFactoryBuilder;
+import org.apache.ibatis.transaction.jdbc.JdbcTransactionFactory;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.postgresql.util.PSQLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The connection to PostgreSQL: a HikariCP pool, the schema brought up to date, MyBatis, the
+ * LISTEN connection that tells every store of changes made by any instance, and the readiness
+ * of it all. The database may be down when the server starts or go away later: the component
+ * stays up, reports not-ready, and reconnects by itself.
+ */
+@Component(configurationPid = Database.PID, service = {Database.class, ReadinessCheck.class},
+        property = ReadinessCheck.NAME + "=storage")
+@Designate(ocd = Database.Config.class)
+public final class Database implements ReadinessCheck {
+
+    static final String PID = "io.ironbell.storage";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    @ObjectClassDefinition(name = "Ironbell storage", description = "PostgreSQL connection (storage.* keys)")
+    public @interface Config {
+        @AttributeDefinition(description = "JDBC URL; the launcher fills it in for the embedded server")
+        String jdbc_url() default "jdbc:postgresql://127.0.0.1:5432/ironbell";
+
+        @AttributeDefinition(description = "database user")
+        String user() default "ironbell";
+
+        @AttributeDefinition(description = "database password", type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD)
+        String password() default "";
+
+        @AttributeDefinition(description = "most pooled connections")
+        int pool_size() default 10;
+
+        @AttributeDefinition(description = "milliseconds to wait for a pooled connection")
+        long pool_timeoutMillis() default 5000;
+
+        @AttributeDefinition(description = "lines kept per machine log")
+        int log_maxLinesPerMachine() default 10_000;
+    }
+
+    /** Something to run in a transaction. */
+    @FunctionalInterface
+    interface Work<T> {
+        T run(SqlSession session) throws StoreException;
+    }
+
+    /** A store that keeps something in memory and must hear of changes. */
+    interface ChangeHandler {
+        /** A row of {@code table} with this id changed (on this or another instance). */
+        void changed(String table, String id);
+
+        /** Notifications may have been missed (the database was away): reload everything. */
+        void resync();
+    }
+
+    private final Config config;
+    private final HikariDataSource pool;
+    private final SqlSessionFactory sessions;
+    private final Migrations migrations = Migrations.bundled();
+    private final List<ChangeHandler> handlers = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService health;
+    private final ChangeListener listener;
+    private volatile boolean migrated;
+    private volatile boolean reachable;
+    private volatile String problem = "not connected yet";
+
+    @Activate
+    public Database(Config config) {
+        this.config = config;
+        if (config.pool_size() < 1) {
+            throw new IllegalArgumentException("storage.pool.size must be at least 1, was " + config.pool_size());
+        }
+        HikariConfig hc = new HikariConfig();
+        hc.setPoolName("ironbell-store");
+        hc.setJdbcUrl(config.jdbc_url());
+        hc.setUsername(config.user());
+        hc.setPassword(config.password());
+        hc.setDriverClassName(org.postgresql.Driver.class.getName());
+        hc.setMaximumPoolSize(config.pool_size());
+        hc.setMinimumIdle(Math.min(2, config.pool_size()));
+        hc.setConnectionTimeout(Math.max(250, config.pool_timeoutMillis()));
+        hc.setValidationTimeout(2000);
+        // Start even when the database is away; the health check reconnects.
+        hc.setInitializationFailTimeout(-1);
+        hc.addDataSourceProperty("ApplicationName", "ironbell");
+        hc.addDataSourceProperty("tcpKeepAlive", "true");
+        hc.addDataSourceProperty("socketTimeout", "30");
+        pool = new HikariDataSource(hc);
+
+        Configuration mybatis = new Configuration(new Environment("ironbell", new JdbcTransactionFactory(), pool));
+        mybatis.setMapUnderscoreToCamelCase(true);
+        mybatis.setDefaultStatementTimeout(30);
+        Mappers.register(mybatis);
+        sessions = new SqlSessionFactoryBuilder().build(mybatis);
+
+        listener = new ChangeListener(config.jdbc_url(), config.user(), config.password(), this::dispatch, () -> {
+            if (migrated) {
+                resyncAll();
+            }
+        });
+        health = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ironbell-store-health");
+            t.setDaemon(true);
+            return t;
+        });
+        health.scheduleWithFixedDelay(this::checkHealth, 0, 1, TimeUnit.SECONDS);
+        listener.start();
+        LOG.info("started: storage on {}", redact(config.jdbc_url()));
+    }
+
+    @Deactivate
+    void deactivate() {
+        health.shutdownNow();
+        listener.stop();
+        pool.close();
+        LOG.info("stopped: storage on {}", redact(config.jdbc_url()));
+    }
+
+    /** Migrates when first reachable, then checks the database every second. */
+    private void checkHealth() {
+        try (Connection c = pool.getConnection()) {
+            if (!migrated) {
+                int v = migrations.migrate(c);
+                migrated = true;
+                LOG.info("storage ready: schema version {}", v);
+                resyncAll();
+            } else {
+                try (Statement s = c.createStatement()) {
+                    s.setQueryTimeout(2);
+                    s.execute("SELECT 1");
+                }
+            }
+            if (!reachable) {
+                reachable = true;
+                problem = null;
+                LOG.info("database reachable at {}", redact(config.jdbc_url()));
+            }
+        } catch (SQLException | RuntimeException e) {
+            String why = rootMessage(e);
+            if (reachable || problem == null || !problem.equals(why)) {
+                LOG.warn("database not usable at {}: {}", redact(config.jdbc_url()), why);
+            }
+            reachable = false;
+            problem = why;
+        }
+    }
+
+    @Override
+    public Readiness check() {
+        if (migrated && reachable && listener.isListening()) {
+            return Readiness.up();
+        }
+        if (migrated && reachable) {
+            return Readiness.down("change notifications not listening yet");
+        }
+        return Readiness.down("database " + redact(config.jdbc_url()) + " not usable: " + problem);
+    }
+
+    /** Whether the schema is in place and the database answered within the last second. */
+    boolean isReady() {
+        return migrated && reachable;
+    }
+
+    /** Stores call this to hear of changes. */
+    void addChangeHandler(ChangeHandler handler) {
+        handlers.add(handler);
+    }
+
+    void removeChangeHandler(ChangeHandler handler) {
+        handlers.remove(handler);
+    }
+
+    private void dispatch(String table, String id) {
+        for (ChangeHandler h : handlers) {
+            try {
+                h.changed(table, id);
+            } catch (RuntimeException e) {
+                LOG.warn("change handler failed on {}:{}", table, id, e);
+            }
+        }
+    }
+
+    /** Tells every handler to reload: after a reconnect, or a restore. */
+    void resyncAll() {
+        for (ChangeHandler h : handlers) {
+            try {
+                h.resync();
+            } catch (RuntimeException e) {
+                LOG.warn("resync failed", e);
+            }
+        }
+    }
+
+    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    <T> T tx(Work<T> work) throws StoreException {
+        if (!migrated) {
+            throw new StoreException(StoreException.Reason.UNAVAILABLE,
+                    "database " + redact(config.jdbc_url()) + " not usable: " + problem);
+        }
+        try (SqlSession s = sessions.openSession(false)) {
+            T result = work.run(s);
+            s.commit();
+            return result;
+        } catch (PersistenceException e) {
+            throw translate(e);
+        }
+    }
+
+    /** A raw connection from the pool, for COPY (backup) and migrations. */
+    Connection connection() throws StoreException {
+        try {
+            return pool.getConnection();
+        } catch (SQLException e) {
+            throw translate(e);
+        }
+    }
+
+    Migrations migrations() {
+        return migrations;
+    }
+
+    Config config() {
+        return config;
+    }
+
+    /** Turns a database failure into the store's exception, by SQLSTATE. */
+    static StoreException translate(Exception e) {
+        SQLException sql = null;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s) {
+                sql = s;
+                break;
+            }
+        }
+        if (sql == null) {
+            return new StoreException(StoreException.Reason.UNAVAILABLE, "database error: " + rootMessage(e), e);
+        }
+        String state = sql.getSQLState() == null ? "" : sql.getSQLState();
+        String detail = sql instanceof PSQLException p && p.getServerErrorMessage() != null
+                && p.getServerErrorMessage().getDetail() != null ? p.getServerErrorMessage().getDetail() : sql.getMessage();
+        if (state.equals("23505")) {
+            return new StoreException(StoreException.Reason.CONFLICT, detail, e);
+        }
+        if (state.startsWith("23") || state.startsWith("22")) {
+            return new StoreException(StoreException.Reason.INVALID, detail, e);
+        }
+        return new StoreException(StoreException.Reason.UNAVAILABLE, "database not usable: " + rootMessage(e), e);
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.toString() : root.getMessage();
+    }
+
+    /** The URL without credentials, for logs and /readyz. */
+    static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+    }
+}

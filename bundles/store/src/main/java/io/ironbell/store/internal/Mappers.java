@@ -1,0 +1,186 @@
+package io.ironbell.store.internal;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.ibatis.annotations.Delete;
+import org.apache.ibatis.annotations.Insert;
+import org.apache.ibatis.annotations.Param;
+import org.apache.ibatis.annotations.Select;
+import org.apache.ibatis.annotations.Update;
+import org.apache.ibatis.session.Configuration;
+
+/** The SQL of every store, as MyBatis annotation mappers; JSON goes in as text cast to jsonb. */
+final class Mappers {
+
+    private Mappers() {
+    }
+
+    static void register(Configuration c) {
+        c.addMapper(HardwareSql.class);
+        c.addMapper(TemplateSql.class);
+        c.addMapper(WorkflowSql.class);
+        c.addMapper(EventSql.class);
+        c.addMapper(LogSql.class);
+        c.addMapper(LeaseSql.class);
+    }
+
+    interface HardwareSql {
+        @Insert("INSERT INTO hardware (id, data) VALUES (#{id}, CAST(#{data} AS jsonb)) "
+                + "ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, version = hardware.version + 1, updated_at = now()")
+        int upsert(@Param("id") String id, @Param("data") String data);
+
+        @Delete("DELETE FROM hardware_interface WHERE hardware_id = #{id}")
+        int clearInterfaces(@Param("id") String id);
+
+        @Insert("INSERT INTO hardware_interface (hardware_id, mac, ip) VALUES (#{id}, CAST(#{mac} AS macaddr), CAST(#{ip} AS inet))")
+        int addInterface(@Param("id") String id, @Param("mac") String mac, @Param("ip") String ip);
+
+        @Select("SELECT data::text FROM hardware WHERE id = #{id}")
+        String get(@Param("id") String id);
+
+        @Select("SELECT data::text FROM hardware WHERE id > #{after} ORDER BY id LIMIT #{limit}")
+        List<String> page(@Param("after") String after, @Param("limit") int limit);
+
+        @Select("SELECT data::text FROM hardware")
+        List<String> all();
+
+        @Select("SELECT hardware_id FROM hardware_interface WHERE mac = CAST(#{mac} AS macaddr)")
+        String ownerOfMac(@Param("mac") String mac);
+
+        @Select("SELECT hardware_id FROM hardware_interface WHERE ip = CAST(#{ip} AS inet)")
+        String ownerOfIp(@Param("ip") String ip);
+
+        @Delete("DELETE FROM hardware WHERE id = #{id}")
+        int delete(@Param("id") String id);
+    }
+
+    interface TemplateSql {
+        String SELECT = "SELECT t.id, t.name, r.revision, r.data, t.created_at, r.created_at AS updated_at "
+                + "FROM template t JOIN template_revision r ON r.template_id = t.id ";
+
+        @Insert("INSERT INTO template (id, name, revision) VALUES (#{id}, #{name}, 1)")
+        int insert(@Param("id") String id, @Param("name") String name);
+
+        @Insert("INSERT INTO template_revision (template_id, revision, data) VALUES (#{id}, #{revision}, #{data})")
+        int insertRevision(@Param("id") String id, @Param("revision") int revision, @Param("data") String data);
+
+        @Update("UPDATE template SET revision = revision + 1, updated_at = now() WHERE id = #{id} AND revision = #{expected}")
+        int bump(@Param("id") String id, @Param("expected") int expected);
+
+        @Select(SELECT + "AND r.revision = t.revision WHERE t.id = #{key} OR t.name = #{key}")
+        Map<String, Object> current(@Param("key") String key);
+
+        @Select(SELECT + "AND r.revision = #{revision} WHERE t.id = #{key} OR t.name = #{key}")
+        Map<String, Object> revision(@Param("key") String key, @Param("revision") int revision);
+
+        @Select(SELECT + "AND r.revision = t.revision WHERE t.name > #{after} ORDER BY t.name LIMIT #{limit}")
+        List<Map<String, Object>> page(@Param("after") String after, @Param("limit") int limit);
+
+        @Delete("DELETE FROM template WHERE id = #{id}")
+        int delete(@Param("id") String id);
+    }
+
+    interface WorkflowSql {
+        String SELECT = "SELECT id, template_id, template_revision, hardware_map::text, rendered::text, state, current_action, "
+                + "created_at, started_at, updated_at, version FROM workflow ";
+
+        @Insert("INSERT INTO workflow (id, template_id, template_revision, hardware_map, rendered, state, current_action, created_at, updated_at) "
+                + "VALUES (#{w.id}, #{w.templateId}, #{w.templateRevision}, CAST(#{hardwareMap} AS jsonb), CAST(#{rendered} AS jsonb), "
+                + "#{w.state}, #{w.currentAction}, now(), now())")
+        int insert(@Param("w") io.ironbell.api.workflow.Workflow w, @Param("hardwareMap") String hardwareMap,
+                   @Param("rendered") String rendered);
+
+        @Insert("INSERT INTO action_state (workflow_id, idx, task, name, worker, state, attempts, started_at, finished_at, message, progress) "
+                + "VALUES (#{id}, #{idx}, #{a.task}, #{a.name}, #{a.worker}, #{a.state}, #{a.attempts}, "
+                + "#{startedAt}, #{finishedAt}, #{a.message}, CAST(#{progress} AS jsonb))")
+        int insertAction(@Param("id") String id, @Param("idx") int idx, @Param("a") io.ironbell.api.workflow.ActionStatus a,
+                         @Param("startedAt") java.sql.Timestamp startedAt, @Param("finishedAt") java.sql.Timestamp finishedAt,
+                         @Param("progress") String progress);
+
+        @Update("UPDATE workflow SET state = #{w.state}, current_action = #{w.currentAction}, started_at = #{startedAt}, "
+                + "updated_at = now(), version = version + 1 WHERE id = #{w.id} AND version = #{w.version}")
+        int update(@Param("w") io.ironbell.api.workflow.Workflow w, @Param("startedAt") java.sql.Timestamp startedAt);
+
+        @Delete("DELETE FROM action_state WHERE workflow_id = #{id}")
+        int clearActions(@Param("id") String id);
+
+        @Select(SELECT + "WHERE id = #{id}")
+        Map<String, Object> get(@Param("id") String id);
+
+        @Select("SELECT workflow_id, idx, task, name, worker, state, attempts, started_at, finished_at, message, progress::text "
+                + "FROM action_state WHERE workflow_id = #{id} ORDER BY idx")
+        List<Map<String, Object>> actions(@Param("id") String id);
+
+        @Select(SELECT + "ORDER BY created_at DESC, id DESC LIMIT #{limit}")
+        List<Map<String, Object>> first(@Param("limit") int limit);
+
+        @Select(SELECT + "WHERE (created_at, id) < (CAST(#{at} AS timestamptz), #{id}) ORDER BY created_at DESC, id DESC LIMIT #{limit}")
+        List<Map<String, Object>> after(@Param("at") String at, @Param("id") String id, @Param("limit") int limit);
+
+        /** The due action of this worker, locked; a row another claimer holds is skipped, not waited for. */
+        @Select("SELECT w.id AS workflow_id, a.idx FROM workflow w "
+                + "JOIN action_state a ON a.workflow_id = w.id AND a.idx = w.current_action "
+                + "WHERE a.worker = #{worker} AND a.state = 'PENDING' AND w.state IN ('PENDING', 'RUNNING') "
+                + "ORDER BY w.created_at, w.id LIMIT 1 FOR UPDATE OF w SKIP LOCKED")
+        Map<String, Object> lockDue(@Param("worker") String worker);
+
+        @Update("UPDATE action_state SET state = 'RUNNING', attempts = attempts + 1, started_at = now(), finished_at = NULL "
+                + "WHERE workflow_id = #{id} AND idx = #{idx} AND state = 'PENDING'")
+        int markClaimed(@Param("id") String id, @Param("idx") int idx);
+
+        @Update("UPDATE workflow SET state = 'RUNNING', started_at = coalesce(started_at, now()), updated_at = now(), "
+                + "version = version + 1 WHERE id = #{id}")
+        int markRunning(@Param("id") String id);
+
+        @Select("SELECT data::text FROM workflow WHERE id = #{id}")
+        String data(@Param("id") String id);
+
+        @Update("UPDATE workflow SET data = CAST(#{data} AS jsonb), updated_at = now() WHERE id = #{id}")
+        int putData(@Param("id") String id, @Param("data") String data);
+
+        @Delete("DELETE FROM workflow WHERE id = #{id}")
+        int delete(@Param("id") String id);
+    }
+
+    interface EventSql {
+        @Select("INSERT INTO workflow_event (workflow_id, worker, task, action, state, message) "
+                + "VALUES (#{e.workflowId}, #{e.worker}, #{e.task}, #{e.action}, #{e.state}, #{e.message}) RETURNING seq, at")
+        Map<String, Object> insert(@Param("e") io.ironbell.api.workflow.WorkflowEvent e);
+
+        @Select("SELECT seq, workflow_id, worker, task, action, state, message, at FROM workflow_event "
+                + "WHERE workflow_id = #{id} AND seq > #{after} ORDER BY seq LIMIT #{limit}")
+        List<Map<String, Object>> after(@Param("id") String id, @Param("after") long after, @Param("limit") int limit);
+    }
+
+    interface LogSql {
+        @Insert("INSERT INTO machine_log (machine, at, source, severity, text) "
+                + "VALUES (#{l.machine}, #{at}, #{l.source}, #{l.severity}, #{l.text})")
+        int insert(@Param("l") io.ironbell.api.log.LogLine l, @Param("at") java.sql.Timestamp at);
+
+        @Delete("DELETE FROM machine_log WHERE machine = #{machine} AND seq <= "
+                + "(SELECT seq FROM machine_log WHERE machine = #{machine} ORDER BY seq DESC OFFSET #{keep} LIMIT 1)")
+        int trim(@Param("machine") String machine, @Param("keep") int keep);
+
+        @Select("SELECT seq, machine, at, source, severity, text FROM machine_log "
+                + "WHERE machine = #{machine} AND seq > #{after} ORDER BY seq LIMIT #{limit}")
+        List<Map<String, Object>> after(@Param("machine") String machine, @Param("after") long after, @Param("limit") int limit);
+
+        @Select("SELECT * FROM (SELECT seq, machine, at, source, severity, text FROM machine_log "
+                + "WHERE machine = #{machine} ORDER BY seq DESC LIMIT #{limit}) t ORDER BY seq")
+        List<Map<String, Object>> tail(@Param("machine") String machine, @Param("limit") int limit);
+    }
+
+    interface LeaseSql {
+        @Insert("INSERT INTO lease (mac, ip, hardware_id, state, expires_at, last_seen, client) "
+                + "VALUES (CAST(#{mac} AS macaddr), CAST(#{ip} AS inet), #{hardwareId}, #{state}, #{expiresAt}, #{lastSeen}, #{client}) "
+                + "ON CONFLICT (mac) DO UPDATE SET ip = EXCLUDED.ip, hardware_id = EXCLUDED.hardware_id, state = EXCLUDED.state, "
+                + "expires_at = EXCLUDED.expires_at, last_seen = EXCLUDED.last_seen, client = EXCLUDED.client")
+        int upsert(@Param("mac") String mac, @Param("ip") String ip, @Param("hardwareId") String hardwareId,
+                   @Param("state") String state, @Param("expiresAt") java.sql.Timestamp expiresAt,
+                   @Param("lastSeen") java.sql.Timestamp lastSeen, @Param("client") String client);
+
+        @Select("SELECT mac::text, host(ip) AS ip, hardware_id, state, expires_at, last_seen, client FROM lease "
+                + "WHERE mac = CAST(#{mac} AS macaddr)")
+        Map<String, Object> get(@Param("mac") String mac);
+    }
+}
