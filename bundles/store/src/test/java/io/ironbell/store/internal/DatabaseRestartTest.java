@@ -1,0 +1,113 @@
+package io.ironbell.store.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ironbell.api.hardware.MacAddress;
+import io.ironbell.api.store.StoreException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * PostgreSQL restarts in the middle of a write load: every write the store acknowledged is
+ * there afterwards, readiness goes down and comes back, lookups keep answering from memory
+ * meanwhile, and the index catches up with writes made by others while it was away.
+ */
+class DatabaseRestartTest {
+
+    private static final String PG_CTL = System.getProperty("ironbell.test.pg.ctl");
+
+    @Test
+    void acknowledgedWritesSurviveARestart() throws Exception {
+        assertTrue(PG_CTL != null && new java.io.File(PG_CTL).canExecute(), "ironbell.test.pg.ctl must name .ci/pg, was " + PG_CTL);
+        try (TestDatabase t = new TestDatabase()) {
+            Database db = t.start(Map.of("pool.timeoutMillis", 1000));
+            PgHardwareStore store = new PgHardwareStore(db);
+            store.push(Fixtures.hardware("before", 0x525400ff0000L, "10.200.0.1"));
+            Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+            AtomicInteger refused = new AtomicInteger();
+            AtomicInteger lookupsWhileDown = new AtomicInteger();
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicBoolean sawNotReady = new AtomicBoolean();
+            AtomicInteger counter = new AtomicInteger();
+            Thread[] writers = new Thread[4];
+            for (int w = 0; w < writers.length; w++) {
+                writers[w] = new Thread(() -> {
+                    while (running.get()) {
+                        int n = counter.incrementAndGet();
+                        String id = "hw-" + n;
+                        try {
+                            store.push(Fixtures.hardware(id, 0x525400000000L + n, Fixtures.ip(n)));
+                            acknowledged.add(id);
+                        } catch (StoreException e) {
+                            refused.incrementAndGet();
+                            assertEquals(StoreException.Reason.UNAVAILABLE, e.reason(), e.getMessage());
+                        }
+                        if (!db.check().ready()) {
+                            sawNotReady.set(true);
+                            // the hot path still answers from memory
+                            if (store.byMac(MacAddress.of(0x525400ff0000L)).isPresent()) {
+                                lookupsWhileDown.incrementAndGet();
+                            }
+                        }
+                    }
+                }, "writer-" + w);
+                writers[w].start();
+            }
+            Thread.sleep(1000);
+            int beforeRestart = acknowledged.size();
+            long t0 = System.nanoTime();
+            Process restart = new ProcessBuilder(PG_CTL, "restart").inheritIO().start();
+            assertEquals(0, restart.waitFor(), "pg restart failed");
+            System.out.println("PostgreSQL restarted in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            TestDatabase.awaitReady(db, java.time.Duration.ofSeconds(30));
+            Thread.sleep(1000);
+            running.set(false);
+            for (Thread w : writers) {
+                w.join(30_000);
+            }
+            int afterRestart = acknowledged.size() - beforeRestart;
+            System.out.printf("acknowledged %d writes (%d before the restart), refused %d while the database was away%n",
+                    acknowledged.size(), beforeRestart, refused.get());
+            assertTrue(afterRestart > 0, "writes resumed after the restart");
+            assertTrue(sawNotReady.get(), "readiness reported the outage");
+            assertTrue(lookupsWhileDown.get() > 0, "lookups answered from memory while the database was away");
+
+            Set<String> stored = new HashSet<>();
+            try (Connection c = t.connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT id FROM hardware")) {
+                while (r.next()) {
+                    stored.add(r.getString(1));
+                }
+            }
+            Set<String> lost = new HashSet<>(acknowledged);
+            lost.removeAll(stored);
+            assertEquals(Set.of(), lost, "acknowledged writes missing after the restart");
+            for (String id : List.copyOf(acknowledged)) {
+                assertTrue(store.byId(id).isPresent(), "index lacks " + id);
+            }
+
+            // a write by someone else while this instance listens again reaches its index
+            try (Connection c = t.connect(); Statement s = c.createStatement()) {
+                s.execute("UPDATE hardware SET data = jsonb_set(data, '{metadata}', '{\"state\":\"touched\"}') WHERE id = 'before'");
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (store.byId("before").orElseThrow().metadata() == null) {
+                assertFalse(System.nanoTime() > deadline, "the index never saw the outside update");
+                Thread.sleep(10);
+            }
+            assertEquals("touched", store.byId("before").orElseThrow().metadata().state());
+            store.deactivate();
+            db.deactivate();
+        }
+    }
+}
