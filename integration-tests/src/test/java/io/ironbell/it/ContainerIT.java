@@ -9,9 +9,14 @@ import static org.ops4j.pax.exam.CoreOptions.junitBundles;
 import static org.ops4j.pax.exam.CoreOptions.systemPackages;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
+import io.ironbell.api.hardware.Hardware;
+import io.ironbell.api.hardware.HardwareLookup;
+import io.ironbell.api.hardware.HardwareStore;
+import io.ironbell.api.hardware.MacAddress;
 import io.ironbell.api.health.ReadinessCheck;
 import io.ironbell.api.http.HttpResponse;
 import io.ironbell.api.http.HttpRoute;
+import io.ironbell.api.json.Json;
 import io.ironbell.api.metrics.MetricSet;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -71,6 +76,13 @@ public class ContainerIT {
         String slf4j = System.getProperty("slf4j.version");
         options.add(systemPackages("org.slf4j;version=" + slf4j, "org.slf4j.event;version=" + slf4j,
                 "org.slf4j.helpers;version=" + slf4j, "org.slf4j.spi;version=" + slf4j, "com.sun.management"));
+        options.add(systemPackages("org.slf4j;version=1.7.36"));
+        // the store needs a database: a fresh one on the test PostgreSQL, made here outside OSGi
+        try {
+            options.add(systemProperty("ironbell.it.jdbc.url").value(TestPostgres.createDatabase()));
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
         options.add(frameworkProperty("ds.loglevel").value("warn"));
         options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
         options.add(junitBundles());
@@ -89,8 +101,40 @@ public class ContainerIT {
             props.put("port", port);
             props.put("address", "127.0.0.1");
             configAdmin.getConfiguration("io.ironbell.http", "?").update(props);
+            Dictionary<String, Object> storage = new Hashtable<>();
+            storage.put("jdbc.url", System.getProperty("ironbell.it.jdbc.url"));
+            storage.put("user", "ironbell");
+            storage.put("password", "");
+            configAdmin.getConfiguration("io.ironbell.storage", "?").update(storage);
         }
         awaitStatus("/healthz", 200);
+        awaitStatus("/readyz", 200);
+    }
+
+    @Test
+    public void theStoreWorksInsideOsgi() throws Exception {
+        HardwareStore store = service(HardwareStore.class);
+        HardwareLookup lookup = service(HardwareLookup.class);
+        Hardware hw = Json.mapper().readValue("{\"id\":\"osgi-1\",\"network\":{\"interfaces\":[{\"dhcp\":"
+                + "{\"mac\":\"52:54:00:0a:0b:0c\",\"ip\":{\"address\":\"10.77.0.5\"}}}]}}", Hardware.class);
+        store.push(hw);
+        assertEquals("osgi-1", lookup.byMac(MacAddress.parse("52:54:00:0a:0b:0c")).orElseThrow().id());
+        assertEquals("osgi-1", lookup.byIp(java.net.InetAddress.getByName("10.77.0.5")).orElseThrow().id());
+        assertEquals(hw, store.get("osgi-1"));
+        store.delete("osgi-1");
+        assertTrue(lookup.byId("osgi-1").isEmpty());
+        String metrics = get("/metrics").body();
+        assertTrue(metrics, metrics.contains("ironbell_hardware_lookups_total"));
+    }
+
+    private <T> T service(Class<T> type) throws InterruptedException {
+        org.osgi.util.tracker.ServiceTracker<T, T> t = new org.osgi.util.tracker.ServiceTracker<>(context, type, null);
+        t.open();
+        T s = t.waitForService(10_000);
+        if (s == null) {
+            throw new AssertionError("no " + type.getName() + " service");
+        }
+        return s;
     }
 
     @Test
@@ -102,7 +146,8 @@ public class ContainerIT {
                 assertEquals(b.getSymbolicName() + " state", Bundle.ACTIVE, b.getState());
             }
         }
-        assertTrue(ours.toString(), ours.containsAll(java.util.Set.of("io.ironbell.api", "io.ironbell.http", "io.ironbell.logging")));
+        assertTrue(ours.toString(), ours.containsAll(java.util.Set.of("io.ironbell.api", "io.ironbell.http", "io.ironbell.logging",
+                "io.ironbell.store")));
     }
 
     @Test

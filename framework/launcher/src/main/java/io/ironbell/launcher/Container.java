@@ -86,13 +86,25 @@ final class Container {
             if (FILE_INSTALL_BSN.equals(b.getSymbolicName())) {
                 fileInstall = b;
             } else if (b != configAdmin && !isFragment(b)) {
-                b.start();
+                start(b);
             }
         }
         if (fileInstall != null) {
-            fileInstall.start();
+            start(fileInstall);
         }
         LOG.info("started with {} bundles; deploy directory {}", context.getBundles().length, home.deploy());
+    }
+
+    /**
+     * Starts a bundle; one that cannot start is logged and left, so that the rest of the server
+     * runs and {@code /readyz} names it.
+     */
+    private static void start(Bundle b) {
+        try {
+            b.start();
+        } catch (BundleException e) {
+            LOG.error("bundle {} did not start: {}", b.getSymbolicName(), e.getMessage());
+        }
     }
 
     /** Blocks until the framework has stopped. */
@@ -124,6 +136,8 @@ final class Container {
         p.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, String.join(",",
                 "com.sun.management",
                 "org.slf4j;version=" + slf4j,
+                // SLF4J 2 keeps the 1.x API: bundles built against it (HikariCP) import [1.6,2)
+                "org.slf4j;version=1.7.36",
                 "org.slf4j.event;version=" + slf4j,
                 "org.slf4j.helpers;version=" + slf4j,
                 "org.slf4j.spi;version=" + slf4j));

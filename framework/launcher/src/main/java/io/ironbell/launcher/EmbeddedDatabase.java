@@ -43,6 +43,8 @@ final class EmbeddedDatabase implements AutoCloseable {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dataDir.toFile())
                 .setCleanDataDirectory(false)
+                // stopped by our own shutdown hook, after the bundles: not by one of its own racing it
+                .setRegisterShutdownHook(false)
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 .setServerConfig("max_connections", "200");
         if (port > 0) {

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code ironbell server [--console] [-Dkey=value ...]}: runs the Ironbell server in the
- * foreground until SIGTERM or SIGINT, then stops every bundle and exits.
+ * foreground until SIGTERM or SIGINT, then stops every bundle and exits. Also
+ * {@code ironbell backup FILE} and {@code ironbell restore FILE} ({@link BackupCommand}).
  *
  * <p>The distribution's home directory comes from the system property {@code ironbell.home}
  * (set by {@code bin/ironbell}), else the working directory.
@@ -34,8 +35,17 @@ public final class Main {
     }
 
     static int run(String[] args) {
+        if (args.length == 2 && (args[0].equals("backup") || args[0].equals("restore"))) {
+            IronbellHome home = new IronbellHome(Path.of(System.getProperty("ironbell.home", ".")).toAbsolutePath().normalize());
+            try {
+                return BackupCommand.run(args[0], Path.of(args[1]), Settings.load(home.configFile(), System.getenv(), Map.of()));
+            } catch (SettingsException e) {
+                System.err.println("ironbell: " + e.getMessage());
+                return EXIT_CONFIG;
+            }
+        }
         if (args.length == 0 || !args[0].equals("server")) {
-            System.err.println("usage: ironbell server [--console] [-Dkey=value ...]");
+            System.err.println("usage: ironbell server [--console] [-Dkey=value ...] | backup FILE | restore FILE");
             return 64;
         }
         boolean console = false;

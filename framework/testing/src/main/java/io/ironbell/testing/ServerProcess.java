@@ -48,6 +48,11 @@ public final class ServerProcess implements AutoCloseable {
      */
     public static ServerProcess start(Path distribution, Path home, Map<String, String> env, String... args) throws IOException {
         copyTree(distribution, home);
+        return startIn(home, env, args);
+    }
+
+    /** Starts a server in a home that an earlier {@link #start} made: its conf/, deploy/ and data/ as they were left. */
+    public static ServerProcess startIn(Path home, Map<String, String> env, String... args) throws IOException {
         String given = env.get("IRONBELL_HTTP_PORT");
         // A test may pass a malformed port on purpose; the server is then expected not to start.
         int port = given == null ? FreePort.find() : given.matches("\\d+") ? Integer.parseInt(given) : -1;

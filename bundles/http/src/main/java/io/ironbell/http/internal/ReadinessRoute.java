@@ -10,6 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -21,8 +24,9 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
 
 /**
- * {@code GET /readyz}: 200 when every Ironbell component that is enabled is active (or
- * satisfied and waiting to be used) and every {@link ReadinessCheck} is ready; otherwise 503
+ * {@code GET /readyz}: 200 when every bundle is active, every Ironbell component that is
+ * enabled is active (or satisfied and waiting to be used) and every {@link ReadinessCheck} is
+ * ready; otherwise 503
  * with each problem named. A component that waits for configuration it was never given is not
  * counted: it is switched off, not broken.
  */
@@ -33,11 +37,13 @@ public final class ReadinessRoute implements HttpRoute {
     private static final String OWN_BUNDLES = "io.ironbell.";
 
     private final ServiceComponentRuntime scr;
+    private final BundleContext context;
     private final Map<ReadinessCheck, String> checks = new ConcurrentHashMap<>();
 
     @Activate
-    public ReadinessRoute(@Reference ServiceComponentRuntime scr) {
+    public ReadinessRoute(@Reference ServiceComponentRuntime scr, BundleContext context) {
         this.scr = scr;
+        this.context = context;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -53,6 +59,14 @@ public final class ReadinessRoute implements HttpRoute {
     @Override
     public HttpResponse handle(HttpRequest request) {
         List<Map<String, String>> problems = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            boolean fragment = b.getHeaders("").get(Constants.FRAGMENT_HOST) != null;
+            if (b.getState() != Bundle.ACTIVE && !(fragment && b.getState() == Bundle.RESOLVED)
+                    && b.getState() != Bundle.STARTING && b.getState() != Bundle.STOPPING) {
+                problems.add(problem("bundle", b.getSymbolicName() + " " + b.getVersion(),
+                        b.getState() == Bundle.INSTALLED ? "not resolved: a package it imports is missing" : "not started"));
+            }
+        }
         for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
             if (d.bundle.symbolicName == null || !d.bundle.symbolicName.startsWith(OWN_BUNDLES)
                     || !scr.isComponentEnabled(d)) {

@@ -25,6 +25,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,19 +100,22 @@ public final class Database implements ReadinessCheck {
         }
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("ironbell-store");
-        hc.setJdbcUrl(config.jdbc_url());
-        hc.setUsername(config.user());
-        hc.setPassword(config.password());
-        hc.setDriverClassName(org.postgresql.Driver.class.getName());
+        // A DataSource made here, not a driver class name: Hikari would load the driver through
+        // the thread's context class loader, which may see another copy of pgjdbc than this bundle's.
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(config.jdbc_url());
+        ds.setUser(config.user());
+        ds.setPassword(config.password());
+        ds.setApplicationName("ironbell");
+        ds.setTcpKeepAlive(true);
+        ds.setSocketTimeout(30);
+        hc.setDataSource(ds);
         hc.setMaximumPoolSize(config.pool_size());
         hc.setMinimumIdle(Math.min(2, config.pool_size()));
         hc.setConnectionTimeout(Math.max(250, config.pool_timeoutMillis()));
         hc.setValidationTimeout(2000);
         // Start even when the database is away; the health check reconnects.
         hc.setInitializationFailTimeout(-1);
-        hc.addDataSourceProperty("ApplicationName", "ironbell");
-        hc.addDataSourceProperty("tcpKeepAlive", "true");
-        hc.addDataSourceProperty("socketTimeout", "30");
         pool = new HikariDataSource(hc);
 
         Configuration mybatis = new Configuration(new Environment("ironbell", new JdbcTransactionFactory(), pool));
@@ -150,7 +154,10 @@ public final class Database implements ReadinessCheck {
                 int v = migrations.migrate(c);
                 migrated = true;
                 LOG.info("storage ready: schema version {}", v);
-                resyncAll();
+                // If the listener is already up it skipped its resync; otherwise it resyncs when it connects.
+                if (listener.isListening()) {
+                    resyncAll();
+                }
             } else {
                 try (Statement s = c.createStatement()) {
                     s.setQueryTimeout(2);
