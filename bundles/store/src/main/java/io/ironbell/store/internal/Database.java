@@ -3,6 +3,7 @@ package io.ironbell.store.internal;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.ironbell.api.health.ReadinessCheck;
+import io.ironbell.api.store.ChangeListener;
 import io.ironbell.api.store.StoreException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -22,6 +23,9 @@ import org.apache.ibatis.transaction.jdbc.JdbcTransactionFactory;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -86,8 +90,9 @@ public final class Database implements ReadinessCheck {
     private final SqlSessionFactory sessions;
     private final Migrations migrations = Migrations.bundled();
     private final List<ChangeHandler> handlers = new CopyOnWriteArrayList<>();
+    private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService health;
-    private final ChangeListener listener;
+    private final NotificationListener listener;
     private volatile boolean migrated;
     private volatile boolean reachable;
     private volatile String problem = "not connected yet";
@@ -124,7 +129,7 @@ public final class Database implements ReadinessCheck {
         Mappers.register(mybatis);
         sessions = new SqlSessionFactoryBuilder().build(mybatis);
 
-        listener = new ChangeListener(config.jdbc_url(), config.user(), config.password(), this::dispatch, () -> {
+        listener = new NotificationListener(config.jdbc_url(), config.user(), config.password(), this::dispatch, () -> {
             if (migrated) {
                 resyncAll();
             }
@@ -212,6 +217,22 @@ public final class Database implements ReadinessCheck {
                 LOG.warn("change handler failed on {}:{}", table, id, e);
             }
         }
+        for (ChangeListener l : listeners) {
+            try {
+                l.changed(table, id);
+            } catch (RuntimeException e) {
+                LOG.warn("change listener {} failed on {}:{}", l.getClass().getName(), table, id, e);
+            }
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addListener(ChangeListener listener) {
+        listeners.add(listener);
+    }
+
+    void removeListener(ChangeListener listener) {
+        listeners.remove(listener);
     }
 
     /** Tells every handler to reload: after a reconnect, or a restore. */

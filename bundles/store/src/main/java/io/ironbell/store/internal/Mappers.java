@@ -84,18 +84,32 @@ final class Mappers {
         String SELECT = "SELECT id, template_id, template_revision, hardware_map::text, rendered::text, state, current_action, "
                 + "created_at, started_at, updated_at, version FROM workflow ";
 
-        @Insert("INSERT INTO workflow (id, template_id, template_revision, hardware_map, rendered, state, current_action, created_at, updated_at) "
+        @Insert("INSERT INTO workflow (id, template_id, template_revision, hardware_map, rendered, state, current_action, "
+                + "global_timeout_seconds, created_at, updated_at) "
                 + "VALUES (#{w.id}, #{w.templateId}, #{w.templateRevision}, CAST(#{hardwareMap} AS jsonb), CAST(#{rendered} AS jsonb), "
-                + "#{w.state}, #{w.currentAction}, now(), now())")
+                + "#{w.state}, #{w.currentAction}, #{w.template.globalTimeout}, now(), now())")
         int insert(@Param("w") io.ironbell.api.workflow.Workflow w, @Param("hardwareMap") String hardwareMap,
                    @Param("rendered") String rendered);
 
-        @Insert("INSERT INTO action_state (workflow_id, idx, task, name, worker, state, attempts, started_at, finished_at, message, progress) "
+        @Insert("INSERT INTO action_state (workflow_id, idx, task, name, worker, state, attempts, started_at, finished_at, message, "
+                + "progress, timeout_seconds) "
                 + "VALUES (#{id}, #{idx}, #{a.task}, #{a.name}, #{a.worker}, #{a.state}, #{a.attempts}, "
-                + "#{startedAt}, #{finishedAt}, #{a.message}, CAST(#{progress} AS jsonb))")
+                + "#{startedAt}, #{finishedAt}, #{a.message}, CAST(#{progress} AS jsonb), #{timeout})")
         int insertAction(@Param("id") String id, @Param("idx") int idx, @Param("a") io.ironbell.api.workflow.ActionStatus a,
                          @Param("startedAt") java.sql.Timestamp startedAt, @Param("finishedAt") java.sql.Timestamp finishedAt,
-                         @Param("progress") String progress);
+                         @Param("progress") String progress, @Param("timeout") Integer timeout);
+
+        @Select("SELECT w.id AS workflow_id, a.idx FROM workflow w "
+                + "JOIN action_state a ON a.workflow_id = w.id AND a.idx = w.current_action "
+                + "WHERE a.worker = #{worker} AND a.state = 'RUNNING' AND w.state = 'RUNNING' ORDER BY w.created_at LIMIT 1")
+        Map<String, Object> running(@Param("worker") String worker);
+
+        @Select("SELECT DISTINCT w.id FROM workflow w JOIN action_state a ON a.workflow_id = w.id AND a.idx = w.current_action "
+                + "WHERE w.state = 'RUNNING' AND ((a.state = 'RUNNING' AND a.timeout_seconds IS NOT NULL "
+                + "AND a.started_at + make_interval(secs => a.timeout_seconds) < now()) "
+                + "OR (w.global_timeout_seconds IS NOT NULL AND w.started_at + make_interval(secs => w.global_timeout_seconds) < now())) "
+                + "LIMIT #{limit}")
+        List<String> overdue(@Param("limit") int limit);
 
         @Update("UPDATE workflow SET state = #{w.state}, current_action = #{w.currentAction}, started_at = #{startedAt}, "
                 + "updated_at = now(), version = version + 1 WHERE id = #{w.id} AND version = #{w.version}")

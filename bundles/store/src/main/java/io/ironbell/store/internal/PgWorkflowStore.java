@@ -11,6 +11,7 @@ import io.ironbell.api.workflow.ActionClaim;
 import io.ironbell.api.workflow.ActionStatus;
 import io.ironbell.api.workflow.ExecutionState;
 import io.ironbell.api.workflow.Workflow;
+import io.ironbell.api.workflow.WorkflowEvent;
 import io.ironbell.api.workflow.WorkflowStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,6 +86,11 @@ public final class PgWorkflowStore implements WorkflowStore {
 
     @Override
     public Workflow update(Workflow workflow) throws StoreException {
+        return update(workflow, List.of());
+    }
+
+    @Override
+    public Workflow update(Workflow workflow, List<WorkflowEvent> events) throws StoreException {
         return db.tx(s -> {
             Mappers.WorkflowSql sql = s.getMapper(Mappers.WorkflowSql.class);
             if (sql.update(workflow, Rows.timestamp(workflow.startedAt())) == 0) {
@@ -95,8 +101,26 @@ public final class PgWorkflowStore implements WorkflowStore {
             }
             sql.clearActions(workflow.id());
             WorkflowSqlHelper.insertActions(s, workflow);
+            Mappers.EventSql ev = s.getMapper(Mappers.EventSql.class);
+            for (WorkflowEvent e : events) {
+                ev.insert(e);
+            }
             return load(s, workflow.id());
         });
+    }
+
+    @Override
+    public Optional<ActionClaim> running(String workerId) throws StoreException {
+        return db.tx(s -> {
+            Map<String, Object> r = s.getMapper(Mappers.WorkflowSql.class).running(workerId);
+            return r == null ? Optional.empty()
+                    : Optional.of(new ActionClaim(load(s, Rows.str(r, "workflow_id")), Rows.integer(r, "idx")));
+        });
+    }
+
+    @Override
+    public List<String> overdue(int limit) throws StoreException {
+        return db.tx(s -> s.getMapper(Mappers.WorkflowSql.class).overdue(limit));
     }
 
     @Override
@@ -113,7 +137,11 @@ public final class PgWorkflowStore implements WorkflowStore {
                 return Optional.empty();
             }
             sql.markRunning(id);
-            return Optional.of(new ActionClaim(load(s, id), idx));
+            Workflow w = load(s, id);
+            ActionStatus a = w.actions().get(idx);
+            s.getMapper(Mappers.EventSql.class).insert(new WorkflowEvent(0, id, a.worker(), a.task(), a.name(),
+                    ExecutionState.RUNNING, a.attempts() > 1 ? "attempt " + a.attempts() + " handed to the worker" : "handed to the worker", null));
+            return Optional.of(new ActionClaim(w, idx));
         });
     }
 
@@ -188,13 +216,28 @@ public final class PgWorkflowStore implements WorkflowStore {
         static void insertActions(SqlSession s, Workflow w) throws StoreException {
             Mappers.WorkflowSql sql = s.getMapper(Mappers.WorkflowSql.class);
             List<ActionStatus> actions = w.actions();
+            List<Integer> timeouts = timeouts(w);
             for (int i = 0; i < actions.size(); i++) {
                 ActionStatus a = actions.get(i);
                 if (a.worker() == null || a.state() == null || a.task() == null || a.name() == null) {
                     throw new StoreException(Reason.INVALID, "actions[" + i + "] needs a task, a name, a worker and a state");
                 }
-                sql.insertAction(w.id(), i, a, Rows.timestamp(a.startedAt()), Rows.timestamp(a.finishedAt()), Rows.json(a.progress()));
+                sql.insertAction(w.id(), i, a, Rows.timestamp(a.startedAt()), Rows.timestamp(a.finishedAt()), Rows.json(a.progress()),
+                        i < timeouts.size() ? timeouts.get(i) : null);
             }
+        }
+
+        /** Each action's timeout, in the order of {@link Workflow#actions()}: the template's actions, task by task. */
+        private static List<Integer> timeouts(Workflow w) {
+            List<Integer> out = new ArrayList<>();
+            if (w.template().tasks() != null) {
+                for (io.ironbell.api.template.Task t : w.template().tasks()) {
+                    if (t.actions() != null) {
+                        t.actions().forEach(a -> out.add(a.timeout()));
+                    }
+                }
+            }
+            return out;
         }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ironbell.api.store.Page;
 import io.ironbell.api.store.PageRequest;
 import io.ironbell.api.store.StoreException;
+import java.util.List;
 import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -33,9 +34,26 @@ public interface WorkflowStore {
     Workflow update(Workflow workflow) throws StoreException;
 
     /**
+     * Replaces the workflow as {@link #update(Workflow)} does and appends the events in the
+     * same transaction: either both are stored or neither.
+     *
+     * @return the stored workflow, with its version incremented
+     */
+    Workflow update(Workflow workflow, List<WorkflowEvent> events) throws StoreException;
+
+    /** Returns the action of this worker that is RUNNING, if any (the worker asks again after a restart). */
+    Optional<ActionClaim> running(String workerId) throws StoreException;
+
+    /**
+     * Returns ids of RUNNING workflows whose current action ran past its timeout or which ran
+     * past their global timeout, at most {@code limit}.
+     */
+    List<String> overdue(int limit) throws StoreException;
+
+    /**
      * Claims, for this worker, the next action that is due: the current action of a pending or
-     * running workflow whose worker it is. Two concurrent callers, on any instances, never get
-     * the same action.
+     * running workflow whose worker it is, marks it RUNNING and appends its event, in one
+     * transaction. Two concurrent callers, on any instances, never get the same action.
      */
     Optional<ActionClaim> claimNext(String workerId) throws StoreException;
 

@@ -16,11 +16,11 @@ import org.slf4j.LoggerFactory;
  * with backoff, and after every (re)connect asks the stores to resync, since notifications
  * sent while it was away are lost.
  */
-final class ChangeListener implements Runnable {
+final class NotificationListener implements Runnable {
 
     static final String CHANNEL = "ironbell_change";
 
-    private static final Logger LOG = LoggerFactory.getLogger(ChangeListener.class);
+    private static final Logger LOG = LoggerFactory.getLogger(NotificationListener.class);
 
     private final String url;
     private final Properties props = new Properties();
@@ -31,7 +31,7 @@ final class ChangeListener implements Runnable {
     private volatile boolean listening;
     private volatile Connection connection;
 
-    ChangeListener(String url, String user, String password, BiConsumer<String, String> onChange, Runnable onResync) {
+    NotificationListener(String url, String user, String password, BiConsumer<String, String> onChange, Runnable onResync) {
         this.url = url;
         props.setProperty("user", user);
         props.setProperty("password", password);

@@ -1,0 +1,473 @@
+package io.ironbell.engine.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ironbell.api.hardware.Hardware;
+import io.ironbell.api.hardware.HardwareInterface;
+import io.ironbell.api.hardware.HardwareLookup;
+import io.ironbell.api.hardware.MacAddress;
+import io.ironbell.api.json.Json;
+import io.ironbell.api.metrics.MetricSet;
+import io.ironbell.api.metrics.MetricWriter;
+import io.ironbell.api.store.ChangeListener;
+import io.ironbell.api.store.Page;
+import io.ironbell.api.store.PageRequest;
+import io.ironbell.api.store.StoreException;
+import io.ironbell.api.template.Task;
+import io.ironbell.api.template.Template;
+import io.ironbell.api.template.TemplateAction;
+import io.ironbell.api.template.TemplateException;
+import io.ironbell.api.template.TemplateRecord;
+import io.ironbell.api.template.TemplateStore;
+import io.ironbell.api.workflow.ActionClaim;
+import io.ironbell.api.workflow.ActionReport;
+import io.ironbell.api.workflow.ActionStatus;
+import io.ironbell.api.workflow.EventStore;
+import io.ironbell.api.workflow.ExecutionState;
+import io.ironbell.api.workflow.WorkerAction;
+import io.ironbell.api.workflow.Workflow;
+import io.ironbell.api.workflow.WorkflowEvent;
+import io.ironbell.api.workflow.WorkflowException;
+import io.ironbell.api.workflow.WorkflowException.Reason;
+import io.ironbell.api.workflow.WorkflowService;
+import io.ironbell.api.workflow.WorkflowStore;
+import io.ironbell.engine.internal.template.GoTemplate;
+import io.ironbell.engine.internal.template.TemplateParser;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The workflow engine. State lives in the store, so any number of server instances can run
+ * this component on one database: transitions are versioned updates (a lost race is retried on
+ * fresh state), each stored with its events in one transaction, and the timeout sweeper of every
+ * instance looks for overdue work in the database.
+ */
+@Component(configurationPid = WorkflowEngine.PID, service = {WorkflowService.class, ChangeListener.class, MetricSet.class})
+@Designate(ocd = WorkflowEngine.Config.class)
+public final class WorkflowEngine implements WorkflowService, ChangeListener, MetricSet {
+
+    static final String PID = "io.ironbell.engine";
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkflowEngine.class);
+    private static final Pattern KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+    private static final int STALE_RETRIES = 8;
+
+    @ObjectClassDefinition(name = "Ironbell workflow engine", description = "engine.* keys")
+    public @interface Config {
+        @AttributeDefinition(description = "milliseconds between sweeps for overdue actions and workflows")
+        long sweepMillis() default 1000;
+    }
+
+    private final WorkflowStore workflows;
+    private final TemplateStore templates;
+    private final EventStore events;
+    private final HardwareLookup hardware;
+    private final ScheduledExecutorService sweeper;
+    private final ExecutorService fanout;
+    private final Map<String, List<Subscription>> subscriptions = new ConcurrentHashMap<>();
+    private final LongAdder created = new LongAdder();
+    private final LongAdder claims = new LongAdder();
+    private final LongAdder reports = new LongAdder();
+    private final LongAdder timeouts = new LongAdder();
+    private final LongAdder staleRetries = new LongAdder();
+
+    @Activate
+    public WorkflowEngine(@Reference WorkflowStore workflows, @Reference TemplateStore templates, @Reference EventStore events,
+                          @Reference HardwareLookup hardware, Config config) {
+        this.workflows = workflows;
+        this.templates = templates;
+        this.events = events;
+        this.hardware = hardware;
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "ironbell-engine-sweeper"));
+        this.fanout = Executors.newSingleThreadExecutor(r -> daemon(r, "ironbell-engine-events"));
+        long every = Math.max(100, config.sweepMillis());
+        sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
+        LOG.info("started: workflow engine, sweeping for timeouts every {} ms", every);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    @Deactivate
+    void deactivate() {
+        sweeper.shutdownNow();
+        fanout.shutdownNow();
+        subscriptions.values().forEach(list -> list.forEach(s -> s.closed = true));
+        LOG.info("stopped: workflow engine");
+    }
+
+    // ---- operator side ---------------------------------------------------------------------
+
+    @Override
+    public Workflow create(String templateIdOrName, Map<String, String> hardwareMap) throws WorkflowException {
+        if (hardwareMap == null || hardwareMap.isEmpty()) {
+            throw new WorkflowException(Reason.INVALID, "hardware map is empty: give at least {\"device_1\": \"<MAC or hardware id>\"}");
+        }
+        Map<String, String> map = new TreeMap<>();
+        Hardware first = null;
+        for (Map.Entry<String, String> e : new TreeMap<>(hardwareMap).entrySet()) {
+            if (!KEY.matcher(e.getKey()).matches()) {
+                throw new WorkflowException(Reason.INVALID, "hardware map key '" + e.getKey() + "' must be a template identifier like device_1");
+            }
+            Hardware hw = resolve(e.getValue()).orElseThrow(() -> new WorkflowException(Reason.INVALID,
+                    "hardware map: " + e.getKey() + " = '" + e.getValue() + "' is not a known MAC address or hardware id"));
+            map.put(e.getKey(), e.getValue().trim());
+            if (first == null) {
+                first = hw;
+            }
+        }
+        TemplateRecord record = store(() -> templates.get(templateIdOrName));
+        Template template;
+        try {
+            String rendered = GoTemplate.parse(record.data()).render(RenderModel.of(map, first));
+            template = TemplateParser.parse(rendered);
+        } catch (TemplateException e) {
+            throw new WorkflowException(Reason.INVALID, "template " + record.name() + ": " + e.getMessage(), e);
+        }
+        List<ActionStatus> actions = new ArrayList<>();
+        for (Task task : template.tasks()) {
+            String worker = workerOf(task);
+            for (TemplateAction a : task.actions()) {
+                actions.add(new ActionStatus(task.name(), a.name(), worker, ExecutionState.PENDING, 0, null, null, null, null));
+            }
+        }
+        Workflow w = store(() -> workflows.create(new Workflow(null, record.id(), record.revision(), map, template,
+                ExecutionState.PENDING, actions, 0, null, null, null, 0)));
+        store(() -> events.append(new WorkflowEvent(0, w.id(), null, null, null, ExecutionState.PENDING,
+                "created from template " + record.name() + " revision " + record.revision(), null)));
+        created.increment();
+        return w;
+    }
+
+    /** The worker of a task: the MAC address of the hardware its rendered {@code worker} names. */
+    private String workerOf(Task task) throws WorkflowException {
+        Hardware hw = resolve(task.worker()).orElseThrow(() -> new WorkflowException(Reason.INVALID,
+                "task " + task.name() + ": worker '" + task.worker() + "' is not a known MAC address or hardware id"));
+        HardwareInterface nic = null;
+        try {
+            MacAddress mac = MacAddress.parse(task.worker().trim());
+            nic = hw.interfaceByMac(mac).orElse(null);
+        } catch (IllegalArgumentException notAMac) {
+            for (HardwareInterface i : hw.interfaces()) {
+                if (i.macAddress() != null) {
+                    nic = i;
+                    break;
+                }
+            }
+        }
+        if (nic == null || nic.macAddress() == null) {
+            throw new WorkflowException(Reason.INVALID, "task " + task.name() + ": hardware " + hw.id() + " has no interface with a MAC address");
+        }
+        if (!nic.allowsWorkflow()) {
+            throw new WorkflowException(Reason.INVALID, "task " + task.name() + ": hardware " + hw.id()
+                    + " does not allow workflows (netboot.allow_workflow is not true)");
+        }
+        return nic.macAddress().toString();
+    }
+
+    private Optional<Hardware> resolve(String macOrId) {
+        if (macOrId == null || macOrId.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return hardware.byMac(MacAddress.parse(macOrId.trim()));
+        } catch (IllegalArgumentException notAMac) {
+            return hardware.byId(macOrId.trim());
+        }
+    }
+
+    @Override
+    public Workflow get(String id) throws WorkflowException {
+        return store(() -> workflows.get(id));
+    }
+
+    @Override
+    public Page<Workflow> list(PageRequest page) throws WorkflowException {
+        return store(() -> workflows.list(page));
+    }
+
+    @Override
+    public Workflow cancel(String id) throws WorkflowException {
+        return transition(id, w -> StateMachine.cancel(w, Instant.now()));
+    }
+
+    @Override
+    public void delete(String id) throws WorkflowException {
+        store(() -> {
+            workflows.delete(id);
+            return null;
+        });
+    }
+
+    @Override
+    public List<WorkflowEvent> events(String id, long after, int limit) throws WorkflowException {
+        get(id);
+        return store(() -> events.after(id, after, Math.max(1, Math.min(limit, PageRequest.MAX_LIMIT))));
+    }
+
+    @Override
+    public JsonNode data(String id) throws WorkflowException {
+        return store(() -> workflows.data(id));
+    }
+
+    @Override
+    public void putData(String id, JsonNode data) throws WorkflowException {
+        if (data == null || !data.isObject()) {
+            throw new WorkflowException(Reason.INVALID, "ephemeral data must be a JSON object");
+        }
+        int size;
+        try {
+            size = Json.mapper().writeValueAsString(data).getBytes(StandardCharsets.UTF_8).length;
+        } catch (JsonProcessingException e) {
+            throw new WorkflowException(Reason.INVALID, "ephemeral data does not write as JSON: " + e.getOriginalMessage());
+        }
+        if (size > MAX_DATA_BYTES) {
+            throw new WorkflowException(Reason.INVALID, "ephemeral data is " + size + " bytes; at most " + MAX_DATA_BYTES);
+        }
+        store(() -> {
+            workflows.putData(id, data);
+            return null;
+        });
+    }
+
+    // ---- worker side -------------------------------------------------------------------------
+
+    @Override
+    public Optional<WorkerAction> nextAction(String workerId) throws WorkflowException {
+        String worker = normalize(workerId);
+        Optional<ActionClaim> running = store(() -> workflows.running(worker));
+        if (running.isPresent()) {
+            return Optional.of(action(running.get(), true));
+        }
+        Optional<ActionClaim> claim = store(() -> workflows.claimNext(worker));
+        claim.ifPresent(c -> claims.increment());
+        return claim.map(c -> action(c, false));
+    }
+
+    @Override
+    public Workflow report(String workerId, ActionReport report) throws WorkflowException {
+        if (report == null || report.workflowId() == null) {
+            throw new WorkflowException(Reason.INVALID, "a report needs workflowId, actionIndex and state");
+        }
+        String worker = normalize(workerId);
+        reports.increment();
+        return transition(report.workflowId(), w -> {
+            int idx = report.actionIndex();
+            if (idx >= 0 && idx < w.actions().size() && !w.actions().get(idx).worker().equals(worker)) {
+                throw new WorkflowException(Reason.FORBIDDEN, "action " + idx + " of workflow " + w.id() + " belongs to worker "
+                        + w.actions().get(idx).worker() + ", not " + worker);
+            }
+            return StateMachine.report(w, report, Instant.now());
+        });
+    }
+
+    private static String normalize(String workerId) throws WorkflowException {
+        if (workerId == null || workerId.isBlank()) {
+            throw new WorkflowException(Reason.INVALID, "worker id is required");
+        }
+        try {
+            return MacAddress.parse(workerId.trim()).toString();
+        } catch (IllegalArgumentException e) {
+            throw new WorkflowException(Reason.INVALID, "worker id must be the machine's MAC address, was '" + workerId + "'");
+        }
+    }
+
+    private static WorkerAction action(ActionClaim c, boolean resumed) {
+        Workflow w = c.workflow();
+        int idx = c.actionIndex();
+        Task task = StateMachine.task(w, idx);
+        TemplateAction a = StateMachine.templateAction(w, idx);
+        List<String> volumes = new ArrayList<>();
+        if (task.volumes() != null) {
+            volumes.addAll(task.volumes());
+        }
+        if (a.volumes() != null) {
+            volumes.addAll(a.volumes());
+        }
+        int timeout = a.timeout() != null ? a.timeout()
+                : w.template().globalTimeout() != null ? w.template().globalTimeout() : 3600;
+        return new WorkerAction(w.id(), idx, task.name(), a.name(), a.image(), a.command() == null ? List.of() : a.command(),
+                volumes, new LinkedHashMap<>(task.environmentFor(a)), a.pid(), timeout, c.action().attempts(), resumed);
+    }
+
+    // ---- transitions ---------------------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface Step {
+        StateMachine.Outcome apply(Workflow w) throws WorkflowException;
+    }
+
+    /** Applies a step to fresh state; when another writer came first, reads again and retries. */
+    private Workflow transition(String id, Step step) throws WorkflowException {
+        for (int attempt = 0; ; attempt++) {
+            Workflow w = get(id);
+            StateMachine.Outcome o = step.apply(w);
+            if (!o.changed()) {
+                return w;
+            }
+            try {
+                return workflows.update(o.workflow(), o.events());
+            } catch (StoreException e) {
+                if (e.reason() != StoreException.Reason.STALE || attempt >= STALE_RETRIES) {
+                    throw translate(e);
+                }
+                staleRetries.increment();
+            }
+        }
+    }
+
+    /** Ends actions and workflows that ran past their timeouts, on whichever instance gets there first. */
+    private void sweep() {
+        try {
+            for (String id : workflows.overdue(100)) {
+                try {
+                    transition(id, w -> {
+                        if (w.state() != ExecutionState.RUNNING) {
+                            return StateMachine.Outcome.unchanged(w);
+                        }
+                        Instant now = Instant.now();
+                        Integer global = w.template().globalTimeout();
+                        if (global != null && w.startedAt() != null && w.startedAt().plusSeconds(global).isBefore(now)) {
+                            return StateMachine.globalTimeout(w, now);
+                        }
+                        int idx = w.currentAction();
+                        ActionStatus a = w.actions().get(idx);
+                        TemplateAction t = StateMachine.templateAction(w, idx);
+                        if (a.state() == ExecutionState.RUNNING && t != null && t.timeout() != null && a.startedAt() != null
+                                && a.startedAt().plusSeconds(t.timeout()).isBefore(now)) {
+                            return StateMachine.fail(w, idx, ExecutionState.TIMEOUT, "no report within its timeout of " + t.timeout() + " s", now);
+                        }
+                        return StateMachine.Outcome.unchanged(w);
+                    });
+                    timeouts.increment();
+                } catch (WorkflowException e) {
+                    LOG.debug("sweep of workflow {}: {}", id, e.getMessage());
+                }
+            }
+        } catch (StoreException e) {
+            LOG.debug("timeout sweep skipped: {}", e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("timeout sweep failed", e);
+        }
+    }
+
+    // ---- live events ---------------------------------------------------------------------------
+
+    private static final class Subscription {
+        final Consumer<WorkflowEvent> listener;
+        final AtomicLong last;
+        volatile boolean closed;
+
+        Subscription(Consumer<WorkflowEvent> listener, long last) {
+            this.listener = listener;
+            this.last = new AtomicLong(last);
+        }
+    }
+
+    @Override
+    public AutoCloseable subscribe(String id, Consumer<WorkflowEvent> listener) throws WorkflowException {
+        get(id);
+        List<WorkflowEvent> past = events(id, 0, PageRequest.MAX_LIMIT);
+        long last = past.isEmpty() ? 0 : past.get(past.size() - 1).sequence();
+        Subscription s = new Subscription(listener, last);
+        subscriptions.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(s);
+        return () -> {
+            s.closed = true;
+            subscriptions.computeIfPresent(id, (k, list) -> {
+                list.remove(s);
+                return list.isEmpty() ? null : list;
+            });
+        };
+    }
+
+    @Override
+    public void changed(String kind, String id) {
+        if (!kind.equals("workflow") || !subscriptions.containsKey(id)) {
+            return;
+        }
+        fanout.execute(() -> deliver(id));
+    }
+
+    private void deliver(String id) {
+        List<Subscription> subs = subscriptions.get(id);
+        if (subs == null) {
+            return;
+        }
+        for (Subscription s : subs) {
+            if (s.closed) {
+                continue;
+            }
+            try {
+                for (WorkflowEvent e : events.after(id, s.last.get(), PageRequest.MAX_LIMIT)) {
+                    s.last.set(e.sequence());
+                    s.listener.accept(e);
+                }
+            } catch (StoreException | RuntimeException e) {
+                LOG.debug("cannot deliver events of {}: {}", id, e.getMessage());
+            }
+        }
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface StoreCall<T> {
+        T call() throws StoreException;
+    }
+
+    private static <T> T store(StoreCall<T> call) throws WorkflowException {
+        try {
+            return call.call();
+        } catch (StoreException e) {
+            throw translate(e);
+        }
+    }
+
+    private static WorkflowException translate(StoreException e) {
+        Reason r = switch (e.reason()) {
+            case NOT_FOUND -> Reason.NOT_FOUND;
+            case CONFLICT, STALE -> Reason.CONFLICT;
+            case INVALID -> Reason.INVALID;
+            case UNAVAILABLE -> Reason.UNAVAILABLE;
+        };
+        return new WorkflowException(r, e.getMessage(), e);
+    }
+
+    @Override
+    public void collect(MetricWriter w) {
+        w.counter("ironbell_workflows_created_total", "workflows created", created.sum());
+        w.counter("ironbell_workflow_claims_total", "actions handed to workers", claims.sum());
+        w.counter("ironbell_workflow_reports_total", "reports from workers", reports.sum());
+        w.counter("ironbell_workflow_timeouts_total", "actions and workflows ended by a timeout", timeouts.sum());
+        w.counter("ironbell_workflow_stale_retries_total", "transitions retried after losing a race", staleRetries.sum());
+        w.gauge("ironbell_workflow_subscriptions", "workflows with live event subscribers", subscriptions.size());
+    }
+}

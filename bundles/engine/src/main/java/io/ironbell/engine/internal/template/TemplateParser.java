@@ -1,0 +1,298 @@
+package io.ironbell.engine.internal.template;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ironbell.api.json.Json;
+import io.ironbell.api.template.Template;
+import io.ironbell.api.template.TemplateException;
+import io.ironbell.api.template.TemplateService;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.NodeEvent;
+
+/**
+ * Reads a template's YAML (after rendering) into a {@link Template}, refusing what Tinkerbell
+ * refuses and more, every error with its line and field: YAML syntax, aliases, size and depth
+ * limits, types, {@code version: "0.1"}, names of 1–199 characters, at least one task, task
+ * names unique, action names unique within their task, positive timeouts, retries 0–100.
+ */
+public final class TemplateParser {
+
+    /** Most retries an action may ask for. */
+    public static final int MAX_RETRIES = 100;
+
+    private static final Pattern NAME_CHARS = Pattern.compile("[^\\p{Cntrl}]+");
+
+    private TemplateParser() {
+    }
+
+    /** Parses and validates rendered (or placeholder-filled) YAML. */
+    public static Template parse(String yaml) throws TemplateException {
+        if (yaml == null || yaml.isBlank()) {
+            throw new TemplateException(0, null, "the template is empty");
+        }
+        int bytes = yaml.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > TemplateService.MAX_BYTES) {
+            throw new TemplateException(0, null, "the template is " + bytes + " bytes; at most " + TemplateService.MAX_BYTES);
+        }
+        refuseAliases(yaml);
+        Map<String, Integer> lines = new HashMap<>();
+        JsonNode tree = read(yaml, lines);
+        validate(tree, lines);
+        try {
+            return Json.mapper().treeToValue(tree, Template.class);
+        } catch (JsonProcessingException e) {
+            throw new TemplateException(0, null, e.getOriginalMessage());
+        }
+    }
+
+    /** Aliases would be read as their anchor's name (see Json): refuse them, with their line. */
+    private static void refuseAliases(String yaml) throws TemplateException {
+        LoaderOptions options = new LoaderOptions();
+        options.setCodePointLimit(TemplateService.MAX_BYTES);
+        options.setNestingDepthLimit(Json.MAX_NESTING_DEPTH);
+        try {
+            for (Event e : new Yaml(options).parse(new StringReader(yaml))) {
+                if (e instanceof AliasEvent || e instanceof NodeEvent n && n.getAnchor() != null) {
+                    throw new TemplateException(line(e.getStartMark()), null,
+                            "YAML anchors and aliases (&, *) are not supported in templates");
+                }
+            }
+        } catch (MarkedYAMLException e) {
+            throw new TemplateException(line(e.getProblemMark()), null, "malformed YAML: " + e.getProblem());
+        } catch (org.yaml.snakeyaml.error.YAMLException e) {
+            throw new TemplateException(0, null, "malformed YAML: " + e.getMessage());
+        }
+    }
+
+    private static int line(Mark m) {
+        return m == null ? 0 : m.getLine() + 1;
+    }
+
+    /** Reads the YAML into a tree, recording the line where each field's value starts. */
+    private static JsonNode read(String yaml, Map<String, Integer> lines) throws TemplateException {
+        try (JsonParser p = Json.yaml().getFactory().createParser(yaml)) {
+            JsonToken t = p.nextToken();
+            if (t != JsonToken.START_OBJECT) {
+                throw new TemplateException(1, null, "a template is a mapping (version, name, tasks)");
+            }
+            return value(p, "", lines);
+        } catch (IOException e) {
+            int line = e instanceof JsonProcessingException j && j.getLocation() != null ? j.getLocation().getLineNr() : 0;
+            throw new TemplateException(line, null, "malformed YAML: " + (e instanceof JsonProcessingException j
+                    ? j.getOriginalMessage() : e.getMessage()));
+        }
+    }
+
+    private static JsonNode value(JsonParser p, String path, Map<String, Integer> lines) throws IOException {
+        JsonLocation at = p.currentTokenLocation();
+        lines.put(path, at.getLineNr());
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        switch (p.currentToken()) {
+            case START_OBJECT -> {
+                ObjectNode o = f.objectNode();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    String child = path.isEmpty() ? name : path + "." + name;
+                    lines.put(child, p.currentTokenLocation().getLineNr());
+                    p.nextToken();
+                    o.set(name, value(p, child, lines));
+                    lines.putIfAbsent(child, at.getLineNr());
+                }
+                return o;
+            }
+            case START_ARRAY -> {
+                ArrayNode a = f.arrayNode();
+                int i = 0;
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    a.add(value(p, path + "[" + i++ + "]", lines));
+                }
+                return a;
+            }
+            case VALUE_STRING -> {
+                return f.textNode(p.getText());
+            }
+            case VALUE_NUMBER_INT -> {
+                return f.numberNode(p.getLongValue());
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                return f.numberNode(p.getDecimalValue());
+            }
+            case VALUE_TRUE, VALUE_FALSE -> {
+                return f.booleanNode(p.getBooleanValue());
+            }
+            case VALUE_NULL -> {
+                return f.nullNode();
+            }
+            default -> throw new IOException("unexpected " + p.currentToken());
+        }
+    }
+
+    private static void validate(JsonNode root, Map<String, Integer> lines) throws TemplateException {
+        Checker c = new Checker(lines);
+        JsonNode version = root.get("version");
+        if (version == null) {
+            throw c.error("", "version", "is required: version: \"0.1\"");
+        }
+        if (!version.isTextual() || !version.asText().equals(Template.VERSION)) {
+            throw c.error("version", "version", "must be \"0.1\", was " + version);
+        }
+        c.name(root, "", "name");
+        c.positive(root, "", "global_timeout");
+        JsonNode tasks = root.get("tasks");
+        if (tasks == null || !tasks.isArray() || tasks.isEmpty()) {
+            throw c.error(tasks == null ? "" : "tasks", "tasks", "at least one task is required");
+        }
+        Set<String> taskNames = new HashSet<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            String tp = "tasks[" + i + "]";
+            JsonNode task = tasks.get(i);
+            if (!task.isObject()) {
+                throw c.error(tp, tp, "must be a mapping with name, worker and actions");
+            }
+            String name = c.name(task, tp, "name");
+            if (!taskNames.add(name)) {
+                throw c.error(tp + ".name", tp + ".name", "task name '" + name + "' is used twice; task names must be unique");
+            }
+            c.requiredText(task, tp, "worker");
+            c.stringList(task, tp, "volumes");
+            c.environment(task, tp);
+            JsonNode actions = task.get("actions");
+            if (actions == null || !actions.isArray() || actions.isEmpty()) {
+                throw c.error(actions == null ? tp : tp + ".actions", tp + ".actions", "at least one action is required");
+            }
+            Set<String> actionNames = new HashSet<>();
+            for (int k = 0; k < actions.size(); k++) {
+                String ap = tp + ".actions[" + k + "]";
+                JsonNode action = actions.get(k);
+                if (!action.isObject()) {
+                    throw c.error(ap, ap, "must be a mapping with name and image");
+                }
+                String an = c.name(action, ap, "name");
+                if (!actionNames.add(an)) {
+                    throw c.error(ap + ".name", ap + ".name", "action name '" + an + "' is used twice in task '" + name
+                            + "'; action names must be unique within a task");
+                }
+                c.requiredText(action, ap, "image");
+                c.positive(action, ap, "timeout");
+                c.stringList(action, ap, "volumes");
+                c.environment(action, ap);
+                JsonNode command = action.get("command");
+                if (command != null && !command.isTextual() && !command.isNull()) {
+                    c.stringList(action, ap, "command");
+                }
+                JsonNode pid = action.get("pid");
+                if (pid != null && !pid.isNull() && !(pid.isTextual() && pid.asText().equals("host"))) {
+                    throw c.error(ap + ".pid", ap + ".pid", "must be \"host\" when given, was " + pid);
+                }
+                JsonNode retries = action.get("retries");
+                if (retries != null && !retries.isNull()
+                        && (!retries.canConvertToInt() || !retries.isIntegralNumber() || retries.asInt() < 0 || retries.asInt() > MAX_RETRIES)) {
+                    throw c.error(ap + ".retries", ap + ".retries", "must be a whole number from 0 to " + MAX_RETRIES + ", was " + retries);
+                }
+            }
+        }
+    }
+
+    /** Field checks that know where each field is. */
+    private record Checker(Map<String, Integer> lines) {
+
+        TemplateException error(String path, String field, String reason) {
+            Integer line = lines.get(path);
+            return new TemplateException(line == null ? 0 : line, field.isEmpty() ? null : field, reason);
+        }
+
+        String name(JsonNode node, String parent, String field) throws TemplateException {
+            String path = parent.isEmpty() ? field : parent + "." + field;
+            String text = requiredText(node, parent, field);
+            if (text.length() > 199) {
+                throw error(path, path, "must be 1 to 199 characters, was " + text.length());
+            }
+            if (!NAME_CHARS.matcher(text).matches()) {
+                throw error(path, path, "must not contain control characters");
+            }
+            return text;
+        }
+
+        String requiredText(JsonNode node, String parent, String field) throws TemplateException {
+            String path = parent.isEmpty() ? field : parent + "." + field;
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) {
+                throw error(parent, path, "is required");
+            }
+            if (!v.isTextual() && !v.isNumber()) {
+                throw error(path, path, "must be text, was " + kind(v));
+            }
+            if (v.asText().isBlank()) {
+                throw error(path, path, "must not be empty");
+            }
+            return v.asText();
+        }
+
+        void positive(JsonNode node, String parent, String field) throws TemplateException {
+            String path = parent.isEmpty() ? field : parent + "." + field;
+            JsonNode v = node.get(field);
+            if (v != null && !v.isNull() && (!v.isIntegralNumber() || v.asLong() <= 0 || v.asLong() > Integer.MAX_VALUE)) {
+                throw error(path, path, "must be a positive whole number of seconds, was " + v);
+            }
+        }
+
+        void stringList(JsonNode node, String parent, String field) throws TemplateException {
+            String path = parent + "." + field;
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) {
+                return;
+            }
+            if (!v.isArray()) {
+                throw error(path, path, "must be a list, was " + kind(v));
+            }
+            for (int i = 0; i < v.size(); i++) {
+                if (!v.get(i).isValueNode() || v.get(i).isNull()) {
+                    throw error(path + "[" + i + "]", path + "[" + i + "]", "must be text, was " + kind(v.get(i)));
+                }
+            }
+        }
+
+        void environment(JsonNode node, String parent) throws TemplateException {
+            String path = parent + ".environment";
+            JsonNode v = node.get("environment");
+            if (v == null || v.isNull()) {
+                return;
+            }
+            if (!v.isObject()) {
+                throw error(path, path, "must be a mapping of names to values, was " + kind(v));
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().isValueNode()) {
+                    throw error(path + "." + e.getKey(), path + "." + e.getKey(), "must be text, a number or a boolean, was "
+                            + kind(e.getValue()));
+                }
+            }
+        }
+
+        private static String kind(JsonNode v) {
+            return v.isObject() ? "a mapping" : v.isArray() ? "a list" : v.isNull() ? "empty" : v.isTextual() ? "text '" + v.asText() + "'"
+                    : v.toString();
+        }
+    }
+}
