@@ -10,12 +10,12 @@ import io.ironbell.api.hardware.Network;
 import java.util.List;
 
 /** Model objects for store tests. */
-final class Fixtures {
+public final class Fixtures {
 
     private Fixtures() {
     }
 
-    static Hardware hardware(String id, long macValue, String ip) {
+    public static Hardware hardware(String id, long macValue, String ip) {
         Dhcp dhcp = new Dhcp(MacAddress.of(macValue).toString(), "host-" + id, 86400L, "x86_64", false, "eth0",
                 List.of("1.1.1.1"), null, ip == null ? null : new IpConfig(ip, "255.255.0.0", "10.0.0.1", 4, null),
                 null, null, null, null, null, null, null, null);
@@ -24,7 +24,7 @@ final class Fixtures {
     }
 
     /** The n-th test address in 10.x.y.z. */
-    static String ip(int n) {
+    public static String ip(int n) {
         return "10." + ((n >> 16) & 0xFF) + "." + ((n >> 8) & 0xFF) + "." + (n & 0xFF);
     }
 }

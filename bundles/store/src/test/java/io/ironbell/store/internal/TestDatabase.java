@@ -14,7 +14,7 @@ import org.osgi.util.converter.Converters;
  * A fresh database on the test PostgreSQL (started by .ci/pg), dropped afterwards. Tests fail,
  * never skip, when that server is not there.
  */
-final class TestDatabase implements AutoCloseable {
+public final class TestDatabase implements AutoCloseable {
 
     static final String ADMIN_URL = System.getProperty("ironbell.test.jdbc.url", "jdbc:postgresql://127.0.0.1:55432/postgres");
     static final String USER = "ironbell";
@@ -22,7 +22,7 @@ final class TestDatabase implements AutoCloseable {
     final String name = "ib_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     final String url = ADMIN_URL.substring(0, ADMIN_URL.lastIndexOf('/') + 1) + name;
 
-    TestDatabase() throws SQLException {
+    public TestDatabase() throws SQLException {
         try (Connection c = admin(); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
         }

@@ -1,0 +1,58 @@
+package io.ironbell.store.internal;
+
+import java.util.Map;
+
+/**
+ * The store's services on a fresh test database, for other bundles' tests against real
+ * PostgreSQL (the engine's). Close it to stop them and drop the database.
+ */
+public final class StoreFixture implements AutoCloseable {
+
+    public final TestDatabase database;
+    public final PgHardwareStore hardware;
+    public final PgTemplateStore templates;
+    public final PgWorkflowStore workflows;
+    public final PgEventStore events;
+    public final PgMachineLogStore logs;
+    private Database db;
+
+    public StoreFixture() throws Exception {
+        database = new TestDatabase();
+        db = database.start(Map.of());
+        hardware = new PgHardwareStore(db);
+        templates = new PgTemplateStore(db);
+        workflows = new PgWorkflowStore(db);
+        events = new PgEventStore(db);
+        logs = new PgMachineLogStore(db);
+    }
+
+    /** Adds a listener for change notifications, as the OSGi whiteboard would. */
+    public void addChangeListener(io.ironbell.api.store.ChangeListener listener) {
+        db.addListener(listener);
+    }
+
+    /** Stops the database component and starts a new one on the same database: a server restart. */
+    public StoreFixture restart() throws Exception {
+        hardware.deactivate();
+        db.deactivate();
+        db = database.start(Map.of());
+        return new StoreFixture(this);
+    }
+
+    private StoreFixture(StoreFixture old) {
+        database = old.database;
+        db = old.db;
+        hardware = new PgHardwareStore(db);
+        templates = new PgTemplateStore(db);
+        workflows = new PgWorkflowStore(db);
+        events = new PgEventStore(db);
+        logs = new PgMachineLogStore(db);
+    }
+
+    @Override
+    public void close() throws Exception {
+        hardware.deactivate();
+        db.deactivate();
+        database.close();
+    }
+}
