@@ -79,6 +79,6 @@ class SettingsTest {
         assertEquals(Set.of("log.format", "log.level", "deploy.poll", "http.port", "http.address", "http.maxRequestBytes",
                 "http.idleTimeoutSeconds", "http.workerThreads", "http.workerQueue", "storage.jdbc.url", "storage.user",
                 "storage.password", "storage.embedded.port", "storage.pool.size", "storage.pool.timeoutMillis",
-                "storage.log.maxLinesPerMachine"), s.all().keySet());
+                "storage.log.maxLinesPerMachine", "api.token", "engine.sweepMillis"), s.all().keySet());
     }
 }

@@ -1,0 +1,64 @@
+package io.ironbell.restapi.internal;
+
+import io.ironbell.api.hardware.Hardware;
+import io.ironbell.api.hardware.HardwareLookup;
+import io.ironbell.api.hardware.HardwareStore;
+import io.ironbell.api.http.HttpException;
+import io.ironbell.api.http.HttpRequest;
+import io.ironbell.api.http.HttpResponse;
+import io.ironbell.api.http.HttpRoute;
+import io.ironbell.api.http.HttpRouteService;
+import io.ironbell.api.store.StoreException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code /api/v1/hardware}: push Tinkerbell hardware JSON (POST, create or replace), list
+ * (GET, paged), and by id, MAC address or IP address: get (GET) and delete (DELETE).
+ */
+@Component(service = HttpRoute.class)
+@HttpRouteService(path = {"/api/v1/hardware", "/api/v1/hardware/{key}"}, methods = {"GET", "POST", "DELETE"})
+public final class HardwareRoutes implements HttpRoute {
+
+    private final Auth auth;
+    private final HardwareStore store;
+    private final HardwareLookup lookup;
+
+    @Activate
+    public HardwareRoutes(@Reference Auth auth, @Reference HardwareStore store, @Reference HardwareLookup lookup) {
+        this.auth = auth;
+        this.store = store;
+        this.lookup = lookup;
+    }
+
+    @Override
+    public HttpResponse handle(HttpRequest r) throws HttpException {
+        auth.requireAdmin(r);
+        String key = r.pathParams().get("key");
+        try {
+            if (key == null) {
+                return switch (r.method()) {
+                    case "GET", "HEAD" -> HttpResponse.json(200, Api.page(store.list(Api.page(r))));
+                    case "POST" -> {
+                        Hardware hw = Api.body(r, Hardware.class);
+                        boolean exists = hw.id() != null && lookup.byId(hw.id()).isPresent();
+                        yield HttpResponse.json(exists ? 200 : 201, store.push(hw));
+                    }
+                    default -> throw new HttpException(405, "method_not_allowed", r.method() + " is not allowed on /api/v1/hardware");
+                };
+            }
+            Hardware hw = Api.find(lookup, key).orElseThrow(() -> HttpException.notFound("no hardware with id, MAC or IP " + key));
+            return switch (r.method()) {
+                case "GET", "HEAD" -> HttpResponse.json(200, store.get(hw.id()));
+                case "DELETE" -> {
+                    store.delete(hw.id());
+                    yield HttpResponse.noContent();
+                }
+                default -> throw new HttpException(405, "method_not_allowed", r.method() + " is not allowed on " + r.path());
+            };
+        } catch (StoreException e) {
+            throw Api.error(e);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.ironbell.restapi.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ironbell.api.hardware.Hardware;
+import io.ironbell.api.hardware.HardwareLookup;
+import io.ironbell.api.hardware.MacAddress;
+import io.ironbell.api.http.HttpException;
+import io.ironbell.api.http.HttpRequest;
+import io.ironbell.api.http.HttpResponse;
+import io.ironbell.api.http.HttpRoute;
+import io.ironbell.api.http.HttpRouteService;
+import io.ironbell.api.log.LogLine;
+import io.ironbell.api.log.MachineLogStore;
+import io.ironbell.api.store.StoreException;
+import io.ironbell.api.workflow.ActionReport;
+import io.ironbell.api.workflow.WorkerAction;
+import io.ironbell.api.workflow.Workflow;
+import io.ironbell.api.workflow.WorkflowException;
+import io.ironbell.api.workflow.WorkflowService;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The worker side, {@code /api/v1/worker/{mac}/...}: {@code GET next} (200 with the action, 204
+ * when there is none), {@code POST report}, {@code POST logs}, and {@code GET/PUT
+ * workflows/{id}/data}. A worker is served only its own machine's work (see {@link Auth}).
+ */
+@Component(service = HttpRoute.class)
+@HttpRouteService(path = {"/api/v1/worker/{mac}/{op}", "/api/v1/worker/{mac}/workflows/{id}/data"}, methods = {"GET", "POST", "PUT"})
+public final class WorkerRoutes implements HttpRoute {
+
+    /** Most lines one request may append. */
+    static final int MAX_LINES = 1000;
+
+    /** The body of a log append: lines with optional time, source and severity. */
+    record LogBatch(List<Line> lines) {
+        record Line(String text, String source, String severity, Instant at) {
+        }
+    }
+
+    private final Auth auth;
+    private final WorkflowService engine;
+    private final MachineLogStore logs;
+    private final HardwareLookup hardware;
+
+    @Activate
+    public WorkerRoutes(@Reference Auth auth, @Reference WorkflowService engine, @Reference MachineLogStore logs,
+                        @Reference HardwareLookup hardware) {
+        this.auth = auth;
+        this.engine = engine;
+        this.logs = logs;
+        this.hardware = hardware;
+    }
+
+    @Override
+    public HttpResponse handle(HttpRequest r) throws HttpException {
+        MacAddress mac = auth.requireWorker(r, r.pathParam("mac"));
+        String worker = mac.toString();
+        try {
+            String id = r.pathParams().get("id");
+            if (id != null) {
+                ownWorkflow(id, worker);
+                return switch (r.method()) {
+                    case "GET", "HEAD" -> HttpResponse.json(200, engine.data(id));
+                    case "PUT" -> {
+                        engine.putData(id, Api.body(r, JsonNode.class));
+                        yield HttpResponse.json(200, engine.data(id));
+                    }
+                    default -> throw new HttpException(405, "method_not_allowed", r.method() + " is not allowed on " + r.path());
+                };
+            }
+            return switch (r.pathParam("op") + " " + r.method()) {
+                case "next GET" -> {
+                    Optional<WorkerAction> next = engine.nextAction(worker);
+                    yield next.isPresent() ? HttpResponse.json(200, next.get()) : HttpResponse.noContent();
+                }
+                case "report POST" -> {
+                    ActionReport report = Api.body(r, ActionReport.class);
+                    if (report.workflowId() == null || report.state() == null) {
+                        throw new HttpException(400, "invalid_field", "fields workflowId, actionIndex and state are required");
+                    }
+                    Workflow w = engine.report(worker, report);
+                    yield HttpResponse.json(200, Map.of("workflow", w.id(), "state", w.state(), "currentAction", w.currentAction()));
+                }
+                case "logs POST" -> {
+                    appendLogs(worker, Api.body(r, LogBatch.class));
+                    yield HttpResponse.noContent();
+                }
+                default -> throw new HttpException(404, "not_found", "no route for " + r.method() + " " + r.path());
+            };
+        } catch (WorkflowException e) {
+            throw Api.error(e);
+        } catch (StoreException e) {
+            throw Api.error(e);
+        }
+    }
+
+    private void ownWorkflow(String id, String worker) throws WorkflowException, HttpException {
+        Workflow w = engine.get(id);
+        if (w.actions().stream().noneMatch(a -> a.worker().equals(worker))) {
+            throw new HttpException(403, "forbidden", "workflow " + id + " has no action for worker " + worker);
+        }
+    }
+
+    private void appendLogs(String worker, LogBatch batch) throws HttpException, StoreException {
+        if (batch.lines() == null || batch.lines().isEmpty()) {
+            throw new HttpException(400, "invalid_field", "field lines must hold at least one line");
+        }
+        if (batch.lines().size() > MAX_LINES) {
+            throw new HttpException(413, "too_many_lines", "at most " + MAX_LINES + " lines per request, got " + batch.lines().size());
+        }
+        Hardware hw = hardware.byMac(MacAddress.parse(worker))
+                .orElseThrow(() -> new HttpException(404, "not_found", "no hardware with MAC " + worker));
+        List<LogLine> lines = new ArrayList<>(batch.lines().size());
+        for (int i = 0; i < batch.lines().size(); i++) {
+            LogBatch.Line l = batch.lines().get(i);
+            if (l == null || l.text() == null) {
+                throw new HttpException(400, "invalid_field", "field lines[" + i + "].text is required");
+            }
+            lines.add(new LogLine(0, hw.id(), l.at() == null ? Instant.now() : l.at(), l.source() == null ? "worker" : l.source(),
+                    l.severity(), l.text()));
+        }
+        logs.append(lines);
+    }
+}

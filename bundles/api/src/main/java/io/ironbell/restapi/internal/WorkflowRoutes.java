@@ -1,0 +1,150 @@
+package io.ironbell.restapi.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ironbell.api.http.HttpException;
+import io.ironbell.api.http.HttpRequest;
+import io.ironbell.api.http.HttpResponse;
+import io.ironbell.api.http.HttpRoute;
+import io.ironbell.api.http.HttpRouteService;
+import io.ironbell.api.store.PageRequest;
+import io.ironbell.api.workflow.ExecutionState;
+import io.ironbell.api.workflow.WorkflowEvent;
+import io.ironbell.api.workflow.WorkflowException;
+import io.ironbell.api.workflow.WorkflowService;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code /api/v1/workflows}: create ({@code {"template": "...", "hardware": {"device_1": "MAC"}}}),
+ * list, get, cancel ({@code POST .../cancel}), delete, events ({@code ?after=&limit=}), the live
+ * event stream ({@code .../events/stream}, Server-Sent Events, ending with the workflow), and the
+ * ephemeral data ({@code GET/PUT .../data}).
+ */
+@Component(service = HttpRoute.class)
+@HttpRouteService(path = {"/api/v1/workflows", "/api/v1/workflows/{id}", "/api/v1/workflows/{id}/{sub}",
+        "/api/v1/workflows/{id}/events/stream"}, methods = {"GET", "POST", "PUT", "DELETE"})
+public final class WorkflowRoutes implements HttpRoute {
+
+    /** The body of a create request. */
+    record CreateRequest(String template, Map<String, String> hardware) {
+    }
+
+    private final Auth auth;
+    private final WorkflowService engine;
+    private final EventStreams streams;
+
+    @Activate
+    public WorkflowRoutes(@Reference Auth auth, @Reference WorkflowService engine, @Reference EventStreams streams) {
+        this.auth = auth;
+        this.engine = engine;
+        this.streams = streams;
+    }
+
+    @Override
+    public HttpResponse handle(HttpRequest r) throws HttpException {
+        auth.requireAdmin(r);
+        String id = r.pathParams().get("id");
+        String sub = r.pathParams().get("sub");
+        String m = r.method().equals("HEAD") ? "GET" : r.method();
+        try {
+            if (id == null) {
+                return switch (m) {
+                    case "GET" -> HttpResponse.json(200, Api.page(engine.list(Api.page(r))));
+                    case "POST" -> {
+                        CreateRequest c = Api.body(r, CreateRequest.class);
+                        if (c.template() == null || c.template().isBlank()) {
+                            throw new HttpException(400, "invalid_field", "field template is required");
+                        }
+                        if (c.hardware() == null) {
+                            throw new HttpException(400, "invalid_field", "field hardware is required: {\"device_1\": \"<MAC>\"}");
+                        }
+                        yield HttpResponse.json(201, engine.create(c.template(), c.hardware()));
+                    }
+                    default -> throw notAllowed(r);
+                };
+            }
+            if (r.path().endsWith("/events/stream")) {
+                return stream(r, id);
+            }
+            if (sub == null) {
+                return switch (m) {
+                    case "GET" -> HttpResponse.json(200, engine.get(id));
+                    case "DELETE" -> {
+                        engine.delete(id);
+                        yield HttpResponse.noContent();
+                    }
+                    default -> throw notAllowed(r);
+                };
+            }
+            return switch (sub + " " + m) {
+                case "cancel POST" -> HttpResponse.json(200, engine.cancel(id));
+                case "events GET" -> HttpResponse.json(200, Map.of("items", engine.events(id, Api.longParam(r, "after", 0),
+                        (int) Api.longParam(r, "limit", PageRequest.DEFAULT_LIMIT))));
+                case "data GET" -> HttpResponse.json(200, engine.data(id));
+                case "data PUT" -> {
+                    engine.putData(id, Api.body(r, JsonNode.class));
+                    yield HttpResponse.json(200, engine.data(id));
+                }
+                default -> throw new HttpException(404, "not_found", "no route for " + r.method() + " " + r.path());
+            };
+        } catch (WorkflowException e) {
+            throw Api.error(e);
+        }
+    }
+
+    private HttpResponse stream(HttpRequest r, String id) throws WorkflowException, HttpException {
+        if (streams.full()) {
+            throw new HttpException(503, "overloaded", "too many event streams are open");
+        }
+        long after = Api.longParam(r, "after", r.header("Last-Event-ID").map(Long::parseLong).orElse(0L));
+        List<WorkflowEvent> past = engine.events(id, after, PageRequest.MAX_LIMIT);
+        boolean ended = engine.get(id).state().isTerminal();
+        return HttpResponse.stream(200, "text/event-stream", out -> {
+            streams.opened(out);
+            AtomicReference<AutoCloseable> sub = new AtomicReference<>();
+            out.onClose(() -> closeQuietly(sub.get()));
+            long last = after;
+            for (WorkflowEvent e : past) {
+                EventStreams.send(out, "event", e.sequence(), e);
+                last = e.sequence();
+            }
+            if (ended) {
+                out.close();
+                return;
+            }
+            long seen = last;
+            try {
+                sub.set(engine.subscribe(id, e -> {
+                    if (e.sequence() <= seen) {
+                        return;
+                    }
+                    if (!EventStreams.send(out, "event", e.sequence(), e)) {
+                        out.close();
+                    } else if (e.action() == null && e.state() != null && e.state().isTerminal() && e.state() != ExecutionState.PENDING) {
+                        out.close();
+                    }
+                }));
+            } catch (WorkflowException e) {
+                out.close();
+            }
+        }).withHeader("Cache-Control", "no-cache");
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // the subscription is gone either way
+            }
+        }
+    }
+
+    private static HttpException notAllowed(HttpRequest r) {
+        return new HttpException(405, "method_not_allowed", r.method() + " is not allowed on " + r.path());
+    }
+}
