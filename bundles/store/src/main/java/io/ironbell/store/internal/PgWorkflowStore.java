@@ -13,11 +13,14 @@ import io.ironbell.api.workflow.ExecutionState;
 import io.ironbell.api.workflow.Workflow;
 import io.ironbell.api.workflow.WorkflowEvent;
 import io.ironbell.api.workflow.WorkflowStore;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.ibatis.session.SqlSession;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -35,7 +38,12 @@ public final class PgWorkflowStore implements WorkflowStore {
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {
     };
 
+    /** Most rendered templates kept in memory; past it the cache starts over. */
+    static final int TEMPLATE_CACHE = 50_000;
+
     private final Database db;
+    // A workflow's rendered template never changes: reading and parsing it once is enough.
+    private final Map<String, Template> templates = new ConcurrentHashMap<>();
 
     @Activate
     public PgWorkflowStore(@Reference Database db) {
@@ -73,7 +81,7 @@ public final class PgWorkflowStore implements WorkflowStore {
             }
             List<Workflow> items = new ArrayList<>();
             for (Map<String, Object> r : rows) {
-                items.add(workflow(r, sql.actions(Rows.str(r, "id"))));
+                items.add(workflow(s, r, sql.actions(Rows.str(r, "id"))));
             }
             String next = null;
             if (items.size() == page.limit()) {
@@ -91,9 +99,10 @@ public final class PgWorkflowStore implements WorkflowStore {
 
     @Override
     public Workflow update(Workflow workflow, List<WorkflowEvent> events) throws StoreException {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         return db.tx(s -> {
             Mappers.WorkflowSql sql = s.getMapper(Mappers.WorkflowSql.class);
-            if (sql.update(workflow, Rows.timestamp(workflow.startedAt())) == 0) {
+            if (sql.update(workflow, Rows.timestamp(workflow.startedAt()), Rows.timestamp(now)) == 0) {
                 if (sql.get(workflow.id()) == null) {
                     throw new StoreException(Reason.NOT_FOUND, "no workflow " + workflow.id());
                 }
@@ -105,7 +114,10 @@ public final class PgWorkflowStore implements WorkflowStore {
             for (WorkflowEvent e : events) {
                 ev.insert(e);
             }
-            return load(s, workflow.id());
+            // what was written, at its new version: no need to read it back
+            return new Workflow(workflow.id(), workflow.templateId(), workflow.templateRevision(), workflow.hardwareMap(),
+                    workflow.template(), workflow.state(), workflow.actions(), workflow.currentAction(), workflow.createdAt(),
+                    workflow.startedAt(), now, workflow.version() + 1);
         });
     }
 
@@ -168,21 +180,34 @@ public final class PgWorkflowStore implements WorkflowStore {
     @Override
     public void delete(String id) throws StoreException {
         int n = db.tx(s -> s.getMapper(Mappers.WorkflowSql.class).delete(id));
+        templates.remove(id);
         if (n == 0) {
             throw new StoreException(Reason.NOT_FOUND, "no workflow " + id);
         }
     }
 
-    private static Workflow load(SqlSession s, String id) throws StoreException {
+    private Workflow load(SqlSession s, String id) throws StoreException {
         Mappers.WorkflowSql sql = s.getMapper(Mappers.WorkflowSql.class);
         Map<String, Object> row = sql.get(id);
         if (row == null) {
             throw new StoreException(Reason.NOT_FOUND, "no workflow " + id);
         }
-        return workflow(row, sql.actions(id));
+        return workflow(s, row, sql.actions(id));
     }
 
-    private static Workflow workflow(Map<String, Object> r, List<Map<String, Object>> actionRows) {
+    private Template template(SqlSession s, String id) {
+        Template t = templates.get(id);
+        if (t == null) {
+            t = Rows.fromJson(s.getMapper(Mappers.WorkflowSql.class).rendered(id), Template.class);
+            if (templates.size() >= TEMPLATE_CACHE) {
+                templates.clear();
+            }
+            templates.put(id, t);
+        }
+        return t;
+    }
+
+    private Workflow workflow(SqlSession s, Map<String, Object> r, List<Map<String, Object>> actionRows) {
         List<ActionStatus> actions = new ArrayList<>();
         for (Map<String, Object> a : actionRows) {
             actions.add(new ActionStatus(Rows.str(a, "task"), Rows.str(a, "name"), Rows.str(a, "worker"),
@@ -191,7 +216,7 @@ public final class PgWorkflowStore implements WorkflowStore {
                     Rows.fromJson(Rows.str(a, "progress"), ActionStatus.Progress.class)));
         }
         return new Workflow(Rows.str(r, "id"), Rows.str(r, "template_id"), Rows.integer(r, "template_revision"),
-                Rows.fromJson(Rows.str(r, "hardware_map"), STRING_MAP), Rows.fromJson(Rows.str(r, "rendered"), Template.class),
+                Rows.fromJson(Rows.str(r, "hardware_map"), STRING_MAP), template(s, Rows.str(r, "id")),
                 ExecutionState.valueOf(Rows.str(r, "state")), actions, Rows.integer(r, "current_action"),
                 Rows.instant(r, "created_at"), Rows.instant(r, "started_at"), Rows.instant(r, "updated_at"),
                 Rows.longValue(r, "version"));
