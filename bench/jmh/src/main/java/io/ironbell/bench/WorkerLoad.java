@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * one-action template, creates {@code workers × perWorker} workflows (timed), then runs one
  * thread per worker that asks for its next action, "works" for {@code workMillis}, reports
  * SUCCESS, and asks again, polling every {@code pollMillis} when there is nothing, until all of
- * its workflows are done. Prints latency percentiles of next-action and report calls, errors,
+ * its workflows are done, each worker on its own keep-alive connection ({@link RawHttp}). Prints latency percentiles of next-action and report calls, errors,
  * and the time to complete every workflow.
  *
  * <p>{@code java -cp bench/jmh/target/benchmarks.jar io.ironbell.bench.WorkerLoad URL TOKEN WORKERS PER_WORKER WORK_MS POLL_MS}
@@ -92,19 +92,20 @@ public final class WorkerLoad {
         for (int w = 0; w < workers; w++) {
             String mac = macs[w];
             Thread t = new Thread(null, () -> {
-                try {
+                URI u = URI.create(base);
+                try (RawHttp http = new RawHttp(u.getHost(), u.getPort(), token)) {
                     go.await();
                     Thread.sleep(ThreadLocalRandom.current().nextLong(Math.max(1, pollMillis)));
                     int mine = 0;
                     while (mine < perWorker) {
                         long t0 = System.nanoTime();
-                        HttpResponse<String> r = send("GET", "/worker/" + mac + "/next", null);
+                        RawHttp.Response r = http.send("GET", "/api/v1/worker/" + mac + "/next", null);
                         nextLatency.add(System.nanoTime() - t0);
-                        if (r.statusCode() == 204) {
+                        if (r.status() == 204) {
                             Thread.sleep(pollMillis);
                             continue;
                         }
-                        if (r.statusCode() != 200) {
+                        if (r.status() != 200) {
                             errors.incrementAndGet();
                             Thread.sleep(pollMillis);
                             continue;
@@ -112,10 +113,10 @@ public final class WorkerLoad {
                         JsonNode a = Json.mapper().readTree(r.body());
                         Thread.sleep(workMillis);
                         t0 = System.nanoTime();
-                        HttpResponse<String> rep = send("POST", "/worker/" + mac + "/report", "{\"workflowId\":\"" + a.get("workflowId").asText()
-                                + "\",\"actionIndex\":" + a.get("actionIndex").asInt() + ",\"state\":\"SUCCESS\"}");
+                        RawHttp.Response rep = http.send("POST", "/api/v1/worker/" + mac + "/report", "{\"workflowId\":\""
+                                + a.get("workflowId").asText() + "\",\"actionIndex\":" + a.get("actionIndex").asInt() + ",\"state\":\"SUCCESS\"}");
                         reportLatency.add(System.nanoTime() - t0);
-                        if (rep.statusCode() != 200) {
+                        if (rep.status() != 200) {
                             errors.incrementAndGet();
                         } else {
                             mine++;

@@ -76,7 +76,8 @@ public final class ClaimThroughput {
                         go.await();
                         // each claimer serves the workers w ≡ first (mod threads), like workers spread over servers
                         for (int w = first % workers; w < workers; w += Math.min(threads, workers)) {
-                            for (Optional<ActionClaim> c = store.claimNext(worker(w)); c.isPresent(); c = store.claimNext(worker(w))) {
+                            for (Optional<ActionClaim> c = store.claimNext(worker(w)); c.isPresent() && !c.get().resumed();
+                                 c = store.claimNext(worker(w))) {
                                 if (!claimed.add(c.get().workflow().id())) {
                                     duplicates.incrementAndGet();
                                 }

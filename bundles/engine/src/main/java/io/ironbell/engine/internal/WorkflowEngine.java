@@ -263,13 +263,9 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     @Override
     public Optional<WorkerAction> nextAction(String workerId) throws WorkflowException {
         String worker = normalize(workerId);
-        // A pending action is the common case; a running one means the worker restarted.
         Optional<ActionClaim> claim = store(() -> workflows.claimNext(worker));
-        if (claim.isPresent()) {
-            claims.increment();
-            return Optional.of(action(claim.get(), false));
-        }
-        return store(() -> workflows.running(worker)).map(c -> action(c, true));
+        claim.filter(c -> !c.resumed()).ifPresent(c -> claims.increment());
+        return claim.map(c -> action(c, c.resumed()));
     }
 
     @Override

@@ -102,11 +102,6 @@ final class Mappers {
                          @Param("startedAt") java.sql.Timestamp startedAt, @Param("finishedAt") java.sql.Timestamp finishedAt,
                          @Param("progress") String progress, @Param("timeout") Integer timeout);
 
-        @Select("SELECT w.id AS workflow_id, a.idx FROM workflow w "
-                + "JOIN action_state a ON a.workflow_id = w.id AND a.idx = w.current_action "
-                + "WHERE a.worker = #{worker} AND a.state = 'RUNNING' AND w.state = 'RUNNING' ORDER BY w.created_at LIMIT 1")
-        Map<String, Object> running(@Param("worker") String worker);
-
         @Select("SELECT DISTINCT w.id FROM workflow w JOIN action_state a ON a.workflow_id = w.id AND a.idx = w.current_action "
                 + "WHERE w.state = 'RUNNING' AND ((a.state = 'RUNNING' AND a.timeout_seconds IS NOT NULL "
                 + "AND a.started_at + make_interval(secs => a.timeout_seconds) < now()) "
@@ -135,11 +130,14 @@ final class Mappers {
         @Select(SELECT + "WHERE (created_at, id) < (CAST(#{at} AS timestamptz), #{id}) ORDER BY created_at DESC, id DESC LIMIT #{limit}")
         List<Map<String, Object>> after(@Param("at") String at, @Param("id") String id, @Param("limit") int limit);
 
-        /** The due action of this worker, locked; a row another claimer holds is skipped, not waited for. */
-        @Select("SELECT w.id AS workflow_id, a.idx FROM workflow w "
+        /**
+         * The worker's running action, else its due one, locked; a row another claimer holds is
+         * skipped, not waited for.
+         */
+        @Select("SELECT w.id AS workflow_id, a.idx, a.state FROM workflow w "
                 + "JOIN action_state a ON a.workflow_id = w.id AND a.idx = w.current_action "
-                + "WHERE a.worker = #{worker} AND a.state = 'PENDING' AND w.state IN ('PENDING', 'RUNNING') "
-                + "ORDER BY w.created_at, w.id LIMIT 1 FOR UPDATE OF w SKIP LOCKED")
+                + "WHERE a.worker = #{worker} AND a.state IN ('PENDING', 'RUNNING') AND w.state IN ('PENDING', 'RUNNING') "
+                + "ORDER BY a.state DESC, w.created_at, w.id LIMIT 1 FOR UPDATE OF w SKIP LOCKED")
         Map<String, Object> lockDue(@Param("worker") String worker);
 
         @Update("UPDATE action_state SET state = 'RUNNING', attempts = attempts + 1, started_at = now(), finished_at = NULL "

@@ -122,15 +122,6 @@ public final class PgWorkflowStore implements WorkflowStore {
     }
 
     @Override
-    public Optional<ActionClaim> running(String workerId) throws StoreException {
-        return db.tx(s -> {
-            Map<String, Object> r = s.getMapper(Mappers.WorkflowSql.class).running(workerId);
-            return r == null ? Optional.empty()
-                    : Optional.of(new ActionClaim(load(s, Rows.str(r, "workflow_id")), Rows.integer(r, "idx")));
-        });
-    }
-
-    @Override
     public List<String> overdue(int limit) throws StoreException {
         return db.tx(s -> s.getMapper(Mappers.WorkflowSql.class).overdue(limit));
     }
@@ -145,6 +136,9 @@ public final class PgWorkflowStore implements WorkflowStore {
             }
             String id = Rows.str(due, "workflow_id");
             int idx = Rows.integer(due, "idx");
+            if (ExecutionState.RUNNING.name().equals(Rows.str(due, "state"))) {
+                return Optional.of(new ActionClaim(load(s, id), idx, true));
+            }
             if (sql.markClaimed(id, idx) != 1) {
                 return Optional.empty();
             }
@@ -153,7 +147,7 @@ public final class PgWorkflowStore implements WorkflowStore {
             ActionStatus a = w.actions().get(idx);
             s.getMapper(Mappers.EventSql.class).insert(new WorkflowEvent(0, id, a.worker(), a.task(), a.name(),
                     ExecutionState.RUNNING, a.attempts() > 1 ? "attempt " + a.attempts() + " handed to the worker" : "handed to the worker", null));
-            return Optional.of(new ActionClaim(w, idx));
+            return Optional.of(new ActionClaim(w, idx, false));
         });
     }
 

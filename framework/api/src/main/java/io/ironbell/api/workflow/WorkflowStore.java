@@ -41,9 +41,6 @@ public interface WorkflowStore {
      */
     Workflow update(Workflow workflow, List<WorkflowEvent> events) throws StoreException;
 
-    /** Returns the action of this worker that is RUNNING, if any (the worker asks again after a restart). */
-    Optional<ActionClaim> running(String workerId) throws StoreException;
-
     /**
      * Returns ids of RUNNING workflows whose current action ran past its timeout or which ran
      * past their global timeout, at most {@code limit}.
@@ -53,7 +50,9 @@ public interface WorkflowStore {
     /**
      * Claims, for this worker, the next action that is due: the current action of a pending or
      * running workflow whose worker it is, marks it RUNNING and appends its event, in one
-     * transaction. Two concurrent callers, on any instances, never get the same action.
+     * transaction. Two concurrent callers, on any instances, never get the same action. When
+     * the worker's current action is already RUNNING (the worker restarted), that action is
+     * returned again, marked {@link ActionClaim#resumed() resumed}, and nothing changes.
      */
     Optional<ActionClaim> claimNext(String workerId) throws StoreException;
 
