@@ -57,10 +57,11 @@ public final class WorkerLoad {
         String[] macs = new String[workers];
         ExecutorService setup = Executors.newFixedThreadPool(16);
         List<Future<?>> fs = new ArrayList<>();
-        int prefix = ThreadLocalRandom.current().nextInt(256);
+        // a prefix of this run's own, so that runs against one server never register the same MAC twice
+        int prefix = (int) (System.nanoTime() >>> 10) & 0xFFFF;
         for (int w = 0; w < workers; w++) {
             int n = w;
-            macs[w] = String.format("02:%02x:00:%02x:%02x:%02x", prefix, (n >> 16) & 0xFF, (n >> 8) & 0xFF, n & 0xFF);
+            macs[w] = String.format("02:%02x:%02x:%02x:%02x:%02x", prefix >> 8, prefix & 0xFF, (n >> 16) & 0xFF, (n >> 8) & 0xFF, n & 0xFF);
             fs.add(setup.submit(() -> call("POST", "/hardware", "{\"id\":\"load-" + run + "-" + n + "\",\"network\":{\"interfaces\":[{\"dhcp\":"
                     + "{\"mac\":\"" + macs[n] + "\"},\"netboot\":{\"allow_pxe\":true,\"allow_workflow\":true}}]}}", 201)));
         }
