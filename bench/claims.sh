@@ -2,9 +2,11 @@
 # Action-claim throughput against PostgreSQL with one and with two store instances (two
 # "servers" on one database), RUNS runs each, alternating; prints every run and the medians.
 #   bench/claims.sh [runs] [threads] [workers] [workflows-per-worker]
+# A machine runs one action at a time, so each worker has one due action per round: the
+# default is 2,000 workers with one workflow each.
 # Needs the test PostgreSQL (.ci/pg start) and bench/jmh built (mvn install -DskipTests).
 set -e
-runs=${1:-3}; threads=${2:-8}; workers=${3:-200}; per=${4:-10}
+runs=${1:-3}; threads=${2:-8}; workers=${3:-2000}; per=${4:-1}
 root=$(cd "$(dirname "$0")/.." && pwd)
 jar=$root/bench/jmh/target/benchmarks.jar
 url=$("$root/.ci/pg" url)

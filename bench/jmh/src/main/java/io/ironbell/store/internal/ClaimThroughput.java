@@ -23,8 +23,9 @@ import org.osgi.util.converter.Converters;
 
 /**
  * Action claims per second against PostgreSQL, with one store instance or two on the same
- * database (as two Ironbell servers would be), {@code threads} claimers in all, each worker
- * with its own workflows. Checks that no action is claimed twice.
+ * database (as two Ironbell servers would be), {@code threads} claimers in all. A machine runs
+ * one action at a time, so each worker yields one fresh claim (then its running action comes
+ * back resumed). Checks that no action is claimed twice.
  *
  * <p>{@code java -cp bench/jmh/target/benchmarks.jar io.ironbell.store.internal.ClaimThroughput
  * ADMIN_JDBC_URL USER INSTANCES THREADS WORKERS WORKFLOWS_PER_WORKER}
