@@ -14,7 +14,6 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
-import java.util.Set;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -128,7 +127,4 @@ public final class Auth {
         }
         return mac;
     }
-
-    /** Admin scopes, named for error messages. */
-    static final Set<String> ADMIN = Set.of("hardware", "templates", "workflows", "machines");
 }

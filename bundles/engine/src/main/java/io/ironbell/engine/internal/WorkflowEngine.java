@@ -47,6 +47,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -344,6 +345,7 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     private void sweep() {
         try {
             for (String id : workflows.overdue(100)) {
+                AtomicBoolean ended = new AtomicBoolean();
                 try {
                     transition(id, w -> {
                         if (w.state() != ExecutionState.RUNNING) {
@@ -352,6 +354,7 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
                         Instant now = Instant.now();
                         Integer global = w.template().globalTimeout();
                         if (global != null && w.startedAt() != null && w.startedAt().plusSeconds(global).isBefore(now)) {
+                            ended.set(true);
                             return StateMachine.globalTimeout(w, now);
                         }
                         int idx = w.currentAction();
@@ -359,11 +362,14 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
                         TemplateAction t = StateMachine.templateAction(w, idx);
                         if (a.state() == ExecutionState.RUNNING && t != null && t.timeout() != null && a.startedAt() != null
                                 && a.startedAt().plusSeconds(t.timeout()).isBefore(now)) {
+                            ended.set(true);
                             return StateMachine.fail(w, idx, ExecutionState.TIMEOUT, "no report within its timeout of " + t.timeout() + " s", now);
                         }
                         return StateMachine.Outcome.unchanged(w);
                     });
-                    timeouts.increment();
+                    if (ended.get()) {
+                        timeouts.increment();
+                    }
                 } catch (WorkflowException e) {
                     LOG.debug("sweep of workflow {}: {}", id, e.getMessage());
                 }
