@@ -25,7 +25,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * its workflows are done, each worker on its own keep-alive connection ({@link RawHttp}). Prints latency percentiles of next-action and report calls, errors,
  * and the time to complete every workflow.
  *
- * <p>{@code java -cp bench/jmh/target/benchmarks.jar io.ironbell.bench.WorkerLoad URL TOKEN WORKERS PER_WORKER WORK_MS POLL_MS}
+ * <p>With {@code JITTER} true, machines start spread over one work period and each action takes
+ * between half and one and a half times WORK_MS, as machines that boot and write images at their
+ * own pace do; with false, all start within one poll interval and every action takes exactly
+ * WORK_MS, a synchronized herd.
+ *
+ * <p>{@code java -cp bench/jmh/target/benchmarks.jar io.ironbell.bench.WorkerLoad URL TOKEN WORKERS PER_WORKER WORK_MS POLL_MS [JITTER]}
  */
 public final class WorkerLoad {
 
@@ -41,6 +46,7 @@ public final class WorkerLoad {
         int perWorker = Integer.parseInt(args[3]);
         long workMillis = Long.parseLong(args[4]);
         long pollMillis = Long.parseLong(args[5]);
+        boolean jitter = args.length > 6 && Boolean.parseBoolean(args[6]);
         String run = Long.toString(System.nanoTime() % 100000, 36);
         String template = "load-" + run;
 
@@ -96,7 +102,7 @@ public final class WorkerLoad {
                 URI u = URI.create(base);
                 try (RawHttp http = new RawHttp(u.getHost(), u.getPort(), token)) {
                     go.await();
-                    Thread.sleep(ThreadLocalRandom.current().nextLong(Math.max(1, pollMillis)));
+                    Thread.sleep(ThreadLocalRandom.current().nextLong(Math.max(1, jitter ? workMillis : pollMillis)));
                     int mine = 0;
                     while (mine < perWorker) {
                         long t0 = System.nanoTime();
@@ -112,7 +118,7 @@ public final class WorkerLoad {
                             continue;
                         }
                         JsonNode a = Json.mapper().readTree(r.body());
-                        Thread.sleep(workMillis);
+                        Thread.sleep(jitter ? workMillis / 2 + ThreadLocalRandom.current().nextLong(Math.max(1, workMillis)) : workMillis);
                         t0 = System.nanoTime();
                         RawHttp.Response rep = http.send("POST", "/api/v1/worker/" + mac + "/report", "{\"workflowId\":\""
                                 + a.get("workflowId").asText() + "\",\"actionIndex\":" + a.get("actionIndex").asInt() + ",\"state\":\"SUCCESS\"}");
@@ -138,8 +144,8 @@ public final class WorkerLoad {
             t.join();
         }
         double runSeconds = (System.nanoTime() - r0) / 1e9;
-        System.out.printf("%d workers completed %d workflows in %.1f s (%.0f workflows/s), errors %d%n", workers, done.get(),
-                runSeconds, done.get() / runSeconds, errors.get());
+        System.out.printf("%d workers (%s) completed %d workflows in %.1f s (%.0f workflows/s), errors %d%n", workers,
+                jitter ? "jittered" : "synchronized", done.get(), runSeconds, done.get() / runSeconds, errors.get());
         print("next-action", nextLatency);
         print("report", reportLatency);
         System.out.printf("total: %d workflows created and completed in %.1f s%n", workers * perWorker, createSeconds + runSeconds);
