@@ -160,6 +160,34 @@ class WorkflowEngineTest {
     }
 
     @Test
+    void theGlobalTimeoutEndsTheWorkflow() throws Exception {
+        templates.create("global", """
+                version: "0.1"
+                name: global
+                global_timeout: 1
+                tasks:
+                  - name: t
+                    worker: "{{.device_1}}"
+                    actions:
+                      - {name: long, image: i, timeout: 600}
+                      - {name: never, image: i, timeout: 600}
+                """);
+        Workflow w = engine.create("global", Map.of("device_1", MAC));
+        engine.nextAction(MAC).orElseThrow();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (engine.get(w.id()).state() != ExecutionState.TIMEOUT) {
+            assertTrue(System.currentTimeMillis() < deadline, "the global timeout never fired");
+            Thread.sleep(100);
+        }
+        Workflow ended = engine.get(w.id());
+        assertEquals(ExecutionState.TIMEOUT, ended.actions().get(0).state());
+        assertEquals(ExecutionState.PENDING, ended.actions().get(1).state(), "the action after it never started");
+        List<WorkflowEvent> events = engine.events(w.id(), 0, 100);
+        assertEquals("global_timeout of 1 s exceeded", events.get(events.size() - 1).message());
+        assertTrue(engine.nextAction(MAC).isEmpty());
+    }
+
+    @Test
     void cancelAndForeignReports() throws Exception {
         template("c", "- {name: a, image: i, timeout: 60}\n- {name: b, image: i, timeout: 60}\n");
         Workflow w = engine.create("c", Map.of("device_1", MAC));
