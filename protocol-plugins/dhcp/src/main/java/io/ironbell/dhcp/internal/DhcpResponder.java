@@ -1,0 +1,260 @@
+package io.ironbell.dhcp.internal;
+
+import io.ironbell.api.hardware.Dhcp;
+import io.ironbell.api.hardware.Hardware;
+import io.ironbell.api.hardware.HardwareInterface;
+import io.ironbell.api.hardware.MacAddress;
+import io.ironbell.dhcp.codec.DhcpMessage;
+import io.ironbell.dhcp.codec.DhcpOptions;
+import java.io.ByteArrayOutputStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the DHCP server answers, in reservation mode, from memory: a pure function of the
+ * request, the hardware record its MAC belongs to, and the server's settings. Unknown MACs,
+ * disabled interfaces and interfaces without a reserved address get no answer.
+ */
+final class DhcpResponder {
+
+    /** Lease time when the record names none. */
+    static final long DEFAULT_LEASE_SECONDS = 86_400;
+
+    /**
+     * The server's side of the conversation.
+     *
+     * @param serverAddress the address machines reach Ironbell at: server id, next-server
+     * @param httpBase      base URL of Ironbell's HTTP server, e.g. {@code http://10.0.0.1:8080}
+     */
+    record Settings(Inet4Address serverAddress, String httpBase) {
+    }
+
+    private final Settings settings;
+
+    DhcpResponder(Settings settings) {
+        this.settings = settings;
+    }
+
+    /** The reply to send, if any. */
+    Optional<DhcpMessage> respond(DhcpMessage request, Optional<Hardware> hardware) {
+        if (request.op() != DhcpMessage.BOOTREQUEST || request.messageType().isEmpty() || request.clientMac().isEmpty()
+                || hardware.isEmpty()) {
+            return Optional.empty();
+        }
+        MacAddress mac = request.clientMac().get();
+        HardwareInterface nic = hardware.get().interfaceByMac(mac).orElse(null);
+        if (nic == null || nic.dhcp() == null || Boolean.TRUE.equals(nic.dhcp().disabled())) {
+            return Optional.empty();
+        }
+        Inet4Address reserved = ipv4(nic.dhcp().ip() == null ? null : nic.dhcp().ip().address());
+        int type = request.messageType().get();
+        return switch (type) {
+            case DhcpMessage.DISCOVER -> reserved == null ? Optional.empty() : Optional.of(reply(request, nic, reserved, DhcpMessage.OFFER));
+            case DhcpMessage.REQUEST -> {
+                if (reserved == null) {
+                    yield Optional.empty();
+                }
+                Inet4Address asked = request.options().address(DhcpOptions.REQUESTED_IP).orElse(request.ciaddr());
+                Optional<Inet4Address> serverId = request.options().address(DhcpOptions.SERVER_ID);
+                if (serverId.isPresent() && !serverId.get().equals(settings.serverAddress())) {
+                    yield Optional.empty(); // the client chose another server's offer
+                }
+                yield Optional.of(asked.isAnyLocalAddress() || asked.equals(reserved)
+                        ? reply(request, nic, reserved, DhcpMessage.ACK) : nak(request));
+            }
+            case DhcpMessage.INFORM -> Optional.of(reply(request, nic, null, DhcpMessage.ACK));
+            default -> Optional.empty(); // RELEASE and DECLINE are recorded, not answered
+        };
+    }
+
+    private DhcpMessage reply(DhcpMessage req, HardwareInterface nic, Inet4Address yiaddr, int type) {
+        Dhcp d = nic.dhcp();
+        DhcpOptions.Builder o = DhcpOptions.builder();
+        o.u8(DhcpOptions.MESSAGE_TYPE, type);
+        o.addresses(DhcpOptions.SERVER_ID, List.of(settings.serverAddress()));
+        if (yiaddr != null) {
+            o.u32(DhcpOptions.LEASE_TIME, d.leaseTime() == null || d.leaseTime() <= 0 ? DEFAULT_LEASE_SECONDS : d.leaseTime());
+        }
+        Inet4Address mask = d.ip() == null ? null : ipv4(d.ip().netmask());
+        if (mask != null) {
+            o.addresses(DhcpOptions.SUBNET_MASK, List.of(mask));
+            if (yiaddr != null) {
+                o.addresses(DhcpOptions.BROADCAST, List.of(broadcast(yiaddr, mask)));
+            }
+        }
+        Inet4Address router = d.ip() == null ? null : ipv4(d.ip().gateway());
+        if (router != null) {
+            o.addresses(DhcpOptions.ROUTER, List.of(router));
+        }
+        List<Inet4Address> dns = ipv4s(d.nameServers());
+        if (!dns.isEmpty()) {
+            o.addresses(DhcpOptions.DNS, dns);
+        }
+        List<Inet4Address> ntp = ipv4s(d.timeServers());
+        if (!ntp.isEmpty()) {
+            o.addresses(DhcpOptions.NTP, ntp);
+        }
+        if (d.hostname() != null && !d.hostname().isBlank()) {
+            o.string(DhcpOptions.HOSTNAME, d.hostname());
+        }
+        if (d.domainName() != null && !d.domainName().isBlank()) {
+            o.string(DhcpOptions.DOMAIN_NAME, d.domainName());
+        }
+        if (d.domainSearch() != null && !d.domainSearch().isEmpty()) {
+            o.put(DhcpOptions.DOMAIN_SEARCH, dnsNames(d.domainSearch()));
+        }
+        byte[] routes = classlessRoutes(d.classlessStaticRoutes());
+        if (routes.length > 0) {
+            o.put(DhcpOptions.CLASSLESS_ROUTES, routes);
+        }
+        Inet4Address siaddr = anyAddress();
+        String file = "";
+        if (isNetbootClient(req) && nic.allowsPxe()) {
+            int arch = req.options().u16(DhcpOptions.CLIENT_ARCH).orElse(0);
+            boolean http = req.options().string(DhcpOptions.VENDOR_CLASS).orElse("").startsWith("HTTPClient");
+            String mac = req.clientMac().orElseThrow().toString();
+            if (isIpxe(req)) {
+                file = nic.netboot() != null && nic.netboot().ipxe() != null && nic.netboot().ipxe().url() != null
+                        && !nic.netboot().ipxe().url().isBlank() ? nic.netboot().ipxe().url()
+                        : settings.httpBase() + "/ipxe/" + mac + "/auto.ipxe";
+            } else {
+                String binary = d.bootFileName() != null && !d.bootFileName().isBlank() ? d.bootFileName() : BootFiles.forArch(arch);
+                if (binary != null) {
+                    file = http ? settings.httpBase() + "/ipxe/binaries/" + binary : binary;
+                }
+            }
+            o.string(DhcpOptions.VENDOR_CLASS, http ? "HTTPClient" : "PXEClient");
+            req.options().bytes(DhcpOptions.CLIENT_UUID).ifPresent(uuid -> o.put(DhcpOptions.CLIENT_UUID, uuid));
+            if (!http) {
+                // PXE vendor options: sub-option 6 = 8, boot the file given, skip PXE boot-server discovery
+                o.put(DhcpOptions.VENDOR_SPECIFIC, new byte[] {6, 1, 8, (byte) 255});
+                Inet4Address next = d.tftpServerName() == null ? null : ipv4(d.tftpServerName());
+                siaddr = next != null ? next : settings.serverAddress();
+            }
+        }
+        return new DhcpMessage(DhcpMessage.BOOTREPLY, req.htype(), req.hlen(), 0, req.xid(), 0, req.flags(), req.ciaddr(),
+                yiaddr == null ? anyAddress() : yiaddr, siaddr, req.giaddr(), req.chaddr(), "", file.length() > 127 ? "" : file,
+                o.build());
+    }
+
+    private DhcpMessage nak(DhcpMessage req) {
+        DhcpOptions o = DhcpOptions.builder().u8(DhcpOptions.MESSAGE_TYPE, DhcpMessage.NAK)
+                .addresses(DhcpOptions.SERVER_ID, List.of(settings.serverAddress())).build();
+        return new DhcpMessage(DhcpMessage.BOOTREPLY, req.htype(), req.hlen(), 0, req.xid(), 0, req.flags(), anyAddress(),
+                anyAddress(), anyAddress(), req.giaddr(), req.chaddr(), "", "", o);
+    }
+
+    /** A PXE or UEFI HTTP Boot client: option 60 says so and option 93 is present (as Smee decides). */
+    static boolean isNetbootClient(DhcpMessage m) {
+        String vc = m.options().string(DhcpOptions.VENDOR_CLASS).orElse("");
+        return (vc.startsWith("PXEClient") || vc.startsWith("HTTPClient")) && m.options().has(DhcpOptions.CLIENT_ARCH);
+    }
+
+    /** A client that already runs iPXE (user class "iPXE", or Ironbell's own build). */
+    static boolean isIpxe(DhcpMessage m) {
+        return m.options().userClasses().stream().anyMatch(c -> c.equals("iPXE") || c.equals("Ironbell"));
+    }
+
+    static Inet4Address broadcast(Inet4Address ip, Inet4Address mask) {
+        byte[] a = ip.getAddress();
+        byte[] m = mask.getAddress();
+        byte[] b = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            b[i] = (byte) (a[i] | ~m[i]);
+        }
+        return address(b);
+    }
+
+    /** Option 119: names in DNS wire format (RFC 3397), without compression. */
+    static byte[] dnsNames(List<String> names) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (String name : names) {
+            for (String label : name.split("\\.")) {
+                if (label.isEmpty()) {
+                    continue;
+                }
+                byte[] l = label.getBytes(StandardCharsets.US_ASCII);
+                out.write(Math.min(l.length, 63));
+                out.write(l, 0, Math.min(l.length, 63));
+            }
+            out.write(0);
+        }
+        return out.toByteArray();
+    }
+
+    /** Option 121 (RFC 3442): width, the significant octets of the destination, the router. */
+    static byte[] classlessRoutes(List<Dhcp.StaticRoute> routes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        if (routes == null) {
+            return out.toByteArray();
+        }
+        for (Dhcp.StaticRoute r : routes) {
+            if (r.destination() == null || r.router() == null || !r.destination().contains("/")) {
+                continue;
+            }
+            String[] cidr = r.destination().split("/");
+            Inet4Address dest = ipv4(cidr[0]);
+            Inet4Address router = ipv4(r.router());
+            int width;
+            try {
+                width = Integer.parseInt(cidr[1]);
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            if (dest == null || router == null || width < 0 || width > 32) {
+                continue;
+            }
+            out.write(width);
+            out.write(dest.getAddress(), 0, (width + 7) / 8);
+            out.writeBytes(router.getAddress());
+        }
+        return out.toByteArray();
+    }
+
+    private static List<Inet4Address> ipv4s(List<String> texts) {
+        List<Inet4Address> out = new ArrayList<>();
+        if (texts != null) {
+            for (String t : texts) {
+                Inet4Address a = ipv4(t);
+                if (a != null) {
+                    out.add(a);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A dotted IPv4 literal, or {@code null}; never a DNS lookup. */
+    static Inet4Address ipv4(String text) {
+        if (text == null || !text.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            return null;
+        }
+        String[] p = text.split("\\.");
+        byte[] b = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            int v = Integer.parseInt(p[i]);
+            if (v > 255) {
+                return null;
+            }
+            b[i] = (byte) v;
+        }
+        return address(b);
+    }
+
+    private static Inet4Address anyAddress() {
+        return address(new byte[4]);
+    }
+
+    private static Inet4Address address(byte[] b) {
+        try {
+            return (Inet4Address) InetAddress.getByAddress(b);
+        } catch (UnknownHostException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+    }
+}
