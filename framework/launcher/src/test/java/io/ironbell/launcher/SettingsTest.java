@@ -79,6 +79,7 @@ class SettingsTest {
         assertEquals(Set.of("log.format", "log.level", "deploy.poll", "http.port", "http.address", "http.maxRequestBytes",
                 "http.idleTimeoutSeconds", "http.workerThreads", "http.workerQueue", "storage.jdbc.url", "storage.user",
                 "storage.password", "storage.embedded.port", "storage.pool.size", "storage.pool.timeoutMillis",
-                "storage.log.maxLinesPerMachine", "api.token", "engine.sweepMillis"), s.all().keySet());
+                "storage.log.maxLinesPerMachine", "api.token", "engine.sweepMillis", "server.address", "dhcp.enabled", "dhcp.interface", "dhcp.mode", "dhcp.port",
+                "dhcp.clientPort"), s.all().keySet());
     }
 }

@@ -26,13 +26,15 @@ public final class ServerProcess implements AutoCloseable {
     private final Path home;
     private final Process process;
     private final int httpPort;
+    private final String host;
     private final List<String> output = Collections.synchronizedList(new ArrayList<>());
     private final Thread pump;
 
-    private ServerProcess(Path home, Process process, int httpPort) {
+    private ServerProcess(Path home, Process process, int httpPort, String host) {
         this.home = home;
         this.process = process;
         this.httpPort = httpPort;
+        this.host = host;
         pump = new Thread(this::pump, "server-output");
         pump.setDaemon(true);
         pump.start();
@@ -53,15 +55,31 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Starts a server in a home that an earlier {@link #start} made: its conf/, deploy/ and data/ as they were left. */
     public static ServerProcess startIn(Path home, Map<String, String> env, String... args) throws IOException {
+        return startWrapped(home, env, List.of(), "127.0.0.1", args);
+    }
+
+    /**
+     * Copies the distribution into {@code home} and starts it under {@code wrapper} (e.g.
+     * {@code ip netns exec NS}), reached at {@code host}.
+     */
+    public static ServerProcess startWrapped(Path distribution, Path home, Map<String, String> env, List<String> wrapper, String host)
+            throws IOException {
+        copyTree(distribution, home);
+        return startWrapped(home, env, wrapper, host);
+    }
+
+    private static ServerProcess startWrapped(Path home, Map<String, String> env, List<String> wrapper, String host, String... args)
+            throws IOException {
         String given = env.get("IRONBELL_HTTP_PORT");
         // A test may pass a malformed port on purpose; the server is then expected not to start.
         int port = given == null ? FreePort.find() : given.matches("\\d+") ? Integer.parseInt(given) : -1;
-        List<String> command = new ArrayList<>(List.of(home.resolve("bin/ironbell").toString(), "server"));
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(home.resolve("bin/ironbell").toString(), "server"));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true);
         pb.environment().put("IRONBELL_HTTP_PORT", Integer.toString(port));
         pb.environment().putAll(env);
-        return new ServerProcess(home, pb.start(), port);
+        return new ServerProcess(home, pb.start(), port, host);
     }
 
     private void pump() {
@@ -87,7 +105,7 @@ public final class ServerProcess implements AutoCloseable {
 
     /** The URL of a path on this server. */
     public String url(String path) {
-        return "http://127.0.0.1:" + httpPort + path;
+        return "http://" + host + ":" + httpPort + path;
     }
 
     /** The HTTP port. */

@@ -1,5 +1,6 @@
 package io.ironbell.http.internal;
 
+import io.ironbell.api.http.HttpEndpoint;
 import io.ironbell.api.http.HttpRoute;
 import io.ironbell.api.metrics.MetricSet;
 import io.ironbell.api.metrics.MetricWriter;
@@ -77,6 +78,7 @@ public final class HttpServer implements MetricSet {
     private final ThreadPoolExecutor workers;
     private final Channel channel;
     private ServiceRegistration<MetricSet> metricsRegistration;
+    private ServiceRegistration<HttpEndpoint> endpointRegistration;
 
     /** Starts a server that is not registered as a metric set (tests). */
     HttpServer(Config config) {
@@ -123,6 +125,8 @@ public final class HttpServer implements MetricSet {
         // (server -> metrics route -> metric sets -> server) while the server activates.
         if (context != null) {
             metricsRegistration = context.registerService(MetricSet.class, this, null);
+            int bound = port();
+            endpointRegistration = context.registerService(HttpEndpoint.class, () -> bound, null);
         }
         LOG.info("started: HTTP on {}", channel.localAddress());
     }
@@ -144,6 +148,7 @@ public final class HttpServer implements MetricSet {
     void deactivate() {
         if (metricsRegistration != null) {
             metricsRegistration.unregister();
+            endpointRegistration.unregister();
         }
         InetSocketAddress at = (InetSocketAddress) channel.localAddress();
         channel.close().syncUninterruptibly();

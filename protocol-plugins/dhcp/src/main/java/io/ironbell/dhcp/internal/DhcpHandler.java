@@ -1,0 +1,119 @@
+package io.ironbell.dhcp.internal;
+
+import io.ironbell.api.hardware.Hardware;
+import io.ironbell.api.hardware.HardwareLookup;
+import io.ironbell.dhcp.codec.DhcpCodec;
+import io.ironbell.dhcp.codec.DhcpMessage;
+import io.ironbell.dhcp.codec.DhcpProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers each datagram from memory: decode, look the MAC up, build the reply, send it where
+ * RFC 2131 §4.1 says (the relay agent, the client's own address when it has one, else
+ * broadcast). The exchange is recorded afterwards, off the reply path. A malformed datagram
+ * is counted, logged at most once a second, and dropped.
+ */
+@Sharable
+final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DhcpHandler.class);
+
+    private final Supplier<HardwareLookup> lookup;
+    private final DhcpResponder responder;
+    private final int serverPort;
+    private final int clientPort;
+    private final InetAddress broadcast;
+    private final BiConsumer<DhcpMessage, Optional<Hardware>> recorder;
+    private final AtomicLong lastMalformedLog = new AtomicLong();
+    final LongAdder received = new LongAdder();
+    final LongAdder answered = new LongAdder();
+    final LongAdder ignored = new LongAdder();
+    final LongAdder malformed = new LongAdder();
+
+    /**
+     * @param broadcast where broadcast replies go: the served interface's own broadcast address,
+     *                  which also makes them leave by that interface, or 255.255.255.255
+     */
+    DhcpHandler(Supplier<HardwareLookup> lookup, DhcpResponder responder, int serverPort, int clientPort, InetAddress broadcast,
+                BiConsumer<DhcpMessage, Optional<Hardware>> recorder) {
+        this.lookup = lookup;
+        this.responder = responder;
+        this.serverPort = serverPort;
+        this.clientPort = clientPort;
+        this.broadcast = broadcast;
+        this.recorder = recorder;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+        received.increment();
+        DhcpMessage request;
+        try {
+            request = DhcpCodec.decode(packet.content());
+        } catch (DhcpProtocolException e) {
+            malformed.increment();
+            long now = System.nanoTime();
+            long last = lastMalformedLog.get();
+            if (now - last > 1_000_000_000L && lastMalformedLog.compareAndSet(last, now)) {
+                LOG.warn("malformed DHCP datagram from {} dropped: {} ({} so far)", packet.sender(), e.getMessage(), malformed.sum());
+            }
+            return;
+        }
+        HardwareLookup l = lookup.get();
+        Optional<Hardware> hw = l == null ? Optional.empty() : request.clientMac().flatMap(l::byMac);
+        Optional<DhcpMessage> reply = responder.respond(request, hw);
+        if (reply.isEmpty()) {
+            ignored.increment();
+            LOG.debug("no answer to {} from {}", request, packet.sender());
+        } else {
+            ByteBuf out = ctx.alloc().buffer(576);
+            try {
+                DhcpCodec.encode(reply.get(), out);
+            } catch (RuntimeException e) {
+                out.release();
+                throw e;
+            }
+            InetSocketAddress to = destination(request, reply.get());
+            ctx.writeAndFlush(new DatagramPacket(out, to)).addListener(f -> {
+                if (!f.isSuccess()) {
+                    LOG.warn("DHCP reply to {} not sent: {}", to, f.cause().toString());
+                }
+            });
+            answered.increment();
+            LOG.debug("{} to {} answered with {} to {}", request, packet.sender(), reply.get(), to);
+        }
+        if (hw.isPresent()) {
+            recorder.accept(request, hw);
+        }
+    }
+
+    /** RFC 2131 §4.1: relay agent, then the client's address, then broadcast. */
+    InetSocketAddress destination(DhcpMessage request, DhcpMessage reply) {
+        if (request.relayed()) {
+            return new InetSocketAddress(request.giaddr(), serverPort);
+        }
+        if (!request.ciaddr().isAnyLocalAddress() && reply.messageType().orElse(0) != DhcpMessage.NAK) {
+            return new InetSocketAddress(request.ciaddr(), clientPort);
+        }
+        return new InetSocketAddress(broadcast, clientPort);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Never let one bad exchange close the listener.
+        LOG.warn("DHCP exchange failed", cause);
+    }
+}
