@@ -80,6 +80,6 @@ class SettingsTest {
                 "http.idleTimeoutSeconds", "http.workerThreads", "http.workerQueue", "storage.jdbc.url", "storage.user",
                 "storage.password", "storage.embedded.port", "storage.pool.size", "storage.pool.timeoutMillis",
                 "storage.log.maxLinesPerMachine", "api.token", "engine.sweepMillis", "server.address", "dhcp.enabled", "dhcp.interface", "dhcp.mode", "dhcp.port",
-                "dhcp.clientPort"), s.all().keySet());
+                "dhcp.clientPort", "tftp.enabled", "tftp.root", "tftp.port"), s.all().keySet());
     }
 }

@@ -1,0 +1,192 @@
+package io.ironbell.tftp.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.util.converter.Converters;
+
+/** The TFTP server against real clients: curl (with --tftp-blksize) and tftp-hpa, and a windowsize client. */
+class TftpServerTest {
+
+    @TempDir
+    Path dir;
+    private Path root;
+    private TftpServer server;
+    private byte[] small;
+    private byte[] big;
+
+    @BeforeEach
+    void start() throws Exception {
+        root = Files.createDirectories(dir.resolve("root"));
+        small = random(1000, 1);
+        big = random(5 * 1024 * 1024 + 7, 2);
+        Files.write(root.resolve("undionly.kpxe"), small);
+        Files.createDirectories(root.resolve("efi"));
+        Files.write(root.resolve("efi/ipxe.efi"), big);
+        Files.write(root.resolve("empty"), new byte[0]);
+        Files.write(root.resolve("exact"), random(1024, 3));
+        Files.writeString(dir.resolve("secret"), "not for clients");
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        server = new TftpServer(Converters.standardConverter().convert(Map.of("enabled", true, "root", root.toString(), "port", port))
+                .to(TftpServer.Config.class));
+        assertTrue(server.check().ready(), server.check().reason());
+    }
+
+    @AfterEach
+    void stop() {
+        server.deactivate();
+    }
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private Process run(List<String> cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "timed out: " + cmd);
+        return p;
+    }
+
+    @Test
+    void curlFetchesFilesByteIdentical() throws Exception {
+        for (String blksize : List.of("512", "1468", "8192")) {
+            Path out = dir.resolve("out-" + blksize);
+            Process p = run(List.of("curl", "-sS", "--tftp-blksize", blksize, "-o", out.toString(),
+                    "tftp://127.0.0.1:" + server.port() + "/efi/ipxe.efi"));
+            assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
+            assertArrayEquals(big, Files.readAllBytes(out), "blksize " + blksize);
+        }
+        for (String name : List.of("undionly.kpxe", "empty", "exact")) {
+            Path out = dir.resolve("out-" + name);
+            Process p = run(List.of("curl", "-sS", "-o", out.toString(), "tftp://127.0.0.1:" + server.port() + "/" + name));
+            assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
+            assertArrayEquals(Files.readAllBytes(root.resolve(name)), Files.readAllBytes(out), name);
+        }
+    }
+
+    @Test
+    void tftpHpaFetchesAFile() throws Exception {
+        Path out = dir.resolve("hpa-out");
+        Process p = run(List.of("tftp", "-m", "binary", "127.0.0.1", Integer.toString(server.port()), "-c", "get", "undionly.kpxe",
+                out.toString()));
+        assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
+        assertArrayEquals(small, Files.readAllBytes(out));
+    }
+
+    @Test
+    void escapesAndWritesAreRefusedWithAnErrorPacket() throws Exception {
+        for (String path : List.of("../secret", "efi/../../secret", "/etc/passwd", "missing")) {
+            Process p = run(List.of("curl", "-sS", "-o", dir.resolve("x").toString(), "tftp://127.0.0.1:" + server.port() + "/" + path));
+            assertNotEquals(0, p.exitValue(), path + " was served");
+        }
+        byte[] reply = exchange(request(2, "undionly.kpxe", Map.of()));
+        assertEquals(5, ByteBuffer.wrap(reply).getShort(0), "a write request gets an ERROR packet");
+        assertTrue(new String(reply, 4, reply.length - 5, StandardCharsets.US_ASCII).contains("write requests are not accepted"));
+        byte[] escape = exchange(request(1, "../secret", Map.of()));
+        assertEquals(5, ByteBuffer.wrap(escape).getShort(0));
+        assertEquals(2, ByteBuffer.wrap(escape).getShort(2), "access violation");
+    }
+
+    /** RFC 7440: with windowsize 8 the server sends 8 blocks per acknowledgement. */
+    @Test
+    void windowsizeSendsSeveralBlocksPerAck() throws Exception {
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.setSoTimeout(3000);
+            byte[] rq = request(1, "efi/ipxe.efi", Map.of("blksize", "1428", "windowsize", "8", "tsize", "0"));
+            s.send(new DatagramPacket(rq, rq.length, new InetSocketAddress("127.0.0.1", server.port())));
+            byte[] buf = new byte[65536];
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            s.receive(p);
+            String oack = new String(buf, 2, p.getLength() - 2, StandardCharsets.US_ASCII);
+            assertEquals(6, ByteBuffer.wrap(buf).getShort(0), "OACK");
+            assertTrue(oack.contains("windowsize\0" + "8") && oack.contains("tsize\0" + big.length), oack);
+            InetSocketAddress transfer = (InetSocketAddress) p.getSocketAddress();
+            assertNotEquals(server.port(), transfer.getPort(), "the transfer has a port of its own");
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            ack(s, transfer, 0);
+            int expected = 1;
+            int windows = 0;
+            while (true) {
+                int inWindow = 0;
+                int len = 0;
+                while (inWindow < 8) {
+                    s.receive(p);
+                    int block = ByteBuffer.wrap(buf).getShort(2) & 0xFFFF;
+                    assertEquals(expected & 0xFFFF, block);
+                    len = p.getLength() - 4;
+                    got.write(buf, 4, len);
+                    expected++;
+                    inWindow++;
+                    if (len < 1428) {
+                        break;
+                    }
+                }
+                windows++;
+                ack(s, transfer, (expected - 1) & 0xFFFF);
+                if (len < 1428) {
+                    break;
+                }
+            }
+            assertArrayEquals(big, got.toByteArray());
+            assertTrue(windows < (big.length / 1428) / 4, "blocks came in windows: " + windows + " acknowledgements");
+        }
+    }
+
+    private static void ack(DatagramSocket s, InetSocketAddress to, int block) throws Exception {
+        byte[] a = ByteBuffer.allocate(4).putShort((short) 4).putShort((short) block).array();
+        s.send(new DatagramPacket(a, 4, to));
+    }
+
+    private static byte[] request(int op, String file, Map<String, String> options) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(0);
+        b.write(op);
+        b.writeBytes(file.getBytes(StandardCharsets.US_ASCII));
+        b.write(0);
+        b.writeBytes("octet".getBytes(StandardCharsets.US_ASCII));
+        b.write(0);
+        options.forEach((k, v) -> {
+            b.writeBytes(k.getBytes(StandardCharsets.US_ASCII));
+            b.write(0);
+            b.writeBytes(v.getBytes(StandardCharsets.US_ASCII));
+            b.write(0);
+        });
+        return b.toByteArray();
+    }
+
+    private byte[] exchange(byte[] request) throws Exception {
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.setSoTimeout(3000);
+            s.send(new DatagramPacket(request, request.length, InetAddress.getLoopbackAddress(), server.port()));
+            byte[] buf = new byte[1024];
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            s.receive(p);
+            return java.util.Arrays.copyOf(buf, p.getLength());
+        }
+    }
+}
