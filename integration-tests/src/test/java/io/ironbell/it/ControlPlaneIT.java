@@ -185,6 +185,34 @@ class ControlPlaneIT {
     }
 
     @Test
+    void iPxeScriptsAndBootArtifactsAreServed() throws Exception {
+        Http.Response script = Http.get(server.url("/ipxe/52:54:00:00:7f:01/auto.ipxe"));
+        assertEquals(200, script.status(), script.body());
+        assertTrue(script.body().startsWith("#!ipxe\n"), script.body());
+        assertTrue(script.body().contains("ironbell.worker=52:54:00:00:7f:01") && script.body().contains("ironbell.hardware=local")
+                && script.body().contains("/artifacts/osie/vmlinuz") && script.body().contains("ironbell.server=http://127.0.0.1:"
+                + server.httpPort()), script.body());
+        assertEquals(script.body(), Http.get(server.url("/ipxe/auto.ipxe")).body(), "found by the caller's address");
+        assertEquals(404, Http.get(server.url("/ipxe/52:54:00:00:00:99/auto.ipxe")).status());
+        assertEquals(400, Http.get(server.url("/ipxe/not-a-mac/auto.ipxe")).status());
+
+        byte[] kernel = new byte[300_000];
+        new java.util.Random(7).nextBytes(kernel);
+        Files.createDirectories(home.resolve("data/artifacts/osie"));
+        Files.write(home.resolve("data/artifacts/osie/vmlinuz"), kernel);
+        HttpResponse<byte[]> whole = CLIENT.send(HttpRequest.newBuilder(URI.create(server.url("/artifacts/osie/vmlinuz"))).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, whole.statusCode());
+        assertTrue(java.util.Arrays.equals(kernel, whole.body()));
+        HttpResponse<byte[]> part = CLIENT.send(HttpRequest.newBuilder(URI.create(server.url("/artifacts/osie/vmlinuz")))
+                .header("Range", "bytes=100000-").build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(206, part.statusCode());
+        assertTrue(java.util.Arrays.equals(java.util.Arrays.copyOfRange(kernel, 100_000, kernel.length), part.body()));
+        assertEquals(404, Http.get(server.url("/artifacts/osie/nothing")).status());
+        assertEquals(400, Http.get(server.url("/artifacts/../conf/ironbell.properties")).status());
+    }
+
+    @Test
     void theCliDrivesTheServer() throws Exception {
         Path hw = home.resolve("cli-hw.json");
         Files.writeString(hw, "{\"id\":\"cli-1\",\"network\":{\"interfaces\":[{\"dhcp\":{\"mac\":\"52:54:00:00:c1:01\",\"hostname\":\"cli-node\","
