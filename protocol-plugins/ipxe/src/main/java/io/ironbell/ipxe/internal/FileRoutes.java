@@ -5,6 +5,7 @@ import io.ironbell.api.http.HttpRequest;
 import io.ironbell.api.http.HttpResponse;
 import io.ironbell.api.http.HttpRoute;
 import io.ironbell.api.http.HttpRouteService;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -48,8 +49,17 @@ public final class FileRoutes implements HttpRoute {
     public HttpResponse handle(HttpRequest r) throws HttpException {
         String name = r.pathParams().get("name");
         if (name != null) {
-            return HttpResponse.file(IpxeRoutes.confined(binaries, name), "application/octet-stream");
+            return HttpResponse.file(confined(binaries, name), "application/octet-stream");
         }
-        return HttpResponse.file(IpxeRoutes.confined(artifacts, r.pathParams().getOrDefault("*", "")), "application/octet-stream");
+        return HttpResponse.file(confined(artifacts, r.pathParams().getOrDefault("*", "")), "application/octet-stream");
+    }
+
+    /** A file under {@code dir}, or 404 for anything that escapes it. */
+    static Path confined(Path dir, String rest) throws HttpException {
+        Path p = dir.resolve(rest).normalize();
+        if (rest.isEmpty() || !p.startsWith(dir) || !Files.isRegularFile(p)) {
+            throw HttpException.notFound("no such file: " + rest);
+        }
+        return p;
     }
 }

@@ -10,8 +10,6 @@ import io.ironbell.api.http.HttpResponse;
 import io.ironbell.api.http.HttpRoute;
 import io.ironbell.api.http.HttpRouteService;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -80,14 +78,5 @@ public final class IpxeRoutes implements HttpRoute {
         IpxeScripts.Settings s = new IpxeScripts.Settings(host, http.url(host, ""), config.kernel(), config.initrd(),
                 config.kernelArgs(), config.exitScript());
         return HttpResponse.of(200, "text/plain; charset=utf-8", IpxeScripts.forMachine(hw, mac, s).getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** A file under {@code dir}, or 404 for anything that escapes it. */
-    static Path confined(Path dir, String rest) throws HttpException {
-        Path p = dir.resolve(rest).normalize();
-        if (rest.isEmpty() || !p.startsWith(dir) || !Files.isRegularFile(p)) {
-            throw HttpException.notFound("no such file: " + rest);
-        }
-        return p;
     }
 }
