@@ -3,11 +3,15 @@ package io.ironbell.tftp.internal;
 import io.ironbell.api.health.ReadinessCheck;
 import io.ironbell.api.metrics.MetricSet;
 import io.ironbell.api.metrics.MetricWriter;
+import io.ironbell.api.tftp.TftpFile;
+import io.ironbell.api.tftp.TftpFileProvider;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -18,19 +22,25 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -66,6 +76,7 @@ public final class TftpServer implements ReadinessCheck, MetricSet {
     }
 
     private final Config config;
+    private volatile List<Provider> providers = List.of();
     private final EventLoopGroup group;
     private Channel listener;
     private Path root;
@@ -132,8 +143,8 @@ public final class TftpServer implements ReadinessCheck, MetricSet {
                 refuse(ctx, client, Tftp.ERR_ILLEGAL, "malformed read request");
                 return;
             }
-            Path file = resolve(req.file());
-            if (file == null) {
+            String name = normalise(req.file());
+            if (name == null) {
                 refuse(ctx, client, Tftp.ERR_ACCESS, "path refused: " + req.file());
                 return;
             }
@@ -141,18 +152,19 @@ public final class TftpServer implements ReadinessCheck, MetricSet {
                 refuse(ctx, client, Tftp.ERR_UNDEFINED, "too many transfers; try again");
                 return;
             }
-            FileChannel fc;
-            long size;
+            TftpFile fc;
             try {
-                fc = FileChannel.open(file, StandardOpenOption.READ);
-                size = fc.size();
-            } catch (NoSuchFileException e) {
-                refuse(ctx, client, Tftp.ERR_NOT_FOUND, "file not found: " + req.file());
-                return;
+                fc = open(name, client);
             } catch (IOException e) {
+                LOG.debug("cannot read {} for {}: {}", name, client, e.toString());
                 refuse(ctx, client, Tftp.ERR_ACCESS, "cannot read " + req.file());
                 return;
             }
+            if (fc == null) {
+                refuse(ctx, client, Tftp.ERR_NOT_FOUND, "file not found: " + req.file());
+                return;
+            }
+            long size = fc.size();
             int blksize = 512;
             int window = 1;
             long timeout = 1000;
@@ -194,8 +206,13 @@ public final class TftpServer implements ReadinessCheck, MetricSet {
             active.incrementAndGet();
             served.increment();
             Transfer t = new Transfer(client, fc, size, blksize, window, timeout, oack, active::decrementAndGet);
+            // connected, like tftpd-hpa: the kernel drops other senders, and a gone client's ICMP
+            // port-unreachable ends the transfer at once instead of after all retries
+            // and one datagram per wake-up: only ACKs arrive, and reading on to EAGAIN costs a
+            // system call per block
             new Bootstrap().group(group).channelFactory(() -> new NioDatagramChannel(SocketProtocolFamily.INET)).handler(t)
-                    .bind(new InetSocketAddress(((InetSocketAddress) ctx.channel().localAddress()).getAddress(), 0))
+                    .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(512).maxMessagesPerRead(1))
+                    .connect(client, new InetSocketAddress(((InetSocketAddress) ctx.channel().localAddress()).getAddress(), 0))
                     .addListener(f -> {
                         if (!f.isSuccess()) {
                             active.decrementAndGet();
@@ -218,35 +235,78 @@ public final class TftpServer implements ReadinessCheck, MetricSet {
         }
     }
 
-    /** The file under the root, or null for an absolute path, a '..' segment or an escape through a link. */
-    Path resolve(String name) {
+    /** The name made relative and '/'-separated, or null for an absolute path or a '..' segment. */
+    static String normalise(String name) {
         if (name.isEmpty() || name.startsWith("/") || name.contains("\\") || name.indexOf('\0') >= 0) {
             return null;
         }
+        StringBuilder out = new StringBuilder(name.length());
         for (String seg : name.split("/")) {
             if (seg.equals("..")) {
                 return null;
             }
-        }
-        Path p = root.resolve(name).normalize();
-        if (!p.startsWith(root)) {
-            return null;
-        }
-        try {
-            if (Files.exists(p) && !p.toRealPath().startsWith(root)) {
-                return null;
+            if (seg.isEmpty() || seg.equals(".")) {
+                continue;
             }
-        } catch (IOException e) {
-            return null;
+            if (out.length() > 0) {
+                out.append('/');
+            }
+            out.append(seg);
         }
-        return p;
+        return out.length() == 0 ? null : out.toString();
     }
 
-    private static void closeQuietly(FileChannel fc) {
+    /** The file from the first provider that has it, else from the root; null when nobody has it. */
+    private TftpFile open(String name, InetSocketAddress client) throws IOException {
+        for (Provider p : providers) {
+            Optional<TftpFile> file;
+            try {
+                file = p.provider().open(name, client);
+            } catch (RuntimeException e) {
+                throw new IOException("provider failed", e);
+            }
+            if (file.isPresent()) {
+                return file.get();
+            }
+        }
+        Path p = root.resolve(name).normalize();
+        if (!p.startsWith(root) || !Files.isRegularFile(p)) {
+            return null;
+        }
+        if (!p.toRealPath().startsWith(root)) {
+            throw new IOException(name + " leads out of the root through a link");
+        }
+        try {
+            return TftpFile.of(p);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addProvider(TftpFileProvider provider, Map<String, Object> props) {
+        List<Provider> next = new ArrayList<>(providers);
+        next.add(new Provider(provider, ranking(props), (Long) props.get(Constants.SERVICE_ID)));
+        next.sort(Comparator.comparingInt(Provider::ranking).reversed().thenComparingLong(Provider::id));
+        providers = List.copyOf(next);
+    }
+
+    void removeProvider(TftpFileProvider provider) {
+        providers = providers.stream().filter(p -> p.provider() != provider).toList();
+    }
+
+    private static int ranking(Map<String, Object> props) {
+        return props.get(Constants.SERVICE_RANKING) instanceof Integer r ? r : 0;
+    }
+
+    private record Provider(TftpFileProvider provider, int ranking, long id) {
+    }
+
+    private static void closeQuietly(TftpFile fc) {
         try {
             fc.close();
         } catch (IOException ignored) {
-            // read-only
+            // nothing to lose on a read-only file
         }
     }
 

@@ -17,6 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import io.ironbell.api.tftp.TftpFile;
+import io.ironbell.api.tftp.TftpFileProvider;
+import org.osgi.framework.Constants;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -110,6 +114,49 @@ class TftpServerTest {
         byte[] escape = exchange(request(1, "../secret", Map.of()));
         assertEquals(5, ByteBuffer.wrap(escape).getShort(0));
         assertEquals(2, ByteBuffer.wrap(escape).getShort(2), "access violation");
+    }
+
+    /** Providers answer before the root, highest ranking first, per client; leaving, they stop answering. */
+    @Test
+    void fileProvidersServeBeforeTheRootInRankingOrder() throws Exception {
+        TftpFileProvider perClient = (name, client) -> name.equals("auto.ipxe")
+                ? Optional.of(TftpFile.of(("#!ipxe\necho for " + client.getAddress().getHostAddress() + "\n").getBytes(StandardCharsets.US_ASCII)))
+                : Optional.empty();
+        TftpFileProvider shadow = (name, client) -> name.equals("undionly.kpxe")
+                ? Optional.of(TftpFile.of("from a bundle".getBytes(StandardCharsets.US_ASCII)))
+                : Optional.empty();
+        TftpFileProvider low = (name, client) -> Optional.of(TftpFile.of("lowest".getBytes(StandardCharsets.US_ASCII)));
+        server.addProvider(low, Map.of(Constants.SERVICE_ID, 10L, Constants.SERVICE_RANKING, -5));
+        server.addProvider(perClient, Map.of(Constants.SERVICE_ID, 11L));
+        server.addProvider(shadow, Map.of(Constants.SERVICE_ID, 12L, Constants.SERVICE_RANKING, 7));
+        assertEquals("#!ipxe\necho for 127.0.0.1\n", fetch("auto.ipxe"));
+        assertEquals("from a bundle", fetch("undionly.kpxe"), "a provider wins over the root");
+        assertEquals("lowest", fetch("anything/else"));
+        server.removeProvider(shadow);
+        server.removeProvider(low);
+        assertArrayEquals(small, fetchBytes("undionly.kpxe"), "the root again once the provider left");
+        Process p = run(List.of("curl", "-sS", "-o", dir.resolve("x").toString(), "tftp://127.0.0.1:" + server.port() + "/anything/else"));
+        assertNotEquals(0, p.exitValue(), "not found once the catch-all provider left");
+    }
+
+    @Test
+    void aLinkOutOfTheRootIsRefused() throws Exception {
+        Files.createSymbolicLink(root.resolve("sneaky"), dir.resolve("secret"));
+        byte[] reply = exchange(request(1, "sneaky", Map.of()));
+        assertEquals(5, ByteBuffer.wrap(reply).getShort(0));
+        assertEquals(2, ByteBuffer.wrap(reply).getShort(2), "access violation");
+    }
+
+    private String fetch(String name) throws Exception {
+        return new String(fetchBytes(name), StandardCharsets.US_ASCII);
+    }
+
+    private byte[] fetchBytes(String name) throws Exception {
+        Path out = dir.resolve("fetched");
+        Files.deleteIfExists(out);
+        Process p = run(List.of("curl", "-sS", "--tftp-blksize", "1468", "-o", out.toString(), "tftp://127.0.0.1:" + server.port() + "/" + name));
+        assertEquals(0, p.exitValue(), name + ": " + new String(p.getInputStream().readAllBytes()));
+        return Files.readAllBytes(out);
     }
 
     /** RFC 7440: with windowsize 8 the server sends 8 blocks per acknowledgement. */
