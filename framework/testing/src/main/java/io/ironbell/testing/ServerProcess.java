@@ -55,7 +55,7 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Starts a server in a home that an earlier {@link #start} made: its conf/, deploy/ and data/ as they were left. */
     public static ServerProcess startIn(Path home, Map<String, String> env, String... args) throws IOException {
-        return startWrapped(home, env, List.of(), "127.0.0.1", args);
+        return startWrappedIn(home, env, List.of(), "127.0.0.1", args);
     }
 
     /**
@@ -65,10 +65,17 @@ public final class ServerProcess implements AutoCloseable {
     public static ServerProcess startWrapped(Path distribution, Path home, Map<String, String> env, List<String> wrapper, String host)
             throws IOException {
         copyTree(distribution, home);
-        return startWrapped(home, env, wrapper, host);
+        return startWrappedIn(home, env, wrapper, host);
     }
 
-    private static ServerProcess startWrapped(Path home, Map<String, String> env, List<String> wrapper, String host, String... args)
+    /** Copies the distribution into {@code home}, for a test that changes it before {@link #startWrappedIn}. */
+    public static Path install(Path distribution, Path home) throws IOException {
+        copyTree(distribution, home);
+        return home;
+    }
+
+    /** Starts a server in a home that {@link #install} made, under {@code wrapper}, reached at {@code host}. */
+    public static ServerProcess startWrappedIn(Path home, Map<String, String> env, List<String> wrapper, String host, String... args)
             throws IOException {
         String given = env.get("IRONBELL_HTTP_PORT");
         // A test may pass a malformed port on purpose; the server is then expected not to start.

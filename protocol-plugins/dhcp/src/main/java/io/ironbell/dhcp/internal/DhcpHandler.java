@@ -37,6 +37,7 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     private final int clientPort;
     private final InetAddress broadcast;
     private final BiConsumer<DhcpMessage, Optional<Hardware>> recorder;
+    private final boolean bootServerPort;
     private final AtomicLong lastMalformedLog = new AtomicLong();
     final LongAdder received = new LongAdder();
     final LongAdder answered = new LongAdder();
@@ -46,9 +47,12 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     /**
      * @param broadcast where broadcast replies go: the served interface's own broadcast address,
      *                  which also makes them leave by that interface, or 255.255.255.255
+     * @param bootServerPort whether this handler serves the PXE boot-server port (4011), whose
+     *                  requests are answered at their source
      */
     DhcpHandler(Supplier<HardwareLookup> lookup, DhcpResponder responder, int serverPort, int clientPort, InetAddress broadcast,
-                BiConsumer<DhcpMessage, Optional<Hardware>> recorder) {
+                BiConsumer<DhcpMessage, Optional<Hardware>> recorder, boolean bootServerPort) {
+        this.bootServerPort = bootServerPort;
         this.lookup = lookup;
         this.responder = responder;
         this.serverPort = serverPort;
@@ -74,7 +78,7 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
         }
         HardwareLookup l = lookup.get();
         Optional<Hardware> hw = l == null ? Optional.empty() : request.clientMac().flatMap(l::byMac);
-        Optional<DhcpMessage> reply = responder.respond(request, hw);
+        Optional<DhcpMessage> reply = responder.respond(request, hw, bootServerPort);
         if (reply.isEmpty()) {
             ignored.increment();
             LOG.debug("no answer to {} from {}", request, packet.sender());
@@ -86,7 +90,7 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
                 out.release();
                 throw e;
             }
-            InetSocketAddress to = destination(request, reply.get());
+            InetSocketAddress to = bootServerPort ? packet.sender() : destination(request, reply.get());
             ctx.writeAndFlush(new DatagramPacket(out, to)).addListener(f -> {
                 if (!f.isSuccess()) {
                     LOG.warn("DHCP reply to {} not sent: {}", to, f.cause().toString());

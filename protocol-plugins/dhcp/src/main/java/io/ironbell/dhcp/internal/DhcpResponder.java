@@ -16,9 +16,12 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What the DHCP server answers, in reservation mode, from memory: a pure function of the
- * request, the hardware record its MAC belongs to, and the server's settings. Unknown MACs,
- * disabled interfaces and interfaces without a reserved address get no answer.
+ * What the DHCP server answers, from memory: a pure function of the request, the hardware record
+ * its MAC belongs to, and the server's settings. Unknown MACs and disabled interfaces get no
+ * answer. In reservation mode a machine gets its reserved address and network options; in proxy
+ * mode (PXE spec §2.2.3, beside another DHCP server that hands out addresses) a netboot client
+ * gets only the boot options: an offer without an address on port 67, and an acknowledgement to
+ * its request on the boot-server port (4011).
  */
 final class DhcpResponder {
 
@@ -30,8 +33,9 @@ final class DhcpResponder {
      *
      * @param serverAddress the address machines reach Ironbell at: server id, next-server
      * @param httpBase      base URL of Ironbell's HTTP server, e.g. {@code http://10.0.0.1:8080}
+     * @param proxy         proxy mode: boot options only, never an address
      */
-    record Settings(Inet4Address serverAddress, String httpBase) {
+    record Settings(Inet4Address serverAddress, String httpBase, boolean proxy) {
     }
 
     private final Settings settings;
@@ -40,8 +44,17 @@ final class DhcpResponder {
         this.settings = settings;
     }
 
-    /** The reply to send, if any. */
+    /** The reply to a request that came to the DHCP port, if any. */
     Optional<DhcpMessage> respond(DhcpMessage request, Optional<Hardware> hardware) {
+        return respond(request, hardware, false);
+    }
+
+    /**
+     * The reply to send, if any.
+     *
+     * @param bootServerPort whether the request came to the PXE boot-server port (4011)
+     */
+    Optional<DhcpMessage> respond(DhcpMessage request, Optional<Hardware> hardware, boolean bootServerPort) {
         if (request.op() != DhcpMessage.BOOTREQUEST || request.messageType().isEmpty() || request.clientMac().isEmpty()
                 || hardware.isEmpty()) {
             return Optional.empty();
@@ -50,6 +63,9 @@ final class DhcpResponder {
         HardwareInterface nic = hardware.get().interfaceByMac(mac).orElse(null);
         if (nic == null || nic.dhcp() == null || Boolean.TRUE.equals(nic.dhcp().disabled())) {
             return Optional.empty();
+        }
+        if (settings.proxy() || bootServerPort) {
+            return proxyAnswer(request, nic, bootServerPort);
         }
         Inet4Address reserved = ipv4(nic.dhcp().ip() == null ? null : nic.dhcp().ip().address());
         int type = request.messageType().get();
@@ -70,6 +86,37 @@ final class DhcpResponder {
             case DhcpMessage.INFORM -> Optional.of(reply(request, nic, null, DhcpMessage.ACK));
             default -> Optional.empty(); // RELEASE and DECLINE are recorded, not answered
         };
+    }
+
+    /**
+     * Proxy DHCP: a netboot client allowed to boot gets an offer without an address to its
+     * DISCOVER, and an ACK to a REQUEST sent to the boot-server port or naming this server; the
+     * requests meant for the address-giving server are left to it.
+     */
+    private Optional<DhcpMessage> proxyAnswer(DhcpMessage request, HardwareInterface nic, boolean bootServerPort) {
+        if (!isNetbootClient(request) || !nic.allowsPxe()) {
+            return Optional.empty();
+        }
+        int type = request.messageType().get();
+        if (type == DhcpMessage.DISCOVER && !bootServerPort) {
+            return Optional.of(bootOnly(request, nic, DhcpMessage.OFFER));
+        }
+        if (type == DhcpMessage.REQUEST || type == DhcpMessage.INFORM) {
+            Optional<Inet4Address> serverId = request.options().address(DhcpOptions.SERVER_ID);
+            if (bootServerPort || serverId.isPresent() && serverId.get().equals(settings.serverAddress())) {
+                return Optional.of(bootOnly(request, nic, DhcpMessage.ACK));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private DhcpMessage bootOnly(DhcpMessage req, HardwareInterface nic, int type) {
+        DhcpOptions.Builder o = DhcpOptions.builder();
+        o.u8(DhcpOptions.MESSAGE_TYPE, type);
+        o.addresses(DhcpOptions.SERVER_ID, List.of(settings.serverAddress()));
+        BootOptions boot = bootOptions(req, nic, o);
+        return new DhcpMessage(DhcpMessage.BOOTREPLY, req.htype(), req.hlen(), 0, req.xid(), 0, req.flags(), req.ciaddr(),
+                anyAddress(), boot.siaddr(), req.giaddr(), req.chaddr(), "", boot.file(), o.build());
     }
 
     private DhcpMessage reply(DhcpMessage req, HardwareInterface nic, Inet4Address yiaddr, int type) {
@@ -112,34 +159,42 @@ final class DhcpResponder {
         if (routes.length > 0) {
             o.put(DhcpOptions.CLASSLESS_ROUTES, routes);
         }
+        BootOptions boot = isNetbootClient(req) && nic.allowsPxe() ? bootOptions(req, nic, o) : BootOptions.NONE;
+        return new DhcpMessage(DhcpMessage.BOOTREPLY, req.htype(), req.hlen(), 0, req.xid(), 0, req.flags(), req.ciaddr(),
+                yiaddr == null ? anyAddress() : yiaddr, boot.siaddr(), req.giaddr(), req.chaddr(), "", boot.file(), o.build());
+    }
+
+    /** The next server and boot file of a netboot reply; its options go into {@code o}. */
+    private record BootOptions(Inet4Address siaddr, String file) {
+        static final BootOptions NONE = new BootOptions(anyAddress(), "");
+    }
+
+    private BootOptions bootOptions(DhcpMessage req, HardwareInterface nic, DhcpOptions.Builder o) {
+        Dhcp d = nic.dhcp();
         Inet4Address siaddr = anyAddress();
         String file = "";
-        if (isNetbootClient(req) && nic.allowsPxe()) {
-            int arch = req.options().u16(DhcpOptions.CLIENT_ARCH).orElse(0);
-            boolean http = req.options().string(DhcpOptions.VENDOR_CLASS).orElse("").startsWith("HTTPClient");
-            String mac = req.clientMac().orElseThrow().toString();
-            if (isIpxe(req)) {
-                file = nic.netboot() != null && nic.netboot().ipxe() != null && nic.netboot().ipxe().url() != null
-                        && !nic.netboot().ipxe().url().isBlank() ? nic.netboot().ipxe().url()
-                        : settings.httpBase() + "/ipxe/" + mac + "/auto.ipxe";
-            } else {
-                String binary = d.bootFileName() != null && !d.bootFileName().isBlank() ? d.bootFileName() : BootFiles.forArch(arch);
-                if (binary != null) {
-                    file = http ? settings.httpBase() + "/ipxe/binaries/" + binary : binary;
-                }
-            }
-            o.string(DhcpOptions.VENDOR_CLASS, http ? "HTTPClient" : "PXEClient");
-            req.options().bytes(DhcpOptions.CLIENT_UUID).ifPresent(uuid -> o.put(DhcpOptions.CLIENT_UUID, uuid));
-            if (!http) {
-                // PXE vendor options: sub-option 6 = 8, boot the file given, skip PXE boot-server discovery
-                o.put(DhcpOptions.VENDOR_SPECIFIC, new byte[] {6, 1, 8, (byte) 255});
-                Inet4Address next = d.tftpServerName() == null ? null : ipv4(d.tftpServerName());
-                siaddr = next != null ? next : settings.serverAddress();
+        int arch = req.options().u16(DhcpOptions.CLIENT_ARCH).orElse(0);
+        boolean http = req.options().string(DhcpOptions.VENDOR_CLASS).orElse("").startsWith("HTTPClient");
+        String mac = req.clientMac().orElseThrow().toString();
+        if (isIpxe(req)) {
+            file = nic.netboot() != null && nic.netboot().ipxe() != null && nic.netboot().ipxe().url() != null
+                    && !nic.netboot().ipxe().url().isBlank() ? nic.netboot().ipxe().url()
+                    : settings.httpBase() + "/ipxe/" + mac + "/auto.ipxe";
+        } else {
+            String binary = d.bootFileName() != null && !d.bootFileName().isBlank() ? d.bootFileName() : BootFiles.forArch(arch);
+            if (binary != null) {
+                file = http ? settings.httpBase() + "/ipxe/binaries/" + binary : binary;
             }
         }
-        return new DhcpMessage(DhcpMessage.BOOTREPLY, req.htype(), req.hlen(), 0, req.xid(), 0, req.flags(), req.ciaddr(),
-                yiaddr == null ? anyAddress() : yiaddr, siaddr, req.giaddr(), req.chaddr(), "", file.length() > 127 ? "" : file,
-                o.build());
+        o.string(DhcpOptions.VENDOR_CLASS, http ? "HTTPClient" : "PXEClient");
+        req.options().bytes(DhcpOptions.CLIENT_UUID).ifPresent(uuid -> o.put(DhcpOptions.CLIENT_UUID, uuid));
+        if (!http) {
+            // PXE vendor options: sub-option 6 = 8, boot the file given, skip PXE boot-server discovery
+            o.put(DhcpOptions.VENDOR_SPECIFIC, new byte[] {6, 1, 8, (byte) 255});
+            Inet4Address next = d.tftpServerName() == null ? null : ipv4(d.tftpServerName());
+            siaddr = next != null ? next : settings.serverAddress();
+        }
+        return new BootOptions(siaddr, file.length() > 127 ? "" : file);
     }
 
     private DhcpMessage nak(DhcpMessage req) {

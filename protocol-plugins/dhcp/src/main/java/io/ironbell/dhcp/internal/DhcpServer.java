@@ -25,7 +25,9 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -44,7 +46,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The DHCP server, reservation mode: a Netty UDP listener that answers known MACs from memory.
+ * The DHCP server: a Netty UDP listener that answers known MACs from memory, with their reserved
+ * address (reservation mode) or with boot options only, on the DHCP and the PXE boot-server
+ * ports, beside a DHCP server that gives the addresses (proxy mode).
  * Switched on by {@code dhcp.enabled}. A server that cannot listen (an interface that does not
  * exist, a port in use) stays up and says why on {@code /readyz}. Its typed configuration merges two
  * PIDs (server.* and dhcp.*), so it has no single metatype designation.
@@ -67,11 +71,19 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
         @AttributeDefinition(description = "interface whose address is the default server.address; empty: any")
         String interface$() default "";
 
-        @AttributeDefinition(description = "reservation (answer known MACs with their address); proxy is not supported yet")
+        @AttributeDefinition(description = "reservation (answer known MACs with their address) or proxy (boot options only, "
+                + "beside another DHCP server)")
         String mode() default "reservation";
 
         @AttributeDefinition(description = "UDP port to listen on")
         int port() default 67;
+
+        @AttributeDefinition(description = "UDP port of the PXE boot server, proxy mode only")
+        int proxyPort() default 4011;
+
+        @AttributeDefinition(description = "address to listen on; 0.0.0.0 also hears broadcasts, another address only relayed "
+                + "and unicast requests")
+        String listen() default "0.0.0.0";
 
         @AttributeDefinition(description = "UDP port replies go to (68 for real clients)")
         int clientPort() default 68;
@@ -86,8 +98,9 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
     private volatile LeaseStore leases;
     private final EventLoopGroup group;
     private final ThreadPoolExecutor recorder;
-    private Channel channel;
+    private final List<Channel> channels = new ArrayList<>();
     private DhcpHandler handler;
+    private DhcpHandler bootHandler;
     private volatile String problem;
 
     @Activate
@@ -110,23 +123,40 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
     }
 
     private void start() {
-        if (!config.mode().equals("reservation")) {
-            throw new IllegalStateException("dhcp.mode must be reservation (proxy mode is not supported yet), was " + config.mode());
+        boolean proxy = switch (config.mode()) {
+            case "reservation" -> false;
+            case "proxy" -> true;
+            default -> throw new IllegalStateException("dhcp.mode must be reservation or proxy, was '" + config.mode() + "'");
+        };
+        Inet4Address listen = DhcpResponder.ipv4(config.listen().trim());
+        if (listen == null) {
+            throw new IllegalStateException("dhcp.listen must be an IPv4 address, was '" + config.listen() + "'");
         }
         Inet4Address server = serverAddress();
-        handler = new DhcpHandler(() -> lookup, new DhcpResponder(new DhcpResponder.Settings(server,
-                http.url(server.getHostAddress(), ""))), config.port(), config.clientPort(), broadcastAddress(), this::record);
+        DhcpResponder responder = new DhcpResponder(new DhcpResponder.Settings(server, http.url(server.getHostAddress(), ""), proxy));
+        InetAddress broadcast = broadcastAddress();
+        handler = new DhcpHandler(() -> lookup, responder, config.port(), config.clientPort(), broadcast, this::record, false);
+        channels.add(bind(listen, config.port(), handler));
+        if (proxy) {
+            bootHandler = new DhcpHandler(() -> lookup, responder, config.port(), config.clientPort(), broadcast, this::record, true);
+            channels.add(bind(listen, config.proxyPort(), bootHandler));
+        }
+        LOG.info("started: DHCP ({}) on UDP {}{} as {}", config.mode(), config.port(), proxy ? " and " + config.proxyPort() : "",
+                server.getHostAddress());
+    }
+
+    private Channel bind(Inet4Address address, int port, DhcpHandler h) {
         try {
             // IPv4 only: broadcasts from a dual-stack socket do not leave
-            channel = new Bootstrap().group(group).channelFactory(() -> new NioDatagramChannel(SocketProtocolFamily.INET))
+            return new Bootstrap().group(group).channelFactory(() -> new NioDatagramChannel(SocketProtocolFamily.INET))
                     .option(ChannelOption.SO_BROADCAST, true)
                     .option(ChannelOption.SO_REUSEADDR, true)
-                    .handler(handler)
-                    .bind(new InetSocketAddress("0.0.0.0", config.port())).syncUninterruptibly().channel();
+                    .handler(h)
+                    .bind(new InetSocketAddress(address, port)).syncUninterruptibly().channel();
         } catch (RuntimeException e) {
-            throw new IllegalStateException("cannot listen on UDP port " + config.port() + ": " + e.getMessage());
+            closeChannels();
+            throw new IllegalStateException("cannot listen on UDP " + address.getHostAddress() + ":" + port + ": " + e.getMessage());
         }
-        LOG.info("started: DHCP (reservation) on UDP {} as {}", config.port(), server.getHostAddress());
     }
 
     /** server.address, else the first IPv4 address of dhcp.interface. */
@@ -230,14 +260,20 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
     /** Closes the port before returning, so that an updated bundle can bind it at once. */
     @Deactivate
     void deactivate() {
-        if (channel != null) {
-            channel.close().syncUninterruptibly();
-        }
+        boolean running = !channels.isEmpty();
+        closeChannels();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         recorder.shutdownNow();
-        if (channel != null) {
+        if (running) {
             LOG.info("stopped: DHCP on UDP {}", config.port());
         }
+    }
+
+    private void closeChannels() {
+        for (Channel c : channels) {
+            c.close().syncUninterruptibly();
+        }
+        channels.clear();
     }
 
     @Override
@@ -257,9 +293,11 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
         if (h == null) {
             return;
         }
-        w.counter("ironbell_dhcp_received_total", "DHCP datagrams received", h.received.sum());
-        w.counter("ironbell_dhcp_answered_total", "DHCP replies sent", h.answered.sum());
-        w.counter("ironbell_dhcp_ignored_total", "DHCP requests not answered (unknown MAC, no reservation)", h.ignored.sum());
-        w.counter("ironbell_dhcp_malformed_total", "malformed DHCP datagrams dropped", h.malformed.sum());
+        DhcpHandler b = bootHandler;
+        w.counter("ironbell_dhcp_received_total", "DHCP datagrams received", h.received.sum() + (b == null ? 0 : b.received.sum()));
+        w.counter("ironbell_dhcp_answered_total", "DHCP replies sent", h.answered.sum() + (b == null ? 0 : b.answered.sum()));
+        w.counter("ironbell_dhcp_ignored_total", "DHCP requests not answered (unknown MAC, no reservation, not a netboot client in "
+                + "proxy mode)", h.ignored.sum() + (b == null ? 0 : b.ignored.sum()));
+        w.counter("ironbell_dhcp_malformed_total", "malformed DHCP datagrams dropped", h.malformed.sum() + (b == null ? 0 : b.malformed.sum()));
     }
 }

@@ -17,7 +17,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Reservation-mode answers from Tinkerbell's sample hardware record. */
+/** Reservation-mode and proxy-mode answers from Tinkerbell's sample hardware record. */
 class DhcpResponderTest {
 
     static final String MAC = "52:54:00:12:34:56";
@@ -25,7 +25,9 @@ class DhcpResponderTest {
 
     private Hardware hw;
     private final DhcpResponder responder = new DhcpResponder(
-            new DhcpResponder.Settings(DhcpResponder.ipv4("10.250.0.2"), "http://10.250.0.2:8080"));
+            new DhcpResponder.Settings(DhcpResponder.ipv4("10.250.0.2"), "http://10.250.0.2:8080", false));
+    private final DhcpResponder proxy = new DhcpResponder(
+            new DhcpResponder.Settings(DhcpResponder.ipv4("10.250.0.2"), "http://10.250.0.2:8080", true));
 
     @BeforeEach
     void load() throws Exception {
@@ -140,5 +142,41 @@ class DhcpResponderTest {
         hw = Json.mapper().readValue(Json.mapper().writeValueAsString(hw).replace("\"disable_dhcp\":false", "\"disable_dhcp\":true"),
                 Hardware.class);
         assertTrue(responder.respond(request(NO_PXE_MAC, DhcpMessage.DISCOVER, null), Optional.of(hw)).isEmpty());
+    }
+
+    @Test
+    void proxyModeOffersBootOptionsWithoutAnAddress() {
+        DhcpMessage offer = proxy.respond(request(MAC, DhcpMessage.DISCOVER, pxe(7, "PXEClient:Arch:00007:UNDI:003016")), Optional.of(hw))
+                .orElseThrow();
+        assertEquals(DhcpMessage.OFFER, offer.messageType().orElseThrow());
+        assertEquals(any(), offer.yiaddr(), "the other server gives the address");
+        assertEquals("ipxe.efi", offer.file());
+        assertEquals(DhcpResponder.ipv4("10.250.0.2"), offer.siaddr());
+        DhcpOptions o = offer.options();
+        assertEquals("PXEClient", o.string(DhcpOptions.VENDOR_CLASS).orElseThrow());
+        assertEquals(DhcpResponder.ipv4("10.250.0.2"), o.address(DhcpOptions.SERVER_ID).orElseThrow());
+        for (int network : List.of(DhcpOptions.SUBNET_MASK, DhcpOptions.ROUTER, DhcpOptions.DNS, DhcpOptions.LEASE_TIME, DhcpOptions.HOSTNAME)) {
+            assertTrue(!o.has(network), "option " + network + " belongs to the other server");
+        }
+        // iPXE asking again gets its script URL
+        DhcpOptions.Builder ipxe = pxe(7, "PXEClient:Arch:00007:UNDI:003016").put(DhcpOptions.USER_CLASS, "iPXE".getBytes(StandardCharsets.US_ASCII));
+        assertEquals("http://10.250.0.2:8080/ipxe/" + MAC + "/auto.ipxe",
+                proxy.respond(request(MAC, DhcpMessage.DISCOVER, ipxe), Optional.of(hw)).orElseThrow().file());
+    }
+
+    @Test
+    void proxyModeAcksOnTheBootServerPortAndLeavesOtherRequestsAlone() {
+        DhcpMessage toOther = request(MAC, DhcpMessage.REQUEST, pxe(0, "PXEClient").addresses(DhcpOptions.SERVER_ID, List.of(DhcpResponder.ipv4("10.250.0.1"))));
+        assertTrue(proxy.respond(toOther, Optional.of(hw)).isEmpty(), "a request for the address-giving server");
+        DhcpMessage ack = proxy.respond(request(MAC, DhcpMessage.REQUEST, pxe(0, "PXEClient")), Optional.of(hw), true).orElseThrow();
+        assertEquals(DhcpMessage.ACK, ack.messageType().orElseThrow());
+        assertEquals("undionly.kpxe", ack.file());
+        assertEquals(any(), ack.yiaddr());
+        DhcpMessage named = request(MAC, DhcpMessage.REQUEST, pxe(0, "PXEClient").addresses(DhcpOptions.SERVER_ID, List.of(DhcpResponder.ipv4("10.250.0.2"))));
+        assertEquals(DhcpMessage.ACK, proxy.respond(named, Optional.of(hw)).orElseThrow().messageType().orElseThrow());
+        assertTrue(proxy.respond(request(MAC, DhcpMessage.DISCOVER, null), Optional.of(hw)).isEmpty(), "not a netboot client");
+        assertTrue(proxy.respond(request(NO_PXE_MAC, DhcpMessage.DISCOVER, pxe(0, "PXEClient")), Optional.of(hw)).isEmpty(),
+                "allow_pxe=false");
+        assertTrue(proxy.respond(request("52:54:00:99:99:99", DhcpMessage.DISCOVER, pxe(0, "PXEClient")), Optional.empty()).isEmpty());
     }
 }
