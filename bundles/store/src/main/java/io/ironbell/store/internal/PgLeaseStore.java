@@ -4,6 +4,7 @@ import io.ironbell.api.hardware.Lease;
 import io.ironbell.api.hardware.LeaseStore;
 import io.ironbell.api.hardware.MacAddress;
 import io.ironbell.api.store.StoreException;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
@@ -25,6 +26,21 @@ public final class PgLeaseStore implements LeaseStore {
     public void record(Lease l) throws StoreException {
         db.tx(s -> s.getMapper(Mappers.LeaseSql.class).upsert(l.mac().toString(), l.ip(), l.hardwareId(), l.state().name(),
                 Rows.timestamp(l.expiresAt()), Rows.timestamp(l.lastSeen()), l.client()));
+    }
+
+    @Override
+    public void recordAll(Collection<Lease> leases) throws StoreException {
+        if (leases.isEmpty()) {
+            return;
+        }
+        db.tx(s -> {
+            Mappers.LeaseSql sql = s.getMapper(Mappers.LeaseSql.class);
+            for (Lease l : leases) {
+                sql.upsert(l.mac().toString(), l.ip(), l.hardwareId(), l.state().name(), Rows.timestamp(l.expiresAt()),
+                        Rows.timestamp(l.lastSeen()), l.client());
+            }
+            return null;
+        });
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.ironbell.dhcp.codec.DhcpCodec;
 import io.ironbell.dhcp.codec.DhcpMessage;
 import io.ironbell.dhcp.codec.DhcpProtocolException;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -35,7 +36,8 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     private final DhcpResponder responder;
     private final int serverPort;
     private final int clientPort;
-    private final InetAddress broadcast;
+    private static final InetAddress LIMITED_BROADCAST = DhcpResponder.ipv4("255.255.255.255");
+    private volatile Channel broadcastOut;
     private final BiConsumer<DhcpMessage, Optional<Hardware>> recorder;
     private final boolean bootServerPort;
     private final AtomicLong lastMalformedLog = new AtomicLong();
@@ -45,19 +47,16 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     final LongAdder malformed = new LongAdder();
 
     /**
-     * @param broadcast where broadcast replies go: the served interface's own broadcast address,
-     *                  which also makes them leave by that interface, or 255.255.255.255
      * @param bootServerPort whether this handler serves the PXE boot-server port (4011), whose
      *                  requests are answered at their source
      */
-    DhcpHandler(Supplier<HardwareLookup> lookup, DhcpResponder responder, int serverPort, int clientPort, InetAddress broadcast,
+    DhcpHandler(Supplier<HardwareLookup> lookup, DhcpResponder responder, int serverPort, int clientPort,
                 BiConsumer<DhcpMessage, Optional<Hardware>> recorder, boolean bootServerPort) {
         this.bootServerPort = bootServerPort;
         this.lookup = lookup;
         this.responder = responder;
         this.serverPort = serverPort;
         this.clientPort = clientPort;
-        this.broadcast = broadcast;
         this.recorder = recorder;
     }
 
@@ -91,7 +90,9 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
                 throw e;
             }
             InetSocketAddress to = bootServerPort ? packet.sender() : destination(request, reply.get());
-            ctx.writeAndFlush(new DatagramPacket(out, to)).addListener(f -> {
+            Channel via = broadcastOut;
+            (to.getAddress().equals(LIMITED_BROADCAST) && via != null ? via : ctx.channel())
+                    .writeAndFlush(new DatagramPacket(out, to)).addListener(f -> {
                 if (!f.isSuccess()) {
                     LOG.warn("DHCP reply to {} not sent: {}", to, f.cause().toString());
                 }
@@ -104,6 +105,16 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
         }
     }
 
+    /**
+     * Broadcast replies leave by this channel, bound to the served interface's address: Linux
+     * sends a limited broadcast out of the interface that owns the sending socket's address.
+     * (A subnet-directed broadcast would also pick the interface, but a client without an
+     * address yet, such as OVMF's PXE, does not take it for its own.)
+     */
+    void broadcastVia(Channel channel) {
+        this.broadcastOut = channel;
+    }
+
     /** RFC 2131 §4.1: relay agent, then the client's address, then broadcast. */
     InetSocketAddress destination(DhcpMessage request, DhcpMessage reply) {
         if (request.relayed()) {
@@ -112,7 +123,7 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
         if (!request.ciaddr().isAnyLocalAddress() && reply.messageType().orElse(0) != DhcpMessage.NAK) {
             return new InetSocketAddress(request.ciaddr(), clientPort);
         }
-        return new InetSocketAddress(broadcast, clientPort);
+        return new InetSocketAddress(LIMITED_BROADCAST, clientPort);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareLookup;
 import io.ironbell.api.hardware.Lease;
 import io.ironbell.api.hardware.LeaseStore;
+import io.ironbell.api.hardware.MacAddress;
 import io.ironbell.api.health.ReadinessCheck;
 import io.ironbell.api.http.HttpEndpoint;
 import io.ironbell.api.metrics.MetricSet;
@@ -29,8 +30,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -97,7 +99,10 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
     private volatile HardwareLookup lookup;
     private volatile LeaseStore leases;
     private final EventLoopGroup group;
-    private final ThreadPoolExecutor recorder;
+    private final ScheduledExecutorService recorder;
+    private final ConcurrentHashMap<MacAddress, Exchange> unrecorded = new ConcurrentHashMap<>();
+    static final int MAX_UNRECORDED = 100_000;
+    static final long FLUSH_MILLIS = 100;
     private final List<Channel> channels = new ArrayList<>();
     private DhcpHandler handler;
     private DhcpHandler bootHandler;
@@ -108,8 +113,8 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
         this.config = config;
         this.http = http;
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ironbell-dhcp", true), NioIoHandler.newFactory());
-        this.recorder = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(10_000),
-                new DefaultThreadFactory("ironbell-dhcp-leases", true), new ThreadPoolExecutor.DiscardOldestPolicy());
+        this.recorder = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("ironbell-dhcp-leases", true));
+        recorder.scheduleWithFixedDelay(this::flushLeases, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
         if (!config.enabled()) {
             LOG.info("DHCP is off (dhcp.enabled=false)");
             return;
@@ -134,11 +139,17 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
         }
         Inet4Address server = serverAddress();
         DhcpResponder responder = new DhcpResponder(new DhcpResponder.Settings(server, http.url(server.getHostAddress(), ""), proxy));
-        InetAddress broadcast = broadcastAddress();
-        handler = new DhcpHandler(() -> lookup, responder, config.port(), config.clientPort(), broadcast, this::record, false);
+        handler = new DhcpHandler(() -> lookup, responder, config.port(), config.clientPort(), this::record, false);
         channels.add(bind(listen, config.port(), handler));
+        Inet4Address own = interfaceAddress();
+        if (own != null && listen.isAnyLocalAddress()) {
+            // answers requests sent to this address too, like the wildcard socket
+            Channel out = bind(own, config.port(), handler);
+            channels.add(out);
+            handler.broadcastVia(out);
+        }
         if (proxy) {
-            bootHandler = new DhcpHandler(() -> lookup, responder, config.port(), config.clientPort(), broadcast, this::record, true);
+            bootHandler = new DhcpHandler(() -> lookup, responder, config.port(), config.clientPort(), this::record, true);
             channels.add(bind(listen, config.proxyPort(), bootHandler));
         }
         LOG.info("started: DHCP ({}) on UDP {}{} as {}", config.mode(), config.port(), proxy ? " and " + config.proxyPort() : "",
@@ -187,52 +198,70 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
         return a;
     }
 
-    /** The served interface's broadcast address, so replies leave by it; else the limited broadcast. */
-    private InetAddress broadcastAddress() {
+    /** The first IPv4 address of dhcp.interface, or null when no interface is named. */
+    private Inet4Address interfaceAddress() {
+        if (config.interface$().isBlank()) {
+            return null;
+        }
         try {
-            NetworkInterface nic = config.interface$().isBlank() ? null : NetworkInterface.getByName(config.interface$());
+            NetworkInterface nic = NetworkInterface.getByName(config.interface$());
             if (nic != null) {
-                for (java.net.InterfaceAddress a : nic.getInterfaceAddresses()) {
-                    if (a.getAddress() instanceof Inet4Address v4) {
-                        // computed from address and prefix: an address added without "brd" reports 0.0.0.0
-                        int prefix = a.getNetworkPrefixLength();
-                        int mask = prefix == 0 ? 0 : -1 << (32 - prefix);
-                        byte[] b = v4.getAddress();
-                        int ip = ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF);
-                        int bc = ip | ~mask;
-                        return InetAddress.getByAddress(new byte[] {(byte) (bc >>> 24), (byte) (bc >>> 16), (byte) (bc >>> 8), (byte) bc});
+                for (InetAddress a : Collections.list(nic.getInetAddresses())) {
+                    if (a instanceof Inet4Address v4) {
+                        return v4;
                     }
                 }
             }
-            return InetAddress.getByName("255.255.255.255");
-        } catch (java.io.IOException e) {
+            return null;
+        } catch (SocketException e) {
             throw new IllegalStateException("cannot read interface " + config.interface$() + ": " + e.getMessage());
         }
     }
 
-    /** Off the reply path: a full queue drops the oldest records, never a reply. */
+    /**
+     * Off the reply path: the exchange is noted per MAC (a later one replaces an earlier, so a
+     * DISCOVER and its REQUEST cost one write) and written in batches by {@link #flushLeases}.
+     * When the database falls behind, new MACs wait for room: a lost record costs a "last
+     * seen" time, never a reply.
+     */
     private void record(DhcpMessage m, Optional<Hardware> hw) {
-        LeaseStore store = leases;
-        if (store == null) {
+        if (leases == null || unrecorded.size() >= MAX_UNRECORDED) {
             return;
         }
-        recorder.execute(() -> {
-            int type = m.messageType().orElse(0);
+        m.clientMac().ifPresent(mac -> unrecorded.put(mac, new Exchange(m, hw, Instant.now())));
+    }
+
+    private record Exchange(DhcpMessage message, Optional<Hardware> hardware, Instant at) {
+    }
+
+    private void flushLeases() {
+        LeaseStore store = leases;
+        if (store == null || unrecorded.isEmpty()) {
+            return;
+        }
+        List<Lease> batch = new ArrayList<>();
+        for (MacAddress mac : List.copyOf(unrecorded.keySet())) {
+            Exchange e = unrecorded.remove(mac);
+            if (e == null) {
+                continue;
+            }
+            int type = e.message().messageType().orElse(0);
             Lease.State state = switch (type) {
                 case DhcpMessage.REQUEST -> Lease.State.BOUND;
                 case DhcpMessage.RELEASE -> Lease.State.RELEASED;
                 case DhcpMessage.DECLINE -> Lease.State.DECLINED;
                 default -> Lease.State.OFFERED;
             };
-            String ip = hw.flatMap(h -> h.interfaceByMac(m.clientMac().orElseThrow()))
+            String ip = e.hardware().flatMap(h -> h.interfaceByMac(mac))
                     .map(i -> i.dhcp().ip() == null ? null : i.dhcp().ip().address()).orElse(null);
-            try {
-                store.record(new Lease(m.clientMac().orElseThrow(), ip, hw.map(Hardware::id).orElse(null), state, null,
-                        Instant.now(), m.options().string(DhcpOptions.VENDOR_CLASS).orElse(null)));
-            } catch (Exception e) {
-                LOG.debug("lease of {} not recorded: {}", m.clientMac().orElse(null), e.getMessage());
-            }
-        });
+            batch.add(new Lease(mac, ip, e.hardware().map(Hardware::id).orElse(null), state, null, e.at(),
+                    e.message().options().string(DhcpOptions.VENDOR_CLASS).orElse(null)));
+        }
+        try {
+            store.recordAll(batch);
+        } catch (Exception ex) {
+            LOG.debug("{} leases not recorded: {}", batch.size(), ex.getMessage());
+        }
     }
 
     @Reference(policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, cardinality = ReferenceCardinality.OPTIONAL)
@@ -264,6 +293,7 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
         closeChannels();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         recorder.shutdownNow();
+        flushLeases();
         if (running) {
             LOG.info("stopped: DHCP on UDP {}", config.port());
         }

@@ -18,7 +18,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * {@code GET /ipxe/{mac}/auto.ipxe} and {@code GET /ipxe/auto.ipxe} (found by the caller's
- * address): the machine's iPXE script, answered from memory on the network thread. Its typed
+ * address): the machine's iPXE script, answered from memory on the network thread; a machine
+ * without an unfinished workflow is sent to its next boot device ({@link PendingWork}). Its typed
  * configuration merges server.* and ipxe.*.
  */
 @Component(service = HttpRoute.class, configurationPid = {"io.ironbell.server", IpxeRoutes.PID})
@@ -48,12 +49,14 @@ public final class IpxeRoutes implements HttpRoute {
     private final Config config;
     private final HardwareLookup lookup;
     private final HttpEndpoint http;
+    private final PendingWork work;
 
     @Activate
-    public IpxeRoutes(Config config, @Reference HardwareLookup lookup, @Reference HttpEndpoint http) {
+    public IpxeRoutes(Config config, @Reference HardwareLookup lookup, @Reference HttpEndpoint http, @Reference PendingWork work) {
         this.config = config;
         this.lookup = lookup;
         this.http = http;
+        this.work = work;
     }
 
     @Override
@@ -77,6 +80,6 @@ public final class IpxeRoutes implements HttpRoute {
         String host = config.address().isBlank() ? r.localAddress().getAddress().getHostAddress() : config.address();
         IpxeScripts.Settings s = new IpxeScripts.Settings(host, http.url(host, ""), config.kernel(), config.initrd(),
                 config.kernelArgs(), config.exitScript());
-        return HttpResponse.of(200, "text/plain; charset=utf-8", IpxeScripts.forMachine(hw, mac, s).getBytes(StandardCharsets.UTF_8));
+        return HttpResponse.of(200, "text/plain; charset=utf-8", IpxeScripts.forMachine(hw, mac, work.hasWork(hw, mac), s).getBytes(StandardCharsets.UTF_8));
     }
 }

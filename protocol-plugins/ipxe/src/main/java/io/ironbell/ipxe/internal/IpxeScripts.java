@@ -5,8 +5,9 @@ import io.ironbell.api.hardware.HardwareInterface;
 import io.ironbell.api.hardware.MacAddress;
 
 /**
- * The iPXE script a machine gets: a hardware record's own contents or URL win; a machine that
- * may not PXE boot gets the exit script; the others boot the in-memory OS with the server's
+ * The iPXE script a machine gets: a machine that may not PXE boot gets the exit script; a
+ * hardware record's own contents or URL win over everything else; a machine without an
+ * unfinished workflow gets the exit script; the others boot the in-memory OS with the server's
  * address, its worker id (its MAC) and its syslog target on the kernel command line.
  */
 final class IpxeScripts {
@@ -27,7 +28,7 @@ final class IpxeScripts {
     private IpxeScripts() {
     }
 
-    static String forMachine(Hardware hw, MacAddress mac, Settings s) {
+    static String forMachine(Hardware hw, MacAddress mac, boolean hasWork, Settings s) {
         HardwareInterface nic = hw.interfaceByMac(mac).orElse(null);
         if (nic == null || !nic.allowsPxe()) {
             return s.exitScript();
@@ -41,6 +42,9 @@ final class IpxeScripts {
             if (url != null && !url.isBlank()) {
                 return "#!ipxe\nchain --autofree " + url + "\n";
             }
+        }
+        if (!hasWork) {
+            return s.exitScript();
         }
         String kernel = s.httpBase() + "/artifacts/" + s.kernel();
         String initrd = s.httpBase() + "/artifacts/" + s.initrd();

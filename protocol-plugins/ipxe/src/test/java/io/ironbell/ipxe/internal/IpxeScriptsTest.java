@@ -21,7 +21,7 @@ class IpxeScriptsTest {
 
     @Test
     void theDefaultScriptBootsTheInMemoryOsWithTheServerAndWorker() throws Exception {
-        String script = IpxeScripts.forMachine(hw("{\"allow_pxe\":true}"), MAC, SETTINGS);
+        String script = IpxeScripts.forMachine(hw("{\"allow_pxe\":true}"), MAC, true, SETTINGS);
         assertTrue(script.startsWith("#!ipxe\n"), script);
         assertTrue(script.contains("kernel --name vmlinuz http://10.0.0.1:8080/artifacts/osie/vmlinuz initrd=initrd "
                 + "ironbell.server=http://10.0.0.1:8080 ironbell.worker=52:54:00:12:34:56 ironbell.hardware=hw-1 syslog_host=10.0.0.1 "
@@ -32,14 +32,21 @@ class IpxeScriptsTest {
 
     @Test
     void recordsOverrideAndPxeOffExits() throws Exception {
-        assertEquals("#!ipxe\nexit\n", IpxeScripts.forMachine(hw("{\"allow_pxe\":false}"), MAC, SETTINGS));
-        assertEquals("#!ipxe\nexit\n", IpxeScripts.forMachine(hw("{}"), MAC, SETTINGS), "Tinkerbell's default: no PXE");
+        assertEquals("#!ipxe\nexit\n", IpxeScripts.forMachine(hw("{\"allow_pxe\":false}"), MAC, true, SETTINGS));
+        assertEquals("#!ipxe\nexit\n", IpxeScripts.forMachine(hw("{}"), MAC, true, SETTINGS), "Tinkerbell's default: no PXE");
         assertEquals("#!ipxe\nchain --autofree http://x/boot.ipxe\n",
-                IpxeScripts.forMachine(hw("{\"allow_pxe\":true,\"ipxe\":{\"url\":\"http://x/boot.ipxe\"}}"), MAC, SETTINGS));
+                IpxeScripts.forMachine(hw("{\"allow_pxe\":true,\"ipxe\":{\"url\":\"http://x/boot.ipxe\"}}"), MAC, true, SETTINGS));
         assertEquals("#!ipxe\nshell\n",
-                IpxeScripts.forMachine(hw("{\"allow_pxe\":true,\"ipxe\":{\"contents\":\"shell\\n\"}}"), MAC, SETTINGS));
+                IpxeScripts.forMachine(hw("{\"allow_pxe\":true,\"ipxe\":{\"contents\":\"shell\\n\"}}"), MAC, true, SETTINGS));
         String osie = IpxeScripts.forMachine(hw("{\"allow_pxe\":true,\"osie\":{\"base_url\":\"http://mirror/osie/\",\"kernel\":\"k\",\"initrd\":\"i\"}}"),
-                MAC, SETTINGS);
+                MAC, true, SETTINGS);
         assertTrue(osie.contains("kernel --name vmlinuz http://mirror/osie/k ") && osie.contains("initrd --name initrd http://mirror/osie/i"), osie);
+    }
+
+    @Test
+    void aMachineWithoutWorkGoesToItsNextBootDeviceUnlessItsRecordSaysOtherwise() throws Exception {
+        assertEquals("#!ipxe\nexit\n", IpxeScripts.forMachine(hw("{\"allow_pxe\":true}"), MAC, false, SETTINGS));
+        assertEquals("#!ipxe\nshell\n",
+                IpxeScripts.forMachine(hw("{\"allow_pxe\":true,\"ipxe\":{\"contents\":\"shell\\n\"}}"), MAC, false, SETTINGS));
     }
 }

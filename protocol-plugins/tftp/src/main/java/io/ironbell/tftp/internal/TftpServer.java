@@ -73,6 +73,9 @@ public final class TftpServer implements ReadinessCheck, MetricSet {
 
         @AttributeDefinition(description = "UDP port")
         int port() default 69;
+
+        @AttributeDefinition(description = "whether symbolic links in the root may lead out of it (Debian's ipxe.efi is one)")
+        boolean followLinks() default true;
     }
 
     private final Config config;
@@ -273,8 +276,8 @@ public final class TftpServer implements ReadinessCheck, MetricSet {
         if (!p.startsWith(root) || !Files.isRegularFile(p)) {
             return null;
         }
-        if (!p.toRealPath().startsWith(root)) {
-            throw new IOException(name + " leads out of the root through a link");
+        if (!config.followLinks() && !p.toRealPath().startsWith(root)) {
+            throw new IOException(name + " leads out of the root through a link (tftp.followLinks=false)");
         }
         try {
             return TftpFile.of(p);
