@@ -16,7 +16,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -191,7 +190,7 @@ class DhcpIT {
             Thread sender = new Thread(() -> {
                 int xid = 1;
                 while (running.get()) {
-                    byte[] discover = relayedDiscover(xid++, relay);
+                    byte[] discover = DhcpPackets.request(DhcpPackets.DISCOVER, xid++, MAC, null, relay);
                     try {
                         socket.send(new DatagramPacket(discover, discover.length, new InetSocketAddress("10.231.1.2", 67)));
                         Thread.sleep(20);
@@ -234,19 +233,5 @@ class DhcpIT {
     /** Log lines of components starting, other than DHCP's. */
     private static long otherStarts() {
         return server.output().stream().filter(l -> l.contains("started:") && !l.contains("started: DHCP")).count();
-    }
-
-    /** A DHCPDISCOVER as a relay agent at {@code giaddr} forwards it, for this test's MAC. */
-    private static byte[] relayedDiscover(int xid, InetAddress giaddr) {
-        ByteBuffer b = ByteBuffer.allocate(300);
-        b.put((byte) 1).put((byte) 1).put((byte) 6).put((byte) 1).putInt(xid).putShort((short) 0).putShort((short) 0);
-        b.position(24);
-        b.put(giaddr.getAddress());
-        for (String octet : MAC.split(":")) {
-            b.put((byte) Integer.parseInt(octet, 16));
-        }
-        b.position(236);
-        b.put(new byte[] {99, (byte) 130, 83, 99, 53, 1, 1, (byte) 255});
-        return b.array();
     }
 }

@@ -68,4 +68,21 @@ class PgLogAndLeaseStoreTest {
         assertEquals(now.plusSeconds(86400), l.expiresAt());
         assertEquals(now.plusSeconds(1), l.lastSeen());
     }
+
+    @Test
+    void leasesAreRecordedInBatches() throws Exception {
+        PgLeaseStore leases = new PgLeaseStore(db);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        List<Lease> batch = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            batch.add(new Lease(MacAddress.parse(String.format("52:54:00:aa:%02x:%02x", i / 256, i % 256)), "10.1." + i / 250 + "." + i % 250,
+                    "hw-" + i, Lease.State.BOUND, null, now, null));
+        }
+        leases.recordAll(batch);
+        leases.recordAll(List.of(new Lease(batch.get(7).mac(), "10.1.0.7", "hw-7", Lease.State.RELEASED, null, now.plusSeconds(5), null)));
+        assertEquals(Lease.State.BOUND, leases.get(batch.get(499).mac()).orElseThrow().state());
+        assertEquals("10.1.1.249", leases.get(batch.get(499).mac()).orElseThrow().ip());
+        assertEquals(Lease.State.RELEASED, leases.get(batch.get(7).mac()).orElseThrow().state(), "a later batch replaces");
+        leases.recordAll(List.of());
+    }
 }

@@ -328,6 +328,9 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
         w.counter("ironbell_dhcp_answered_total", "DHCP replies sent", h.answered.sum() + (b == null ? 0 : b.answered.sum()));
         w.counter("ironbell_dhcp_ignored_total", "DHCP requests not answered (unknown MAC, no reservation, not a netboot client in "
                 + "proxy mode)", h.ignored.sum() + (b == null ? 0 : b.ignored.sum()));
+        if (b != null) {
+            w.counter("ironbell_dhcp_boot_server_answered_total", "proxy mode: replies sent from the PXE boot-server port", b.answered.sum());
+        }
         w.counter("ironbell_dhcp_malformed_total", "malformed DHCP datagrams dropped", h.malformed.sum() + (b == null ? 0 : b.malformed.sum()));
     }
 }
