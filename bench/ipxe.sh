@@ -23,10 +23,17 @@ pid=$!
 until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do sleep 0.2; done
 token=$(cat "$work/home/data/api-token")
 curl -sf -H "Authorization: Bearer $token" -X POST "http://127.0.0.1:$port/api/v1/hardware" -d \
-  '{"id":"bench","network":{"interfaces":[{"dhcp":{"mac":"52:54:00:be:0c:01","ip":{"address":"10.9.9.9"}},"netboot":{"allow_pxe":true}}]}}' >/dev/null
+  '{"id":"bench","network":{"interfaces":[{"dhcp":{"mac":"52:54:00:be:0c:01","ip":{"address":"10.9.9.9"}},"netboot":{"allow_pxe":true,"allow_workflow":true}}]}}' >/dev/null
+# a pending workflow, so the machine gets the script that boots the in-memory OS (not the exit script)
+printf 'version: "0.1"\nname: bench\ntasks:\n- name: t\n  worker: "{{.device_1}}"\n  actions: [{name: a, image: x, timeout: 60}]\n' |
+  curl -sf -H "Authorization: Bearer $token" -X POST "http://127.0.0.1:$port/api/v1/templates?name=bench" --data-binary @- >/dev/null
+curl -sf -H "Authorization: Bearer $token" -X POST "http://127.0.0.1:$port/api/v1/workflows" \
+  -d '{"template":"bench","hardware":{"device_1":"52:54:00:be:0c:01"}}' >/dev/null
 url="http://127.0.0.1:$port/ipxe/52:54:00:be:0c:01/auto.ipxe"
+sleep 1   # the workflow reaches the iPXE route's in-memory view by notification
 mkdir -p "$work/www"
 curl -sf "$url" >"$work/www/auto.ipxe"
+grep -q "^kernel " "$work/www/auto.ipxe" || { echo "expected the boot script, got:"; cat "$work/www/auto.ipxe"; exit 1; }
 cat >"$work/nginx.conf" <<CONF
 worker_processes auto;
 pid $work/nginx.pid;

@@ -172,24 +172,12 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
 
     /** server.address, else the first IPv4 address of dhcp.interface. */
     private Inet4Address serverAddress() {
-        String name = config.interface$();
-        if (!name.isBlank()) {
-            try {
-                NetworkInterface nic = NetworkInterface.getByName(name);
-                if (nic == null) {
-                    throw new IllegalStateException("interface " + name + " (dhcp.interface) does not exist");
-                }
-                if (config.address().isBlank()) {
-                    for (InetAddress a : Collections.list(nic.getInetAddresses())) {
-                        if (a instanceof Inet4Address v4) {
-                            return v4;
-                        }
-                    }
-                    throw new IllegalStateException("interface " + name + " has no IPv4 address; set server.address");
-                }
-            } catch (SocketException e) {
-                throw new IllegalStateException("cannot read interface " + name + ": " + e.getMessage());
+        Inet4Address own = interfaceAddress();
+        if (config.address().isBlank() && !config.interface$().isBlank()) {
+            if (own == null) {
+                throw new IllegalStateException("interface " + config.interface$() + " has no IPv4 address; set server.address");
             }
+            return own;
         }
         Inet4Address a = DhcpResponder.ipv4(config.address().trim());
         if (a == null) {
@@ -198,23 +186,29 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
         return a;
     }
 
-    /** The first IPv4 address of dhcp.interface, or null when no interface is named. */
+    /**
+     * The first IPv4 address of dhcp.interface; null when no interface is named or it has none.
+     *
+     * @throws IllegalStateException when the interface does not exist
+     */
     private Inet4Address interfaceAddress() {
-        if (config.interface$().isBlank()) {
+        String name = config.interface$();
+        if (name.isBlank()) {
             return null;
         }
         try {
-            NetworkInterface nic = NetworkInterface.getByName(config.interface$());
-            if (nic != null) {
-                for (InetAddress a : Collections.list(nic.getInetAddresses())) {
-                    if (a instanceof Inet4Address v4) {
-                        return v4;
-                    }
+            NetworkInterface nic = NetworkInterface.getByName(name);
+            if (nic == null) {
+                throw new IllegalStateException("interface " + name + " (dhcp.interface) does not exist");
+            }
+            for (InetAddress a : Collections.list(nic.getInetAddresses())) {
+                if (a instanceof Inet4Address v4) {
+                    return v4;
                 }
             }
             return null;
         } catch (SocketException e) {
-            throw new IllegalStateException("cannot read interface " + config.interface$() + ": " + e.getMessage());
+            throw new IllegalStateException("cannot read interface " + name + ": " + e.getMessage());
         }
     }
 
