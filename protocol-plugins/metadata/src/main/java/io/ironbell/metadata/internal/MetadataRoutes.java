@@ -1,0 +1,230 @@
+package io.ironbell.metadata.internal;
+
+import io.ironbell.api.hardware.Hardware;
+import io.ironbell.api.hardware.HardwareInterface;
+import io.ironbell.api.hardware.HardwareLookup;
+import io.ironbell.api.health.ReadinessCheck;
+import io.ironbell.api.http.HttpException;
+import io.ironbell.api.http.HttpRequest;
+import io.ironbell.api.http.HttpResponse;
+import io.ironbell.api.http.HttpRoute;
+import io.ironbell.api.http.HttpRouteService;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The EC2-compatible metadata service: {@code /latest/} and the dated versions cloud-init asks
+ * for, with {@code meta-data/}, {@code user-data} and {@code vendor-data}; {@code GET /metadata}
+ * with the whole hardware record (Tinkerbell's legacy shape); and IMDSv2 session tokens
+ * ({@code PUT /latest/api/token}). The caller is the machine whose interface holds the request's
+ * source address ({@code X-Forwarded-For} only from {@code metadata.trustedProxies}): no machine
+ * reads another's metadata. Answered from the in-memory hardware index on the network thread, so
+ * a changed record shows at once.
+ */
+@Component(configurationPid = MetadataRoutes.PID, service = {HttpRoute.class, ReadinessCheck.class},
+        property = ReadinessCheck.NAME + "=metadata")
+@HttpRouteService(path = {"/metadata", "/latest/*", "/2009-04-04/*", "/2016-09-02/*", "/2018-09-24/*", "/2021-03-23/*"},
+        methods = {"GET", "PUT"}, inline = true)
+@Designate(ocd = MetadataRoutes.Config.class)
+public final class MetadataRoutes implements HttpRoute, ReadinessCheck {
+
+    static final String PID = "io.ironbell.metadata";
+    static final String TOKEN = "X-aws-ec2-metadata-token";
+    static final String TOKEN_TTL = "X-aws-ec2-metadata-token-ttl-seconds";
+    static final int MAX_TTL_SECONDS = 21_600;
+    static final int MAX_TOKENS = 100_000;
+
+    @ObjectClassDefinition(name = "Ironbell metadata", description = "metadata.* keys")
+    public @interface Config {
+        @AttributeDefinition(description = "address blocks (CIDR, comma-separated) of proxies whose X-Forwarded-For is believed")
+        String trustedProxies() default "";
+
+        @AttributeDefinition(description = "whether requests need an IMDSv2 session token")
+        boolean requireToken() default false;
+    }
+
+    /** What a version directory lists; user-data and vendor-data answer 404 when the record has none. */
+    static final String VERSION_LISTING = "meta-data/\nuser-data\nvendor-data";
+
+    private final HardwareLookup lookup;
+    private final List<Cidr> trusted;
+    private final boolean requireToken;
+    private final String problem;
+    private final SecureRandom random = new SecureRandom();
+    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+
+    /** An IMDSv2 token: good for one caller address until it expires. */
+    private record Session(InetAddress caller, long expiresNanos) {
+    }
+
+    @Activate
+    public MetadataRoutes(Config config, @Reference HardwareLookup lookup) {
+        this.lookup = lookup;
+        this.requireToken = config.requireToken();
+        List<Cidr> blocks;
+        String why = null;
+        try {
+            blocks = Cidr.parseList(config.trustedProxies());
+        } catch (IllegalArgumentException e) {
+            // fail closed: trust no proxy, and say why on /readyz
+            blocks = List.of();
+            why = "metadata.trustedProxies: " + e.getMessage();
+        }
+        this.trusted = blocks;
+        this.problem = why;
+    }
+
+    @Override
+    public Readiness check() {
+        return problem == null ? Readiness.up() : Readiness.down(problem);
+    }
+
+    @Override
+    public HttpResponse handle(HttpRequest r) throws HttpException {
+        if (r.method().equals("PUT")) {
+            return token(r);
+        }
+        if (!r.method().equals("GET") && !r.method().equals("HEAD")) {
+            throw new HttpException(405, "method_not_allowed", r.method() + " is not allowed on " + r.path());
+        }
+        InetAddress caller = caller(r);
+        checkToken(r, caller);
+        Hardware hw = lookup.byIp(caller).orElseThrow(() -> HttpException.notFound("no machine has the address " + caller.getHostAddress()));
+        if (r.path().equals("/metadata")) {
+            return HttpResponse.json(200, hw);
+        }
+        String rest = r.pathParams().getOrDefault("*", "");
+        HardwareInterface nic = interfaceWith(hw, caller);
+        if (rest.isEmpty()) {
+            return text(VERSION_LISTING);
+        }
+        if (rest.equals("user-data") || rest.equals("vendor-data")) {
+            var instance = hw.metadata() == null ? null : hw.metadata().instance();
+            String data = instance == null ? null : rest.equals("user-data") ? instance.userdata() : instance.vendordata();
+            if (data == null) {
+                throw HttpException.notFound(rest + " is not set for this machine");
+            }
+            return HttpResponse.of(200, "application/octet-stream", data.getBytes(StandardCharsets.UTF_8));
+        }
+        if (!rest.equals("meta-data") && !rest.startsWith("meta-data/")) {
+            throw HttpException.notFound("no such metadata: " + rest);
+        }
+        Object node = Ec2Tree.metaData(hw, nic);
+        String[] parts = rest.split("/");
+        for (int i = 1; i < parts.length; i++) {
+            node = node instanceof Map<?, ?> dir ? Ec2Tree.child(cast(dir), parts[i]) : null;
+            if (node == null) {
+                throw HttpException.notFound("no such metadata: " + rest);
+            }
+        }
+        return node instanceof Map<?, ?> dir ? text(Ec2Tree.listing(cast(dir))) : text((String) node);
+    }
+
+    /** PUT /latest/api/token: a session token for the caller, as EC2's IMDSv2 gives. */
+    private HttpResponse token(HttpRequest r) throws HttpException {
+        if (!r.path().equals("/latest/api/token")) {
+            throw new HttpException(405, "method_not_allowed", "PUT is only allowed on /latest/api/token");
+        }
+        if (r.header("X-Forwarded-For").isPresent()) {
+            // as EC2 does: a token must not be handed out through a proxy
+            throw new HttpException(403, "forbidden", "token requests through a proxy (X-Forwarded-For) are refused");
+        }
+        String ttlText = r.header(TOKEN_TTL).orElseThrow(() -> HttpException.badRequest("header " + TOKEN_TTL + " is required"));
+        int ttl;
+        try {
+            ttl = Integer.parseInt(ttlText.trim());
+        } catch (NumberFormatException e) {
+            throw HttpException.badRequest(TOKEN_TTL + " must be a whole number of seconds, was '" + ttlText + "'");
+        }
+        if (ttl < 1 || ttl > MAX_TTL_SECONDS) {
+            throw HttpException.badRequest(TOKEN_TTL + " must be between 1 and " + MAX_TTL_SECONDS + ", was " + ttl);
+        }
+        InetAddress caller = r.remoteAddress().getAddress();
+        lookup.byIp(caller).orElseThrow(() -> HttpException.notFound("no machine has the address " + caller.getHostAddress()));
+        long now = System.nanoTime();
+        if (sessions.size() >= MAX_TOKENS) {
+            sessions.values().removeIf(s -> s.expiresNanos() - now <= 0);
+            if (sessions.size() >= MAX_TOKENS) {
+                throw new HttpException(503, "too_many_tokens", "too many live tokens; try again later");
+            }
+        }
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        sessions.put(token, new Session(caller, now + ttl * 1_000_000_000L));
+        return HttpResponse.of(200, "text/plain", token.getBytes(StandardCharsets.US_ASCII)).withHeader(TOKEN_TTL, Integer.toString(ttl));
+    }
+
+    /** A token, when given, must be live and the caller's; without one, only when tokens are not required. */
+    private void checkToken(HttpRequest r, InetAddress caller) throws HttpException {
+        Optional<String> given = r.header(TOKEN);
+        if (given.isEmpty()) {
+            if (requireToken) {
+                throw new HttpException(401, "unauthorized", "a session token is required: PUT /latest/api/token first");
+            }
+            return;
+        }
+        Session s = sessions.get(given.get().trim());
+        if (s == null || s.expiresNanos() - System.nanoTime() <= 0 || !s.caller().equals(r.remoteAddress().getAddress())) {
+            if (s != null && s.expiresNanos() - System.nanoTime() <= 0) {
+                sessions.remove(given.get().trim());
+            }
+            throw new HttpException(401, "unauthorized", "the session token is unknown, expired, or another caller's");
+        }
+    }
+
+    /**
+     * The machine's address: the peer's, or, when the peer is a trusted proxy, the last address
+     * in X-Forwarded-For that is not itself a trusted proxy.
+     */
+    InetAddress caller(HttpRequest r) throws HttpException {
+        InetAddress peer = r.remoteAddress().getAddress();
+        Optional<String> xff = r.header("X-Forwarded-For");
+        if (xff.isEmpty() || !Cidr.any(trusted, peer)) {
+            return peer;
+        }
+        String[] hops = xff.get().split(",");
+        for (int i = hops.length - 1; i >= 0; i--) {
+            String hop = hops[i].trim();
+            InetAddress a = Cidr.literal(hop);
+            if (a == null) {
+                throw HttpException.badRequest("X-Forwarded-For holds something that is not an address: " + hop);
+            }
+            if (!Cidr.any(trusted, a)) {
+                return a;
+            }
+        }
+        return peer;
+    }
+
+    private static HardwareInterface interfaceWith(Hardware hw, InetAddress caller) {
+        String ip = caller.getHostAddress();
+        for (HardwareInterface i : hw.interfaces()) {
+            if (i.dhcp() != null && i.dhcp().ip() != null && ip.equals(i.dhcp().ip().address())) {
+                return i;
+            }
+        }
+        return hw.interfaces().isEmpty() ? null : hw.interfaces().get(0);
+    }
+
+    private static HttpResponse text(String body) {
+        return HttpResponse.of(200, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> cast(Map<?, ?> m) {
+        return (Map<String, Object>) m;
+    }
+}
