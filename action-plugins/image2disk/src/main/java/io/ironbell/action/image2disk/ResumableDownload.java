@@ -1,0 +1,151 @@
+package io.ironbell.action.image2disk;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * The body of an HTTP(S) GET that survives a dropped or stalled connection: when reading fails
+ * midway, or no byte comes for the read timeout, it asks again from where it stopped
+ * ({@code Range: bytes=N-}, {@code If-Range} with the ETag) and goes on, a few times with a
+ * growing pause. A server that ignores Range, or whose file changed, ends the download with an
+ * error instead of silently restarting it. (HttpURLConnection rather than java.net.http: only it
+ * bounds the wait for each read of the body.)
+ */
+final class ResumableDownload extends InputStream {
+
+    /** Why the source cannot be read; its message names the URL and the answer. */
+    static final class SourceException extends IOException {
+        final int status;
+
+        SourceException(String message, int status) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    static final int MAX_RESUMES = 5;
+
+    private final URI uri;
+    private final Duration readTimeout;
+    private final Consumer<String> log;
+    private InputStream body;
+    private long offset;
+    private long length = -1;
+    private String etag;
+    private int resumes;
+
+    ResumableDownload(URI uri, Duration readTimeout, Consumer<String> log) throws IOException, InterruptedException {
+        this.uri = uri;
+        this.readTimeout = readTimeout;
+        this.log = log;
+        open();
+    }
+
+    /** The length of the whole file, or -1 when the server did not say. */
+    long length() {
+        return length;
+    }
+
+    /** Bytes received so far. */
+    long received() {
+        return offset;
+    }
+
+    int resumes() {
+        return resumes;
+    }
+
+    private void open() throws IOException, InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+        c.setConnectTimeout(15_000);
+        c.setReadTimeout((int) readTimeout.toMillis());
+        c.setInstanceFollowRedirects(true);
+        if (offset > 0) {
+            c.setRequestProperty("Range", "bytes=" + offset + "-");
+            if (etag != null) {
+                c.setRequestProperty("If-Range", etag);
+            }
+        }
+        int status = c.getResponseCode();
+        if (offset == 0 && status == 200) {
+            length = c.getContentLengthLong();
+            etag = c.getHeaderField("ETag");
+        } else if (offset > 0 && status == 206) {
+            String range = String.valueOf(c.getHeaderField("Content-Range"));
+            if (!range.startsWith("bytes " + offset + "-")) {
+                c.disconnect();
+                throw new SourceException(uri + " resumed at the wrong place: Content-Range '" + range + "', wanted byte " + offset, status);
+            }
+        } else {
+            c.disconnect();
+            String why = offset > 0 && status == 200 ? " (it ignored Range or the file changed, so the download cannot resume)" : "";
+            throw new SourceException(uri + " answered " + status + why, status);
+        }
+        body = c.getInputStream();
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        while (true) {
+            try {
+                int n = body.read(b, off, len);
+                if (n < 0 && length >= 0 && offset < length) {
+                    throw new IOException("connection closed at byte " + offset + " of " + length);
+                }
+                if (n > 0) {
+                    offset += n;
+                }
+                return n;
+            } catch (SourceException e) {
+                throw e;
+            } catch (IOException e) {
+                resume(e);
+            }
+        }
+    }
+
+    private void resume(IOException cause) throws IOException {
+        while (true) {
+            if (++resumes > MAX_RESUMES) {
+                throw new IOException("gave up on " + uri + " after " + MAX_RESUMES + " resumes: " + cause.getMessage(), cause);
+            }
+            log.accept("download of " + uri + " broke at byte " + offset + " (" + cause.getMessage() + "); resuming");
+            try {
+                body.close();
+            } catch (IOException ignored) {
+                // the connection is gone anyway
+            }
+            try {
+                Thread.sleep(250L << Math.min(resumes, 4));
+                open();
+                return;
+            } catch (SourceException e) {
+                throw e;
+            } catch (IOException e) {
+                cause = e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while resuming " + uri);
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        body.close();
+    }
+}
