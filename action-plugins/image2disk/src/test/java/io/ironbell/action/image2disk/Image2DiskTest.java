@@ -6,24 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.ironbell.api.action.ActionContext;
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionException.Reason;
 import io.ironbell.api.action.ActionResult;
-import io.ironbell.api.workflow.ActionStatus.Progress;
+import io.ironbell.testing.TestActionContext;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -134,7 +130,12 @@ class Image2DiskTest {
     }
 
     private ActionResult run(Map<String, String> env, List<String> log) throws Exception {
-        return new Image2Disk().execute(new Context(env, log));
+        TestActionContext ctx = new TestActionContext("quay.io/tinkerbell-actions/image2disk:v1.0.0", env);
+        try {
+            return new Image2Disk().execute(ctx);
+        } finally {
+            log.addAll(ctx.lines);
+        }
     }
 
     private Map<String, String> env(String file) {
@@ -230,73 +231,6 @@ class Image2DiskTest {
             assertTrue(e.getMessage().contains("too small"), e.getMessage());
         } finally {
             sh("losetup -d " + smallDisk);
-        }
-    }
-
-    /** The worker's side, reduced to what a test needs: inputs, and the log and progress it gets. */
-    private record Context(Map<String, String> environment, List<String> lines) implements ActionContext {
-        @Override
-        public String workflowId() {
-            return "wf-test";
-        }
-
-        @Override
-        public String workerId() {
-            return "52:54:00:00:00:01";
-        }
-
-        @Override
-        public String actionName() {
-            return "stream";
-        }
-
-        @Override
-        public String image() {
-            return "quay.io/tinkerbell-actions/image2disk:v1.0.0";
-        }
-
-        @Override
-        public List<String> command() {
-            return List.of();
-        }
-
-        @Override
-        public List<String> volumes() {
-            return List.of();
-        }
-
-        @Override
-        public Optional<String> pid() {
-            return Optional.empty();
-        }
-
-        @Override
-        public Duration timeout() {
-            return Duration.ofMinutes(5);
-        }
-
-        @Override
-        public Instant deadline() {
-            return Instant.now().plus(timeout());
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return false;
-        }
-
-        @Override
-        public void progress(Progress progress) {
-            lines.add("progress " + progress.done() + "/" + progress.total());
-        }
-
-        @Override
-        public void log(String line) {
-            lines.add(line);
-        }
-
-        @Override
-        public void reportSuccessBeforeJump(String message) {
         }
     }
 }

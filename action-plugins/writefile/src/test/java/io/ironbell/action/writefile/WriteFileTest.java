@@ -4,18 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironbell.api.action.ActionContext;
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionException.Reason;
-import io.ironbell.api.workflow.ActionStatus.Progress;
+import io.ironbell.testing.TestActionContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,7 +59,7 @@ class WriteFileTest {
 
     @Test
     void theFileLandsWithItsModeOwnerAndDirectories() throws Exception {
-        String msg = new WriteFile().execute(new Context(env("/etc/network/interfaces.d/eth0"))).message();
+        String msg = new WriteFile().execute(context(env("/etc/network/interfaces.d/eth0"))).message();
         assertTrue(msg.contains("mode 0600") && msg.contains("owner 1000:1001"), msg);
         Path m = Files.createDirectories(dir.resolve("check"));
         sh("mount -o ro " + disk + " " + m);
@@ -80,7 +75,7 @@ class WriteFileTest {
         // writing again replaces it
         Map<String, String> again = env("/etc/network/interfaces.d/eth0");
         again.put("CONTENTS", "replaced\n");
-        new WriteFile().execute(new Context(again));
+        new WriteFile().execute(context(again));
         sh("mount -o ro " + disk + " " + m);
         try {
             assertEquals("replaced\n", Files.readString(m.resolve("etc/network/interfaces.d/eth0")));
@@ -96,85 +91,25 @@ class WriteFileTest {
                 "relative/path", Reason.INVALID_INPUT,
                 "/etc/escape/owned", Reason.TARGET_FAILED);
         for (Map.Entry<String, Reason> e : expected.entrySet()) {
-            ActionException x = assertThrows(ActionException.class, () -> new WriteFile().execute(new Context(env(e.getKey()))), e.getKey());
+            ActionException x = assertThrows(ActionException.class, () -> new WriteFile().execute(context(env(e.getKey()))), e.getKey());
             assertEquals(e.getValue(), x.reason(), e.getKey() + ": " + x.getMessage());
         }
         assertTrue(!Files.exists(Path.of("/tmp/owned")), "nothing was written through the link");
         Map<String, String> badMode = env("/etc/x");
         badMode.put("MODE", "0999");
-        assertEquals(Reason.INVALID_INPUT, assertThrows(ActionException.class, () -> new WriteFile().execute(new Context(badMode))).reason());
+        assertEquals(Reason.INVALID_INPUT, assertThrows(ActionException.class, () -> new WriteFile().execute(context(badMode))).reason());
         Map<String, String> wrongFs = env("/etc/x");
         wrongFs.put("FS_TYPE", "vfat");
-        ActionException fs = assertThrows(ActionException.class, () -> new WriteFile().execute(new Context(wrongFs)));
+        ActionException fs = assertThrows(ActionException.class, () -> new WriteFile().execute(context(wrongFs)));
         assertEquals(Reason.TARGET_FAILED, fs.reason());
         assertTrue(fs.getMessage().contains("mounting"), fs.getMessage());
         Map<String, String> missing = env("/etc/x");
         missing.remove("DEST_PATH");
-        assertTrue(assertThrows(ActionException.class, () -> new WriteFile().execute(new Context(missing))).getMessage().contains("DEST_PATH"));
+        assertTrue(assertThrows(ActionException.class, () -> new WriteFile().execute(context(missing))).getMessage().contains("DEST_PATH"));
         assertEquals("", sh("grep " + disk + " /proc/mounts || true").trim(), "every mount was undone");
     }
 
-    private record Context(Map<String, String> environment) implements ActionContext {
-        @Override
-        public String workflowId() {
-            return "wf";
-        }
-
-        @Override
-        public String workerId() {
-            return "52:54:00:00:00:01";
-        }
-
-        @Override
-        public String actionName() {
-            return "write";
-        }
-
-        @Override
-        public String image() {
-            return "quay.io/tinkerbell-actions/writefile:v1.0.0";
-        }
-
-        @Override
-        public List<String> command() {
-            return List.of();
-        }
-
-        @Override
-        public List<String> volumes() {
-            return List.of();
-        }
-
-        @Override
-        public Optional<String> pid() {
-            return Optional.empty();
-        }
-
-        @Override
-        public Duration timeout() {
-            return Duration.ofMinutes(1);
-        }
-
-        @Override
-        public Instant deadline() {
-            return Instant.now().plusSeconds(60);
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return false;
-        }
-
-        @Override
-        public void progress(Progress progress) {
-        }
-
-        @Override
-        public void log(String line) {
-        }
-
-        @Override
-        public void reportSuccessBeforeJump(String message) {
-        }
+    private static TestActionContext context(Map<String, String> env) {
+        return new TestActionContext("quay.io/tinkerbell-actions/writefile:v1.0.0", env);
     }
 }
