@@ -72,23 +72,32 @@ public final class Image2Disk implements ActionPlugin {
             throw new ActionException(Reason.SOURCE_UNAVAILABLE, "cannot fetch " + url + ": " + e.getMessage());
         }
         MessageDigest digest = expected.map(Expected::digest).orElse(null);
-        try (download; FileChannel out = FileChannel.open(disk, StandardOpenOption.WRITE)) {
-            InputStream counted = digest == null ? download : new DigestInputStream(download, digest);
+        // three stages at once, as curl | zstd -d | dd are: the download (with the checksum) on a
+        // thread, decompression here, the disk writes on another thread; 8 MiB in flight at most
+        try (download; FileChannel out = FileChannel.open(disk, StandardOpenOption.WRITE);
+             Prefetch fetched = new Prefetch(digest == null ? download : new DigestInputStream(download, digest), Compression.BUFFER, 4);
+             WriteBehind writer = new WriteBehind(out, Compression.BUFFER, 4)) {
             InputStream data;
             try {
-                data = compression.open(counted);
+                data = compression.open(fetched);
+            } catch (ResumableDownload.SourceException e) {
+                throw new ActionException(Reason.SOURCE_UNAVAILABLE, e.getMessage());
             } catch (IOException e) {
                 throw new ActionException(Reason.UNSUPPORTED, url + " is not " + compression.name().toLowerCase(Locale.ROOT) + ": " + e.getMessage());
             }
-            byte[] buf = new byte[Compression.BUFFER];
-            ByteBuffer wrap = ByteBuffer.wrap(buf);
             long lastReport = start;
             long lastBytes = 0;
             while (true) {
                 ctx.checkCancelled();
+                ByteBuffer buf;
+                try {
+                    buf = writer.buffer();
+                } catch (IOException e) {
+                    throw writeFailure(disk, writer.written(), e);
+                }
                 int n;
                 try {
-                    n = data.readNBytes(buf, 0, buf.length);
+                    n = data.readNBytes(buf.array(), 0, buf.capacity());
                 } catch (ResumableDownload.SourceException e) {
                     throw new ActionException(Reason.SOURCE_UNAVAILABLE, e.getMessage());
                 } catch (IOException e) {
@@ -97,14 +106,11 @@ public final class Image2Disk implements ActionPlugin {
                 if (n == 0) {
                     break;
                 }
-                wrap.clear().limit(n);
+                buf.limit(n);
                 try {
-                    while (wrap.hasRemaining()) {
-                        out.write(wrap);
-                    }
+                    writer.write(buf);
                 } catch (IOException e) {
-                    throw new ActionException(Reason.TARGET_FAILED, "writing " + disk + " failed at byte " + written
-                            + (isNoSpace(e) ? ": the disk is too small for the image" : ": " + e.getMessage()));
+                    throw writeFailure(disk, writer.written(), e);
                 }
                 written += n;
                 long now = System.nanoTime();
@@ -114,6 +120,11 @@ public final class Image2Disk implements ActionPlugin {
                     lastReport = now;
                     lastBytes = written;
                 }
+            }
+            try {
+                writer.finish();
+            } catch (IOException e) {
+                throw writeFailure(disk, writer.written(), e);
             }
             try {
                 out.force(true);
@@ -162,6 +173,11 @@ public final class Image2Disk implements ActionPlugin {
             return new ActionException(Reason.SOURCE_UNAVAILABLE, "download of " + url + " failed at byte " + download.received() + ": " + e.getMessage());
         }
         return new ActionException(Reason.UNSUPPORTED, url + " is not valid " + compression.name().toLowerCase(Locale.ROOT) + " data: " + e.getMessage());
+    }
+
+    private static ActionException writeFailure(Path disk, long at, IOException e) {
+        return new ActionException(Reason.TARGET_FAILED, "writing " + disk + " failed at byte " + at
+                + (isNoSpace(e) ? ": the disk is too small for the image" : ": " + e.getMessage()));
     }
 
     private static boolean isNoSpace(IOException e) {
