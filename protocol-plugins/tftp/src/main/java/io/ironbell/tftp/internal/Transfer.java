@@ -24,6 +24,7 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
 
     private static final Logger LOG = LoggerFactory.getLogger(Transfer.class);
     static final int MAX_RETRIES = 6;
+    private static final String CLIENT_ABORTED = "client aborted";
 
     private final InetSocketAddress client;
     private final TftpFile file;
@@ -82,7 +83,7 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
         }
         int op = in.readUnsignedShort();
         if (op == Tftp.ERROR) {
-            end("client aborted");
+            end(CLIENT_ABORTED);
             return;
         }
         if (op != Tftp.ACK) {
@@ -189,7 +190,10 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
         } catch (IOException ignored) {
             // read-only
         }
-        if (problem != null) {
+        if (CLIENT_ABORTED.equals(problem)) {
+            // UEFI firmware asks for a file's size this way before every download: routine
+            LOG.debug("transfer to {} ended: {}", client, problem);
+        } else if (problem != null) {
             LOG.info("transfer to {} ended: {}", client, problem);
         }
         channel.close();
