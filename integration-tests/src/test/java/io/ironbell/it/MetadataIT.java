@@ -169,6 +169,9 @@ class MetadataIT {
         assertEquals(new Result(200, "i-m2"), curl("127.0.0.5", "GET", "/latest/meta-data/instance-id", "X-Forwarded-For: 127.0.0.2"));
         assertEquals(new Result(200, "i-m1"), curl("127.0.0.5", "GET", "/latest/meta-data/instance-id", "X-Forwarded-For: 127.0.0.1, 127.0.0.5"));
         assertEquals(400, curl("127.0.0.5", "GET", "/latest/meta-data/instance-id", "X-Forwarded-For: evil.example").status());
+        // a proxy that adds its own line: every line counts, the rightmost untrusted hop wins
+        assertEquals(new Result(200, "i-m1"), curl("127.0.0.5", "GET", "/latest/meta-data/instance-id",
+                "X-Forwarded-For: 127.0.0.2", "X-Forwarded-For: 127.0.0.1"));
         // the legacy JSON is the caller's whole record
         Result legacy = curl("127.0.0.2", "GET", "/metadata");
         assertEquals(200, legacy.status());

@@ -122,6 +122,16 @@ public final class Image2Disk implements ActionPlugin {
                 }
             }
             try {
+                // the decompressor stopped: nothing may follow the image, and reading to the end
+                // also means the download thread has fed the checksum every byte
+                if (fetched.read() >= 0) {
+                    throw new ActionException(Reason.UNSUPPORTED, url + " holds more data after the "
+                            + compression.name().toLowerCase(Locale.ROOT) + " stream ended; the image is not what it claims");
+                }
+            } catch (IOException e) {
+                throw readFailure(url, compression, download, e);
+            }
+            try {
                 writer.finish();
             } catch (IOException e) {
                 throw writeFailure(disk, writer.written(), e);
@@ -191,10 +201,19 @@ public final class Image2Disk implements ActionPlugin {
             return "";
         }
         try {
-            Process p = new ProcessBuilder("blockdev", "--rereadpt", disk.toString()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes()).trim();
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                return "; the partition table was not re-read: " + out;
+            Path out = Files.createTempFile("blockdev", ".out");
+            try {
+                Process p = new ProcessBuilder("blockdev", "--rereadpt", disk.toString()).redirectErrorStream(true)
+                        .redirectOutput(out.toFile()).start();
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    return "; the partition table was not re-read: blockdev did not finish in 30 s";
+                }
+                if (p.exitValue() != 0) {
+                    return "; the partition table was not re-read: " + Files.readString(out).trim();
+                }
+            } finally {
+                Files.deleteIfExists(out);
             }
             return "; partition table re-read";
         } catch (IOException e) {

@@ -106,6 +106,13 @@ final class Prefetch extends InputStream {
         return n;
     }
 
+    /** Bytes readable without waiting: a decompressor asks this to find the next gzip member. */
+    @Override
+    public int available() {
+        int left = currentLength - pos;
+        return left > 0 ? left : chunks.isEmpty() || ended ? 0 : 1;
+    }
+
     @Override
     public void close() throws IOException {
         thread.interrupt();

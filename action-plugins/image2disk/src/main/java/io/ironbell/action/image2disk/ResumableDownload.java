@@ -69,15 +69,19 @@ final class ResumableDownload extends InputStream {
         c.setReadTimeout((int) readTimeout.toMillis());
         c.setInstanceFollowRedirects(true);
         if (offset > 0) {
-            c.setRequestProperty("Range", "bytes=" + offset + "-");
-            if (etag != null) {
-                c.setRequestProperty("If-Range", etag);
+            if (etag == null) {
+                c.disconnect();
+                throw new SourceException(uri + " broke at byte " + offset + " and sent neither ETag nor Last-Modified, "
+                        + "so a resume could mix two versions of the file", 0);
             }
+            c.setRequestProperty("Range", "bytes=" + offset + "-");
+            c.setRequestProperty("If-Range", etag);
         }
         int status = c.getResponseCode();
         if (offset == 0 && status == 200) {
             length = c.getContentLengthLong();
-            etag = c.getHeaderField("ETag");
+            // what a resume must match, so that it never glues two versions of the file together
+            etag = c.getHeaderField("ETag") != null ? c.getHeaderField("ETag") : c.getHeaderField("Last-Modified");
         } else if (offset > 0 && status == 206) {
             String range = String.valueOf(c.getHeaderField("Content-Range"));
             if (!range.startsWith("bytes " + offset + "-")) {

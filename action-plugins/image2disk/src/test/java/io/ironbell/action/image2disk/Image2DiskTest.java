@@ -93,6 +93,7 @@ class Image2DiskTest {
         }
         long size = Files.size(f);
         long from = 0;
+        ex.getResponseHeaders().add("ETag", "\"" + f.getFileName() + "-" + size + "\"");
         String range = ex.getRequestHeaders().getFirst("Range");
         if (range != null && range.startsWith("bytes=") && range.endsWith("-")) {
             from = Long.parseLong(range.substring(6, range.length() - 1));

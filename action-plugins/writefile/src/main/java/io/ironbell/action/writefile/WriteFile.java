@@ -57,8 +57,11 @@ public final class WriteFile implements ActionPlugin {
         } catch (IOException e) {
             throw new ActionException(Reason.TARGET_FAILED, "cannot make a mount point: " + e.getMessage());
         }
-        run(List.of("mount", "-t", fsType, disk, mountPoint.toString()), "mounting " + disk + " as " + fsType);
+        ActionException failure = null;
+        boolean mounted = false;
         try {
+            run(List.of("mount", "-t", fsType, disk, mountPoint.toString()), "mounting " + disk + " as " + fsType);
+            mounted = true;
             Path file = place(mountPoint, parts, dirMode, uid, gid);
             Path tmp = file.resolveSibling("." + file.getFileName() + ".ironbell-tmp");
             try {
@@ -77,13 +80,29 @@ public final class WriteFile implements ActionPlugin {
             } catch (IOException e) {
                 throw new ActionException(Reason.TARGET_FAILED, "writing " + destPath + " on " + disk + " failed: " + e.getMessage());
             }
+        } catch (ActionException e) {
+            failure = e;
         } finally {
-            run(List.of("umount", mountPoint.toString()), "unmounting " + disk);
+            if (mounted) {
+                try {
+                    run(List.of("umount", mountPoint.toString()), "unmounting " + disk);
+                } catch (ActionException e) {
+                    // the first failure is the one to report; an unmount failure comes with it
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
             try {
                 Files.deleteIfExists(mountPoint);
             } catch (IOException ignored) {
-                // a temporary directory left behind is harmless
+                // a temporary directory left behind (busy mount) is harmless
             }
+        }
+        if (failure != null) {
+            throw failure;
         }
         String msg = "wrote " + contents.getBytes(StandardCharsets.UTF_8).length + " bytes to " + destPath + " on " + disk
                 + " (mode " + octal(mode) + ", owner " + uid + ":" + gid + ")";
@@ -178,14 +197,19 @@ public final class WriteFile implements ActionPlugin {
 
     private static void run(List<String> command, String what) throws ActionException, InterruptedException {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes()).trim();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new ActionException(Reason.TARGET_FAILED, what + " timed out");
-            }
-            if (p.exitValue() != 0) {
-                throw new ActionException(Reason.TARGET_FAILED, what + " failed: " + out);
+            Path out = Files.createTempFile("writefile", ".out");
+            try {
+                // output to a file, so that the timeout holds even when the tool never closes it
+                Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new ActionException(Reason.TARGET_FAILED, what + " did not finish in 60 s");
+                }
+                if (p.exitValue() != 0) {
+                    throw new ActionException(Reason.TARGET_FAILED, what + " failed: " + Files.readString(out).trim());
+                }
+            } finally {
+                Files.deleteIfExists(out);
             }
         } catch (IOException e) {
             throw new ActionException(Reason.UNAVAILABLE, what + ": cannot run " + command.get(0) + ": " + e.getMessage());

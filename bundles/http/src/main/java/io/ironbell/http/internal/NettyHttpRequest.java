@@ -59,6 +59,11 @@ final class NettyHttpRequest implements HttpRequest {
     }
 
     @Override
+    public List<String> headers(String name) {
+        return headers.getAll(name);
+    }
+
+    @Override
     public byte[] body() {
         return body;
     }

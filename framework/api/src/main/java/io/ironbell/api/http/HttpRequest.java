@@ -41,6 +41,11 @@ public interface HttpRequest {
     /** Returns a header's first value (names are case-insensitive). */
     Optional<String> header(String name);
 
+    /** Returns every value of a header, in the order the lines came (names are case-insensitive). */
+    default List<String> headers(String name) {
+        return header(name).map(List::of).orElse(List.of());
+    }
+
     /** The body's bytes (empty when there is none). */
     byte[] body();
 

@@ -106,6 +106,7 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
     private final List<Channel> channels = new ArrayList<>();
     private DhcpHandler handler;
     private DhcpHandler bootHandler;
+    private volatile boolean proxy;
     private volatile String problem;
 
     @Activate
@@ -133,6 +134,7 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
             case "proxy" -> true;
             default -> throw new IllegalStateException("dhcp.mode must be reservation or proxy, was '" + config.mode() + "'");
         };
+        this.proxy = proxy;
         Inet4Address listen = DhcpResponder.ipv4(config.listen().trim());
         if (listen == null) {
             throw new IllegalStateException("dhcp.listen must be an IPv4 address, was '" + config.listen() + "'");
@@ -229,6 +231,15 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
     }
 
     private void flushLeases() {
+        try {
+            writeLeases();
+        } catch (RuntimeException e) {
+            // a scheduled task that throws is never run again: log and go on
+            LOG.warn("leases not recorded", e);
+        }
+    }
+
+    private synchronized void writeLeases() {
         LeaseStore store = leases;
         if (store == null || unrecorded.isEmpty()) {
             return;
@@ -246,8 +257,12 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
                 case DhcpMessage.DECLINE -> Lease.State.DECLINED;
                 default -> Lease.State.OFFERED;
             };
-            String ip = e.hardware().flatMap(h -> h.interfaceByMac(mac))
-                    .map(i -> i.dhcp().ip() == null ? null : i.dhcp().ip().address()).orElse(null);
+            if (proxy) {
+                // the other server gives the addresses: only "last seen" is ours to record
+                state = Lease.State.OFFERED;
+            }
+            String ip = proxy ? null : e.hardware().flatMap(h -> h.interfaceByMac(mac))
+                    .map(i -> i.dhcp() == null || i.dhcp().ip() == null ? null : i.dhcp().ip().address()).orElse(null);
             batch.add(new Lease(mac, ip, e.hardware().map(Hardware::id).orElse(null), state, null, e.at(),
                     e.message().options().string(DhcpOptions.VENDOR_CLASS).orElse(null)));
         }

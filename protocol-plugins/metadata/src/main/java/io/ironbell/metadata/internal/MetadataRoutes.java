@@ -45,6 +45,7 @@ public final class MetadataRoutes implements HttpRoute, ReadinessCheck {
     static final String TOKEN_TTL = "X-aws-ec2-metadata-token-ttl-seconds";
     static final int MAX_TTL_SECONDS = 21_600;
     static final int MAX_TOKENS = 100_000;
+    static final int MAX_TOKENS_PER_CALLER = 10;
 
     @ObjectClassDefinition(name = "Ironbell metadata", description = "metadata.* keys")
     public @interface Config {
@@ -154,11 +155,15 @@ public final class MetadataRoutes implements HttpRoute, ReadinessCheck {
         InetAddress caller = r.remoteAddress().getAddress();
         lookup.byIp(caller).orElseThrow(() -> HttpException.notFound("no machine has the address " + caller.getHostAddress()));
         long now = System.nanoTime();
+        sessions.values().removeIf(s -> s.expiresNanos() - now <= 0);
+        // one machine cannot crowd out the others: its oldest token goes when it asks for more
+        List<Map.Entry<String, Session>> own = sessions.entrySet().stream().filter(e -> e.getValue().caller().equals(caller))
+                .sorted(java.util.Comparator.comparingLong(e -> e.getValue().expiresNanos())).toList();
+        for (int i = 0; i <= own.size() - MAX_TOKENS_PER_CALLER; i++) {
+            sessions.remove(own.get(i).getKey());
+        }
         if (sessions.size() >= MAX_TOKENS) {
-            sessions.values().removeIf(s -> s.expiresNanos() - now <= 0);
-            if (sessions.size() >= MAX_TOKENS) {
-                throw new HttpException(503, "too_many_tokens", "too many live tokens; try again later");
-            }
+            throw new HttpException(503, "too_many_tokens", "too many live tokens; try again later");
         }
         byte[] bytes = new byte[32];
         random.nextBytes(bytes);
@@ -191,11 +196,12 @@ public final class MetadataRoutes implements HttpRoute, ReadinessCheck {
      */
     InetAddress caller(HttpRequest r) throws HttpException {
         InetAddress peer = r.remoteAddress().getAddress();
-        Optional<String> xff = r.header("X-Forwarded-For");
+        List<String> xff = r.headers("X-Forwarded-For");
         if (xff.isEmpty() || !Cidr.any(trusted, peer)) {
             return peer;
         }
-        String[] hops = xff.get().split(",");
+        // every line, in order: a proxy may add its own line instead of appending to the client's
+        String[] hops = String.join(",", xff).split(",");
         for (int i = hops.length - 1; i >= 0; i--) {
             String hop = hops[i].trim();
             InetAddress a = Cidr.literal(hop);

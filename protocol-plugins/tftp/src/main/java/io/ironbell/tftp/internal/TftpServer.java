@@ -287,14 +287,14 @@ public final class TftpServer implements ReadinessCheck, MetricSet {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addProvider(TftpFileProvider provider, Map<String, Object> props) {
+    synchronized void addProvider(TftpFileProvider provider, Map<String, Object> props) {
         List<Provider> next = new ArrayList<>(providers);
         next.add(new Provider(provider, ranking(props), (Long) props.get(Constants.SERVICE_ID)));
         next.sort(Comparator.comparingInt(Provider::ranking).reversed().thenComparingLong(Provider::id));
         providers = List.copyOf(next);
     }
 
-    void removeProvider(TftpFileProvider provider) {
+    synchronized void removeProvider(TftpFileProvider provider) {
         providers = providers.stream().filter(p -> p.provider() != provider).toList();
     }
 

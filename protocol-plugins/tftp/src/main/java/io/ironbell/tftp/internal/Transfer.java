@@ -126,7 +126,8 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
                     throw new IOException("the file changed size during the transfer");
                 }
                 out.writerIndex(out.writerIndex() + n);
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException | InternalError e) {
+                // InternalError: a mapped file truncated under the transfer
                 out.release();
                 fail(Tftp.ERR_UNDEFINED, "read error");
                 return;
