@@ -186,13 +186,27 @@ class ControlPlaneIT {
 
     @Test
     void iPxeScriptsAndBootArtifactsAreServed() throws Exception {
-        Http.Response script = Http.get(server.url("/ipxe/52:54:00:00:7f:01/auto.ipxe"));
-        assertEquals(200, script.status(), script.body());
-        assertTrue(script.body().startsWith("#!ipxe\n"), script.body());
-        assertTrue(script.body().contains("ironbell.worker=52:54:00:00:7f:01") && script.body().contains("ironbell.hardware=local")
-                && script.body().contains("/artifacts/osie/vmlinuz") && script.body().contains("ironbell.server=http://127.0.0.1:"
-                + server.httpPort()), script.body());
-        assertEquals(script.body(), Http.get(server.url("/ipxe/auto.ipxe")).body(), "found by the caller's address");
+        // two machines of their own: one with an unfinished workflow boots the in-memory OS, one without goes to its disk
+        for (String n : List.of("1", "2")) {
+            assertEquals(201, call("POST", "/hardware", "{\"id\":\"pxe-" + n + "\",\"network\":{\"interfaces\":[{\"dhcp\":{\"mac\":"
+                    + "\"52:54:00:00:7e:0" + n + "\",\"ip\":{\"address\":\"10.97.0." + n + "\"}},\"netboot\":{\"allow_pxe\":true,"
+                    + "\"allow_workflow\":true}}]}}", true).status());
+        }
+        assertEquals(201, call("POST", "/templates?name=pxe-install", TEMPLATE, true).status());
+        assertEquals(201, call("POST", "/workflows", "{\"template\":\"pxe-install\",\"hardware\":{\"device_1\":\"52:54:00:00:7e:01\"}}", true).status());
+        String script = Await.until("the boot script for a machine with work", Duration.ofSeconds(10), () -> {
+            Http.Response r = Http.get(server.url("/ipxe/52:54:00:00:7e:01/auto.ipxe"));
+            return r.status() == 200 && r.body().contains("\nkernel ") ? r.body() : null;
+        }).value();
+        assertTrue(script.startsWith("#!ipxe\n"), script);
+        assertTrue(script.contains("ironbell.worker=52:54:00:00:7e:01") && script.contains("ironbell.hardware=pxe-1")
+                && script.contains("/artifacts/osie/vmlinuz") && script.contains("ironbell.server=http://127.0.0.1:"
+                + server.httpPort()), script);
+        Http.Response idle = Http.get(server.url("/ipxe/52:54:00:00:7e:02/auto.ipxe"));
+        assertEquals(200, idle.status());
+        assertTrue(idle.body().startsWith("#!ipxe\n") && idle.body().contains("exit") && !idle.body().contains("kernel"), idle.body());
+        assertEquals(Http.get(server.url("/ipxe/52:54:00:00:7f:01/auto.ipxe")).body(), Http.get(server.url("/ipxe/auto.ipxe")).body(),
+                "found by the caller's address");
         assertEquals(404, Http.get(server.url("/ipxe/52:54:00:00:00:99/auto.ipxe")).status());
         assertEquals(400, Http.get(server.url("/ipxe/not-a-mac/auto.ipxe")).status());
 

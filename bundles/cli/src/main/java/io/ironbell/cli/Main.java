@@ -308,8 +308,9 @@ public final class Main {
             long after = 0;
             String bar = null;
             while (true) {
-                JsonNode events = c.get("/workflows/" + enc(id) + "/events?after=" + after + "&limit=1000").get("items");
-                for (JsonNode e : events) {
+                JsonNode w = c.get("/workflows/" + enc(id));
+                // events after reading the state: when it ended, its last events are already stored
+                for (JsonNode e : c.get("/workflows/" + enc(id) + "/events?after=" + after + "&limit=1000").get("items")) {
                     if (bar != null) {
                         out.println();
                         bar = null;
@@ -318,12 +319,8 @@ public final class Main {
                             + Output.text(e, "state") + (e.hasNonNull("message") ? "  " + e.get("message").asText() : ""));
                     after = e.get("sequence").asLong();
                 }
-                JsonNode w = c.get("/workflows/" + enc(id));
                 String state = w.get("state").asText();
                 if (!state.equals("PENDING") && !state.equals("RUNNING")) {
-                    if (bar != null) {
-                        out.println();
-                    }
                     if (!state.equals("SUCCESS")) {
                         throw new CliException(CliException.WORKFLOW_FAILED, "workflow " + id + " ended " + state);
                     }
