@@ -111,6 +111,10 @@ public final class PendingWork implements ChangeListener {
             }
         } catch (StoreException | RuntimeException e) {
             LOG.debug("pending workflows not reloaded: {}", e.getMessage());
+            if (!loaded && !executor.isShutdown()) {
+                // not loaded yet (the database is still starting): every machine boots until then, so try again soon
+                executor.schedule(this::reload, 1, TimeUnit.SECONDS);
+            }
             return;
         }
         workersByWorkflow.keySet().retainAll(all.keySet());
