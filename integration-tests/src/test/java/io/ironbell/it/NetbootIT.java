@@ -299,8 +299,7 @@ class NetbootIT {
     }
 
     private static long metric(Site site, String name) {
-        Matcher m = Pattern.compile("(?m)^" + name + " (\\d+)").matcher(Http.get(site.server().url("/metrics")).body());
-        return m.find() ? Long.parseLong(m.group(1)) : 0;
+        return site.server().metric(name);
     }
 
     private static void register(Site site, String id, String mac, String ip, String gateway) {

@@ -26,8 +26,6 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -99,8 +97,7 @@ class SyslogIT {
     }
 
     private static long metric(String name) {
-        Matcher m = Pattern.compile("(?m)^" + name + " (\\d+)").matcher(Http.get(server.url("/metrics")).body());
-        return m.find() ? Long.parseLong(m.group(1)) : -1;
+        return server.metric(name);
     }
 
     @Test

@@ -16,6 +16,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A real {@code bin/ironbell server} process, run from a private copy of the unpacked
@@ -113,6 +115,12 @@ public final class ServerProcess implements AutoCloseable {
     /** The URL of a path on this server. */
     public String url(String path) {
         return "http://" + host + ":" + httpPort + path;
+    }
+
+    /** A counter or gauge from {@code /metrics} (one without labels), or -1 when the server has none by that name. */
+    public long metric(String name) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " (\\d+)").matcher(Http.get(url("/metrics")).body());
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     /** The HTTP port. */
