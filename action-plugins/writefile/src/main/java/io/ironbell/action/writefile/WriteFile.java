@@ -1,5 +1,6 @@
 package io.ironbell.action.writefile;
 
+import io.ironbell.action.support.Mount;
 import io.ironbell.api.action.ActionContext;
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionException.Reason;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -44,25 +44,9 @@ public final class WriteFile implements ActionPlugin {
         Set<PosixFilePermission> dirMode = mode(ctx, "DIRMODE", "0755");
         int uid = id(ctx, "UID");
         int gid = id(ctx, "GID");
-        if (!fsType.matches("[a-z0-9]{2,12}")) {
-            throw new ActionException(Reason.INVALID_INPUT, "FS_TYPE must name a file system type such as ext4 or vfat, was '" + fsType + "'");
-        }
         List<String> parts = segments(destPath);
-        if (!Files.exists(Path.of(disk))) {
-            throw new ActionException(Reason.TARGET_FAILED, "DEST_DISK " + disk + " does not exist");
-        }
-        Path mountPoint;
-        try {
-            mountPoint = Files.createTempDirectory("ironbell-writefile");
-        } catch (IOException e) {
-            throw new ActionException(Reason.TARGET_FAILED, "cannot make a mount point: " + e.getMessage());
-        }
-        ActionException failure = null;
-        boolean mounted = false;
-        try {
-            run(List.of("mount", "-t", fsType, disk, mountPoint.toString()), "mounting " + disk + " as " + fsType);
-            mounted = true;
-            Path file = place(mountPoint, parts, dirMode, uid, gid);
+        try (Mount m = Mount.of(disk, fsType)) {
+            Path file = place(m.root(), parts, dirMode, uid, gid);
             Path tmp = file.resolveSibling("." + file.getFileName() + ".ironbell-tmp");
             try {
                 try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
@@ -80,29 +64,6 @@ public final class WriteFile implements ActionPlugin {
             } catch (IOException e) {
                 throw new ActionException(Reason.TARGET_FAILED, "writing " + destPath + " on " + disk + " failed: " + e.getMessage());
             }
-        } catch (ActionException e) {
-            failure = e;
-        } finally {
-            if (mounted) {
-                try {
-                    run(List.of("umount", mountPoint.toString()), "unmounting " + disk);
-                } catch (ActionException e) {
-                    // the first failure is the one to report; an unmount failure comes with it
-                    if (failure == null) {
-                        failure = e;
-                    } else {
-                        failure.addSuppressed(e);
-                    }
-                }
-            }
-            try {
-                Files.deleteIfExists(mountPoint);
-            } catch (IOException ignored) {
-                // a temporary directory left behind (busy mount) is harmless
-            }
-        }
-        if (failure != null) {
-            throw failure;
         }
         String msg = "wrote " + contents.getBytes(StandardCharsets.UTF_8).length + " bytes to " + destPath + " on " + disk
                 + " (mode " + octal(mode) + ", owner " + uid + ":" + gid + ")";
@@ -193,27 +154,6 @@ public final class WriteFile implements ActionPlugin {
             // refused below
         }
         throw new ActionException(Reason.INVALID_INPUT, name + " must be a numeric id, was '" + text + "'");
-    }
-
-    private static void run(List<String> command, String what) throws ActionException, InterruptedException {
-        try {
-            Path out = Files.createTempFile("writefile", ".out");
-            try {
-                // output to a file, so that the timeout holds even when the tool never closes it
-                Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-                if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new ActionException(Reason.TARGET_FAILED, what + " did not finish in 60 s");
-                }
-                if (p.exitValue() != 0) {
-                    throw new ActionException(Reason.TARGET_FAILED, what + " failed: " + Files.readString(out).trim());
-                }
-            } finally {
-                Files.deleteIfExists(out);
-            }
-        } catch (IOException e) {
-            throw new ActionException(Reason.UNAVAILABLE, what + ": cannot run " + command.get(0) + ": " + e.getMessage());
-        }
     }
 
     /** A mode as the four octal digits people write. */

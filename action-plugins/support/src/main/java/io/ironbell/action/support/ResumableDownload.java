@@ -1,4 +1,4 @@
-package io.ironbell.action.image2disk;
+package io.ironbell.action.support;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -6,6 +6,7 @@ import java.io.InterruptedIOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -16,22 +17,30 @@ import java.util.function.Consumer;
  * error instead of silently restarting it. (HttpURLConnection rather than java.net.http: only it
  * bounds the wait for each read of the body.)
  */
-final class ResumableDownload extends InputStream {
+public final class ResumableDownload extends InputStream {
 
     /** Why the source cannot be read; its message names the URL and the answer. */
-    static final class SourceException extends IOException {
-        final int status;
+    public static final class SourceException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final int status;
 
-        SourceException(String message, int status) {
+        public SourceException(String message, int status) {
             super(message);
             this.status = status;
         }
+
+        /** The HTTP status, or 0 when there was none. */
+        public int status() {
+            return status;
+        }
     }
 
-    static final int MAX_RESUMES = 5;
+    /** How many times a download resumes before it gives up. */
+    public static final int MAX_RESUMES = 5;
 
     private final URI uri;
     private final Duration readTimeout;
+    private final Map<String, String> headers;
     private final Consumer<String> log;
     private InputStream body;
     private long offset;
@@ -39,24 +48,41 @@ final class ResumableDownload extends InputStream {
     private String etag;
     private int resumes;
 
-    ResumableDownload(URI uri, Duration readTimeout, Consumer<String> log) throws IOException, InterruptedException {
+    /**
+     * Starts the download.
+     *
+     * @param uri         an http or https URL
+     * @param readTimeout how long one read may wait before the download resumes
+     * @param headers     request headers sent with every request (authorization, accept)
+     * @param log         where resumes are told
+     * @throws SourceException when the server answers anything but 200
+     */
+    public ResumableDownload(URI uri, Duration readTimeout, Map<String, String> headers, Consumer<String> log)
+            throws IOException, InterruptedException {
         this.uri = uri;
         this.readTimeout = readTimeout;
+        this.headers = Map.copyOf(headers);
         this.log = log;
         open();
     }
 
+    /** The URL downloaded. */
+    public URI uri() {
+        return uri;
+    }
+
     /** The length of the whole file, or -1 when the server did not say. */
-    long length() {
+    public long length() {
         return length;
     }
 
     /** Bytes received so far. */
-    long received() {
+    public long received() {
         return offset;
     }
 
-    int resumes() {
+    /** How many times the download resumed. */
+    public int resumes() {
         return resumes;
     }
 
@@ -68,6 +94,7 @@ final class ResumableDownload extends InputStream {
         c.setConnectTimeout(15_000);
         c.setReadTimeout((int) readTimeout.toMillis());
         c.setInstanceFollowRedirects(true);
+        headers.forEach(c::setRequestProperty);
         if (offset > 0) {
             if (etag == null) {
                 c.disconnect();

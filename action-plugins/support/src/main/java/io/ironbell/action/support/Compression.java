@@ -1,4 +1,4 @@
-package io.ironbell.action.image2disk;
+package io.ironbell.action.support;
 
 import com.github.luben.zstd.ZstdInputStream;
 import io.ironbell.api.action.ActionException;
@@ -11,11 +11,12 @@ import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.tukaani.xz.XZInputStream;
 
-/** How an image is compressed: named by a setting, or by the URL's suffix. */
-enum Compression {
+/** How an image or archive is compressed: named by a setting, or by its name's suffix. */
+public enum Compression {
     NONE, GZIP, XZ, ZSTD, BZIP2;
 
-    static final int BUFFER = 1 << 20;
+    /** The size of the buffers that disk actions read and write with. */
+    public static final int BUFFER = 1 << 20;
 
     /**
      * The compression of an image: {@code COMPRESSION} (none, gzip, xz, zstd, bzip2) wins; else,
@@ -23,7 +24,7 @@ enum Compression {
      *
      * @throws ActionException INVALID_INPUT for a compression this plugin does not know
      */
-    static Compression of(Optional<String> setting, Optional<String> compressed, String url) throws ActionException {
+    public static Compression of(Optional<String> setting, Optional<String> compressed, String url) throws ActionException {
         if (setting.isPresent()) {
             return switch (setting.get().trim().toLowerCase(Locale.ROOT)) {
                 case "none", "raw", "false" -> NONE;
@@ -49,7 +50,7 @@ enum Compression {
     }
 
     /** The decompressed stream, reading through a bounded buffer. */
-    InputStream open(InputStream in) throws IOException {
+    public InputStream open(InputStream in) throws IOException {
         InputStream buffered = new BufferedInputStream(in, BUFFER);
         return switch (this) {
             case NONE -> buffered;

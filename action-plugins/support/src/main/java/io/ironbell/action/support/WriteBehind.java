@@ -1,4 +1,4 @@
-package io.ironbell.action.image2disk;
+package io.ironbell.action.support;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,7 +29,7 @@ final class WriteBehind implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             free.add(ByteBuffer.allocate(size));
         }
-        this.thread = new Thread(this::drain, "image2disk-write");
+        this.thread = new Thread(this::drain, "disk-image-write");
         thread.setDaemon(true);
         thread.start();
     }

@@ -1,4 +1,4 @@
-package io.ironbell.action.image2disk;
+package io.ironbell.action.support;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,7 +27,7 @@ final class Prefetch extends InputStream {
     Prefetch(InputStream source, int chunk, int depth) {
         this.source = source;
         this.chunks = new ArrayBlockingQueue<>(depth);
-        this.thread = new Thread(() -> fill(chunk), "image2disk-download");
+        this.thread = new Thread(() -> fill(chunk), "disk-image-download");
         thread.setDaemon(true);
         thread.start();
     }

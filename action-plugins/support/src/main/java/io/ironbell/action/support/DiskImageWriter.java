@@ -1,0 +1,180 @@
+package io.ironbell.action.support;
+
+import io.ironbell.api.action.ActionContext;
+import io.ironbell.api.action.ActionException;
+import io.ironbell.api.action.ActionException.Reason;
+import io.ironbell.api.workflow.ActionStatus.Progress;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Streams a download onto a block device, decompressing on the way, in bounded memory: the
+ * download (and its digest) on one thread, decompression on the caller's, the disk writes on a
+ * third, as {@code curl | zstd -d | dd} are three processes; at most 8 MiB in flight whatever
+ * the image's size. Reports progress, flushes the device and has the kernel re-read its
+ * partition table. image2disk and oci2disk write through it.
+ */
+public final class DiskImageWriter {
+
+    /** How often progress is reported. */
+    public static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    /**
+     * What was written.
+     *
+     * @param bytes          bytes written to the device (decompressed)
+     * @param received       bytes downloaded (compressed)
+     * @param seconds        how long it took
+     * @param partitionTable what became of re-reading the partition table, for the message
+     */
+    public record Written(long bytes, long received, double seconds, String partitionTable) {
+
+        /** Decompressed throughput in MiB/s. */
+        public double mibPerSecond() {
+            return bytes / seconds / (1 << 20);
+        }
+    }
+
+    private DiskImageWriter() {
+    }
+
+    /**
+     * Writes the whole download to {@code disk}.
+     *
+     * @param ctx         where progress and cancellation come from
+     * @param download    the source; closed here
+     * @param digest      updated with every downloaded byte (check it afterwards), or null
+     * @param compression how the download is compressed
+     * @param disk        the block device (or a file)
+     * @return what was written
+     * @throws ActionException SOURCE_UNAVAILABLE, UNSUPPORTED (corrupt data, trailing data),
+     *                         TARGET_FAILED (the disk is missing, too small, or failed)
+     */
+    public static Written write(ActionContext ctx, ResumableDownload download, MessageDigest digest, Compression compression, Path disk)
+            throws ActionException, InterruptedException {
+        String source = download.uri().toString();
+        if (!Files.exists(disk)) {
+            throw new ActionException(Reason.TARGET_FAILED, "DEST_DISK " + disk + " does not exist");
+        }
+        long start = System.nanoTime();
+        long written = 0;
+        try (download; FileChannel out = FileChannel.open(disk, StandardOpenOption.WRITE);
+             Prefetch fetched = new Prefetch(digest == null ? download : new DigestInputStream(download, digest), Compression.BUFFER, 4);
+             WriteBehind writer = new WriteBehind(out, Compression.BUFFER, 4)) {
+            InputStream data;
+            try {
+                data = compression.open(fetched);
+            } catch (ResumableDownload.SourceException e) {
+                throw new ActionException(Reason.SOURCE_UNAVAILABLE, e.getMessage());
+            } catch (IOException e) {
+                throw new ActionException(Reason.UNSUPPORTED, source + " is not " + name(compression) + ": " + e.getMessage());
+            }
+            long lastReport = start;
+            long lastBytes = 0;
+            while (true) {
+                ctx.checkCancelled();
+                ByteBuffer buf;
+                try {
+                    buf = writer.buffer();
+                } catch (IOException e) {
+                    throw writeFailure(disk, writer.written(), e);
+                }
+                int n;
+                try {
+                    n = data.readNBytes(buf.array(), 0, buf.capacity());
+                } catch (ResumableDownload.SourceException e) {
+                    throw new ActionException(Reason.SOURCE_UNAVAILABLE, e.getMessage());
+                } catch (IOException e) {
+                    throw readFailure(source, compression, download, e);
+                }
+                if (n == 0) {
+                    break;
+                }
+                buf.limit(n);
+                try {
+                    writer.write(buf);
+                } catch (IOException e) {
+                    throw writeFailure(disk, writer.written(), e);
+                }
+                written += n;
+                long now = System.nanoTime();
+                if (now - lastReport >= PROGRESS_EVERY_NANOS) {
+                    double rate = (written - lastBytes) / ((now - lastReport) / 1e9);
+                    ctx.progress(new Progress(download.received(), download.length(), rate));
+                    lastReport = now;
+                    lastBytes = written;
+                }
+            }
+            try {
+                // the decompressor stopped: nothing may follow the image, and reading to the end
+                // also means the download thread has fed the digest every byte
+                if (fetched.read() >= 0) {
+                    throw new ActionException(Reason.UNSUPPORTED, source + " holds more data after the "
+                            + name(compression) + " stream ended; the image is not what it claims");
+                }
+            } catch (IOException e) {
+                throw readFailure(source, compression, download, e);
+            }
+            try {
+                writer.finish();
+            } catch (IOException e) {
+                throw writeFailure(disk, writer.written(), e);
+            }
+            try {
+                out.force(true);
+            } catch (IOException e) {
+                throw new ActionException(Reason.TARGET_FAILED, "flushing " + disk + " failed: " + e.getMessage());
+            }
+        } catch (IOException e) {
+            throw new ActionException(Reason.TARGET_FAILED, "cannot open " + disk + " for writing: "
+                    + (e instanceof NoSuchFileException ? "no such device" : e.getMessage()));
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        ctx.progress(new Progress(download.received(), download.received(), written / seconds));
+        return new Written(written, download.received(), seconds, rereadPartitions(disk));
+    }
+
+    private static String name(Compression c) {
+        return c.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static ActionException readFailure(String source, Compression compression, ResumableDownload download, IOException e) {
+        if (download.length() >= 0 && download.received() < download.length()) {
+            return new ActionException(Reason.SOURCE_UNAVAILABLE, "download of " + source + " failed at byte " + download.received() + ": " + e.getMessage());
+        }
+        return new ActionException(Reason.UNSUPPORTED, source + " is not valid " + name(compression) + " data: " + e.getMessage());
+    }
+
+    private static ActionException writeFailure(Path disk, long at, IOException e) {
+        String m = String.valueOf(e.getMessage());
+        boolean noSpace = m.contains("No space left") || m.contains("ENOSPC");
+        return new ActionException(Reason.TARGET_FAILED, "writing " + disk + " failed at byte " + at
+                + (noSpace ? ": the disk is too small for the image" : ": " + m));
+    }
+
+    /** Asks the kernel to re-read a block device's partition table; a regular file has none. */
+    private static String rereadPartitions(Path disk) throws InterruptedException {
+        if (Files.isRegularFile(disk)) {
+            return "";
+        }
+        try {
+            Tools.run(java.util.List.of("blockdev", "--rereadpt", disk.toString()), "re-reading the partition table of " + disk,
+                    Duration.ofSeconds(30), Reason.TARGET_FAILED);
+            return "; partition table re-read";
+        } catch (ActionException e) {
+            // a loop device without partition scanning says EINVAL: the image is written all the same
+            return "; the partition table was not re-read: " + e.getMessage();
+        }
+    }
+}
