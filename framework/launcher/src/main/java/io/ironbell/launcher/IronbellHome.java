@@ -29,6 +29,11 @@ record IronbellHome(Path root) {
         return root.resolve("deploy");
     }
 
+    /** {@code worker/}: the worker's own home, with its bundle/, deploy/ and data/. */
+    IronbellHome worker() {
+        return new IronbellHome(root.resolve("worker"));
+    }
+
     /** {@code data/}: state kept across restarts. */
     Path data() {
         return root.resolve("data");

@@ -11,7 +11,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code ironbell server [--console] [-Dkey=value ...]}: runs the Ironbell server in the
  * foreground until SIGTERM or SIGINT, then stops every bundle and exits. Also
- * {@code ironbell backup FILE} and {@code ironbell restore FILE} ({@link BackupCommand}).
+ * {@code ironbell backup FILE} and {@code ironbell restore FILE} ({@link BackupCommand}), and
+ * {@code ironbell worker --server URL --id MAC}: the worker, in a container of its own made of
+ * the distribution's {@code worker/} (its bundles, its {@code deploy/} and {@code data/}).
  *
  * <p>The distribution's home directory comes from the system property {@code ironbell.home}
  * (set by {@code bin/ironbell}), else the working directory.
@@ -44,8 +46,10 @@ public final class Main {
                 return EXIT_CONFIG;
             }
         }
-        if (args.length == 0 || !args[0].equals("server")) {
-            System.err.println("usage: ironbell server [--console] [-Dkey=value ...] | backup FILE | restore FILE");
+        boolean worker = args.length > 0 && args[0].equals("worker");
+        if (args.length == 0 || !args[0].equals("server") && !worker) {
+            System.err.println("usage: ironbell server [--console] [-Dkey=value ...] | worker --server URL --id MAC [--token T] [--state DIR]"
+                    + " [-Dkey=value ...] | backup FILE | restore FILE");
             return 64;
         }
         boolean console = false;
@@ -53,11 +57,15 @@ public final class Main {
         for (String sp : System.getProperties().stringPropertyNames()) {
             overrides.put(sp, System.getProperty(sp));
         }
+        Map<String, String> workerOptions = Map.of("--server", "worker.server", "--id", "worker.id", "--token", "worker.token",
+                "--state", "worker.stateDir");
         List<String> unknown = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
-            if (a.equals("--console")) {
+            if (a.equals("--console") && !worker) {
                 console = true;
+            } else if (worker && workerOptions.containsKey(a) && i + 1 < args.length) {
+                overrides.put(workerOptions.get(a), args[++i]);
             } else if (a.startsWith("-D") && a.indexOf('=') > 2) {
                 overrides.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
             } else {
@@ -65,16 +73,20 @@ public final class Main {
             }
         }
         if (!unknown.isEmpty()) {
-            System.err.println("ironbell server: unknown arguments " + unknown);
+            System.err.println("ironbell " + args[0] + ": unknown arguments " + unknown);
             return 64;
         }
-        IronbellHome home = new IronbellHome(Path.of(System.getProperty("ironbell.home", ".")).toAbsolutePath().normalize());
+        IronbellHome distribution = new IronbellHome(Path.of(System.getProperty("ironbell.home", ".")).toAbsolutePath().normalize());
+        IronbellHome home = worker ? distribution.worker() : distribution;
         Settings settings;
         List<String> unknownKeys;
         try {
-            settings = Settings.load(home.configFile(), System.getenv(), overrides);
+            settings = Settings.load(distribution.configFile(), System.getenv(), overrides);
             unknownKeys = settings.validate();
-            Logging.configure(settings.get("log.format", "text"), settings.get("log.level", "INFO"), home.logbackXml());
+            Logging.configure(settings.get("log.format", "text"), settings.get("log.level", "INFO"), distribution.logbackXml());
+            if (worker && (settings.get("worker.server", "").isBlank() || settings.get("worker.id", "").isBlank())) {
+                throw new SettingsException("ironbell worker needs --server URL and --id MAC (or worker.server and worker.id)");
+            }
         } catch (SettingsException e) {
             System.err.println("ironbell: " + e.getMessage());
             return EXIT_CONFIG;
@@ -84,7 +96,7 @@ public final class Main {
             log.warn("settings no component declares (a typo?): {}", unknownKeys);
         }
         EmbeddedDatabase database = null;
-        if (settings.get("storage.jdbc.url", "").isBlank()) {
+        if (!worker && settings.get("storage.jdbc.url", "").isBlank()) {
             try {
                 database = EmbeddedDatabase.start(home.data().resolve("postgres"), settings.getInt("storage.embedded.port", 0));
                 settings = settings.with(database.settings());

@@ -80,7 +80,7 @@ class SettingsTest {
                 "http.idleTimeoutSeconds", "http.workerThreads", "http.workerQueue", "storage.jdbc.url", "storage.user",
                 "storage.password", "storage.embedded.port", "storage.pool.size", "storage.pool.timeoutMillis",
                 "storage.log.maxLinesPerMachine", "api.token", "engine.sweepMillis", "server.address", "dhcp.enabled", "dhcp.interface", "dhcp.mode", "dhcp.port",
-                "dhcp.clientPort", "dhcp.proxyPort", "dhcp.listen", "tftp.enabled", "tftp.root", "tftp.port", "tftp.followLinks", "metadata.trustedProxies", "metadata.requireToken", "syslog.enabled", "syslog.address", "syslog.port", "ipxe.kernel", "ipxe.initrd", "ipxe.kernelArgs",
+                "dhcp.clientPort", "dhcp.proxyPort", "dhcp.listen", "tftp.enabled", "tftp.root", "tftp.port", "tftp.followLinks", "metadata.trustedProxies", "metadata.requireToken", "syslog.enabled", "syslog.address", "syslog.port", "worker.server", "worker.id", "worker.token", "worker.stateDir", "worker.pollMillis", "worker.maxBackoffMillis", "worker.graceSeconds", "ipxe.kernel", "ipxe.initrd", "ipxe.kernelArgs",
                 "ipxe.exitScript", "artifacts.dir", "artifacts.ipxeBinaries"), s.all().keySet());
     }
 }

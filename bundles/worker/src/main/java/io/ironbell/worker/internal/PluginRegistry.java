@@ -1,0 +1,116 @@
+package io.ironbell.worker.internal;
+
+import io.ironbell.api.action.ActionPlugin;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The action plugins registered now, and which one runs an image. Plugins come and go while the
+ * worker runs (a vendor's bundle dropped into deploy/); each action asks again.
+ *
+ * <p>An image runs on: the plugin with the longest {@value ActionPlugin#IMAGES} prefix of it
+ * (highest service ranking on a tie); else the plugin whose type is the image's name without
+ * registry, path and tag ({@code image2disk}, {@code ghcr.io/acme/image2disk:v2} is not: a
+ * prefix must claim it); else the {@value #CONTAINER} plugin, which runs it in a container.
+ */
+final class PluginRegistry {
+
+    /** The type of the plugin that runs any other image in a container engine. */
+    static final String CONTAINER = "container";
+
+    /** A registered plugin and where it came from. */
+    record Entry(ActionPlugin plugin, String type, List<String> prefixes, int ranking, long serviceId, String origin) {
+    }
+
+    /** The plugin chosen for an image, and why. */
+    record Choice(Entry entry, String why) {
+    }
+
+    private final List<Entry> entries = new CopyOnWriteArrayList<>();
+
+    void add(ActionPlugin plugin, Map<String, ?> properties, String origin) {
+        Object type = properties.get(ActionPlugin.TYPE);
+        if (type == null || type.toString().isBlank()) {
+            return; // not addressable; the registration is a mistake the plugin's log shows
+        }
+        Object ranking = properties.get("service.ranking");
+        Object id = properties.get("service.id");
+        entries.add(new Entry(plugin, type.toString(), strings(properties.get(ActionPlugin.IMAGES)),
+                ranking instanceof Integer r ? r : 0, id instanceof Long l ? l : 0, origin));
+    }
+
+    void remove(ActionPlugin plugin) {
+        entries.removeIf(e -> e.plugin() == plugin);
+    }
+
+    List<Entry> entries() {
+        return List.copyOf(entries);
+    }
+
+    /** The plugin for an image, or empty when none can run it (no container plugin either). */
+    Optional<Choice> choose(String image) {
+        String img = image == null ? "" : image.trim();
+        Comparator<Entry> better = Comparator.comparingInt(Entry::ranking).reversed().thenComparingLong(Entry::serviceId);
+        Entry best = null;
+        int bestLength = -1;
+        for (Entry e : sorted(better)) {
+            for (String prefix : e.prefixes()) {
+                if (matches(img, prefix) && prefix.length() > bestLength) {
+                    best = e;
+                    bestLength = prefix.length();
+                }
+            }
+        }
+        if (best != null) {
+            return Optional.of(new Choice(best, "image prefix"));
+        }
+        String bare = img.replaceAll("[@].*$", "").replaceAll(":[^/]*$", "").toLowerCase(Locale.ROOT);
+        for (Entry e : sorted(better)) {
+            if (!e.type().equals(CONTAINER) && e.type().equalsIgnoreCase(bare)) {
+                return Optional.of(new Choice(e, "type name"));
+            }
+        }
+        for (Entry e : sorted(better)) {
+            if (e.type().equals(CONTAINER)) {
+                return Optional.of(new Choice(e, "no native plugin claims the image"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private List<Entry> sorted(Comparator<Entry> order) {
+        List<Entry> l = new ArrayList<>(entries);
+        l.sort(order);
+        return l;
+    }
+
+    /** A prefix matches a whole name part: {@code a/image2disk} matches {@code a/image2disk:v1}, not {@code a/image2disk2}. */
+    static boolean matches(String image, String prefix) {
+        if (prefix.isEmpty() || !image.startsWith(prefix)) {
+            return false;
+        }
+        if (image.length() == prefix.length() || prefix.endsWith("/") || prefix.endsWith(":")) {
+            return true;
+        }
+        char next = image.charAt(prefix.length());
+        return next == ':' || next == '@' || next == '/';
+    }
+
+    private static List<String> strings(Object v) {
+        if (v instanceof String s) {
+            return List.of(s);
+        }
+        if (v instanceof String[] a) {
+            return List.of(a);
+        }
+        if (v instanceof java.util.Collection<?> c) {
+            return c.stream().map(String::valueOf).toList();
+        }
+        return List.of();
+    }
+}

@@ -1,0 +1,382 @@
+package io.ironbell.worker.internal;
+
+import io.ironbell.api.action.ActionException;
+import io.ironbell.api.action.ActionPlugin;
+import io.ironbell.api.action.ActionResult;
+import io.ironbell.api.hardware.MacAddress;
+import io.ironbell.api.workflow.ActionReport;
+import io.ironbell.api.workflow.ActionStatus.Progress;
+import io.ironbell.api.workflow.ExecutionState;
+import io.ironbell.api.workflow.WorkerAction;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker: asks the server for this machine's next action, runs it on the plugin its image
+ * names, within its timeout, while its log lines and progress flow to the server, and reports
+ * how it ended; then asks again. It outlives an unreachable server (every call is retried with
+ * backoff), and with its {@link Journal} it never loses a final report and never starts the
+ * same run of an action twice.
+ */
+@Component(service = {}, configurationPid = Worker.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
+@Designate(ocd = Worker.Config.class)
+public final class Worker {
+
+    static final String PID = "io.ironbell.worker";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+
+    @ObjectClassDefinition(name = "Ironbell worker", description = "worker.* keys")
+    public @interface Config {
+        @AttributeDefinition(description = "the server's base URL, http://host:port")
+        String server() default "";
+
+        @AttributeDefinition(description = "this machine's MAC address: the worker id of its workflows")
+        String id() default "";
+
+        @AttributeDefinition(description = "admin token to authenticate with; empty: the server knows the machine by its address")
+        String token() default "";
+
+        @AttributeDefinition(description = "directory of the journal; empty: data/worker")
+        String stateDir() default "";
+
+        @AttributeDefinition(description = "milliseconds between asks while there is nothing to do")
+        int pollMillis() default 2000;
+
+        @AttributeDefinition(description = "longest pause between retries while the server is unreachable")
+        int maxBackoffMillis() default 30000;
+
+        @AttributeDefinition(description = "seconds a cancelled action has to stop before the worker moves on")
+        int graceSeconds() default 10;
+    }
+
+    /** How often a running action's progress (or, without news, a heartbeat) goes to the server. */
+    static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(2);
+    static final long HEARTBEAT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final PluginRegistry plugins = new PluginRegistry();
+    private String id;
+    private ServerClient client;
+    private Journal journal;
+    private LogShipper logs;
+    private long pollMillis;
+    private long maxBackoff;
+    private Duration grace;
+    private Thread loop;
+    private volatile boolean stopping;
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addPlugin(ActionPlugin plugin, ServiceReference<ActionPlugin> ref) {
+        Bundle b = ref.getBundle();
+        String origin = b == null ? "?" : b.getSymbolicName() + " " + b.getVersion();
+        Map<String, Object> props = new java.util.HashMap<>();
+        for (String k : ref.getPropertyKeys()) {
+            props.put(k, ref.getProperty(k));
+        }
+        plugins.add(plugin, props, origin);
+        LOG.info("action plugin {} from {}", props.get(ActionPlugin.TYPE), origin);
+    }
+
+    void removePlugin(ActionPlugin plugin) {
+        plugins.remove(plugin);
+    }
+
+    @Activate
+    void activate(Config config, BundleContext context) throws IOException {
+        URI server = URI.create(config.server().trim());
+        if (!"http".equals(server.getScheme()) && !"https".equals(server.getScheme()) || server.getHost() == null) {
+            throw new IllegalArgumentException("worker.server must be the server's http(s)://host:port, was '" + config.server() + "'");
+        }
+        id = MacAddress.parse(config.id().trim()).toString();
+        Path state = config.stateDir().isBlank() ? dataDir(context).resolve("worker") : Path.of(config.stateDir());
+        journal = new Journal(state);
+        client = new ServerClient(server, id, config.token().trim());
+        logs = new LogShipper(client, 10_000);
+        pollMillis = Math.max(50, config.pollMillis());
+        maxBackoff = Math.max(100, config.maxBackoffMillis());
+        grace = Duration.ofSeconds(Math.max(1, config.graceSeconds()));
+        loop = new Thread(this::loop, "ironbell-worker");
+        loop.start();
+        LOG.info("worker {} takes its actions from {}; journal in {}", id, server, state);
+    }
+
+    private static Path dataDir(BundleContext context) {
+        String home = context.getProperty("ironbell.home");
+        return home != null ? Path.of(home, "data") : context.getDataFile("").toPath();
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        stopping = true;
+        loop.interrupt();
+        loop.join(grace.toMillis() + 2_000);
+        logs.close();
+    }
+
+    private void loop() {
+        long backoff = 0;
+        while (!stopping) {
+            try {
+                deliverPending(Long.MAX_VALUE);
+                Optional<WorkerAction> next = client.next();
+                if (backoff > 0) {
+                    LOG.info("the server answers again");
+                }
+                backoff = 0;
+                Optional<Journal.Started> started = journal.running();
+                if (next.isEmpty()) {
+                    if (started.isPresent()) {
+                        journal.clearRunning(); // the server ended that run without us
+                    }
+                    Thread.sleep(pollMillis);
+                    continue;
+                }
+                WorkerAction a = next.get();
+                if (started.isPresent() && started.get().is(a)) {
+                    // the worker stopped while this run went on: what it did is unknown, so it is
+                    // reported, not started again (a retry, if the template allows one, is a new attempt)
+                    logs.add("worker", "action " + a.name() + " (attempt " + a.attempt() + ") was interrupted by a restart of the worker");
+                    finish(a, ExecutionState.FAILED, "interrupted: the worker stopped while the action ran; it is not run twice");
+                    continue;
+                }
+                run(a);
+            } catch (ServerClient.Failure e) {
+                backoff = Backoff.next(backoff, maxBackoff);
+                if (backoff <= Backoff.FIRST_MILLIS * 2) {
+                    LOG.warn("cannot reach the server ({}); trying again with backoff up to {} ms", e.getMessage(), maxBackoff);
+                } else {
+                    LOG.debug("server still unreachable: {}", e.getMessage());
+                }
+                sleepQuietly(backoff);
+            } catch (InterruptedException e) {
+                if (stopping) {
+                    return;
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.error("worker loop: {}", e.toString(), e);
+                backoff = Backoff.next(backoff, maxBackoff);
+                sleepQuietly(backoff);
+            }
+        }
+    }
+
+    private void run(WorkerAction a) throws IOException, InterruptedException {
+        Optional<PluginRegistry.Choice> choice = plugins.choose(a.image());
+        if (choice.isEmpty()) {
+            String msg = "no action plugin runs image " + a.image() + ", and no container plugin is installed to run it in a container engine"
+                    + " (plugins: " + plugins.entries().stream().map(PluginRegistry.Entry::type).sorted().toList() + ")";
+            logs.add("worker", msg);
+            LOG.warn("{}: {}", a.name(), msg);
+            finish(a, ExecutionState.FAILED, msg);
+            return;
+        }
+        PluginRegistry.Entry plugin = choice.get().entry();
+        journal.started(a);
+        ActionRun run = new ActionRun(a, id, logs, this::reportBeforeJump);
+        String what = a.name() + " (" + a.image() + ") on " + plugin.type() + " from " + plugin.origin() + ", attempt " + a.attempt()
+                + (a.resumed() ? ", after a restart of the machine" : "");
+        logs.add("worker", "running " + what);
+        LOG.info("running {}", what);
+        Optional<ExecutionState> workflow = tell(a, new ActionReport(a.workflowId(), a.actionIndex(), ExecutionState.RUNNING,
+                "running on " + plugin.type() + " (" + plugin.origin() + ")", null));
+        if (workflow.isPresent() && workflow.get().isTerminal()) {
+            logs.add("worker", "not running " + a.name() + ": its workflow ended " + workflow.get());
+            journal.clearRunning();
+            return;
+        }
+        FutureTask<ActionResult> task = new FutureTask<>(() -> plugin.plugin().execute(run));
+        Thread thread = new Thread(task, "action-" + a.name());
+        thread.setDaemon(true);
+        long start = System.nanoTime();
+        thread.start();
+        ExecutionState end;
+        String message;
+        long lastSent = System.nanoTime();
+        Progress sentProgress = null;
+        while (true) {
+            try {
+                ActionResult result = task.get(500, TimeUnit.MILLISECONDS);
+                end = ExecutionState.SUCCESS;
+                message = result == null || result.message() == null ? "done" : result.message();
+                break;
+            } catch (TimeoutException e) {
+                long now = System.nanoTime();
+                if (stopping) {
+                    stop(run, thread, task);
+                    return; // the journal keeps the run; the next start reports it interrupted
+                }
+                if (now - start >= TimeUnit.SECONDS.toNanos(a.timeout())) {
+                    boolean stopped = stop(run, thread, task);
+                    end = ExecutionState.TIMEOUT;
+                    message = "ran past its timeout of " + a.timeout() + " s" + (stopped ? "" : "; it did not stop within " + grace.toSeconds()
+                            + " s of being cancelled");
+                    break;
+                }
+                Progress p = run.latestProgress();
+                boolean news = p != null && !p.equals(sentProgress) && now - lastSent >= PROGRESS_EVERY_NANOS;
+                if (news || now - lastSent >= HEARTBEAT_EVERY_NANOS) {
+                    lastSent = now;
+                    sentProgress = p;
+                    Optional<ExecutionState> w = tell(a, new ActionReport(a.workflowId(), a.actionIndex(), ExecutionState.RUNNING, null, p));
+                    if (w.isPresent() && w.get().isTerminal()) {
+                        stop(run, thread, task);
+                        logs.add("worker", "stopped " + a.name() + ": its workflow ended " + w.get() + " on the server");
+                        journal.clearRunning();
+                        return;
+                    }
+                }
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof ActionException ae) {
+                    end = ae.reason() == ActionException.Reason.TIMEOUT ? ExecutionState.TIMEOUT : ExecutionState.FAILED;
+                    message = ae.getMessage();
+                } else if (cause instanceof InterruptedException) {
+                    end = ExecutionState.FAILED;
+                    message = "interrupted";
+                } else {
+                    end = ExecutionState.FAILED;
+                    message = "plugin " + plugin.type() + " (" + plugin.origin() + ") failed: " + cause;
+                    LOG.error("plugin {} failed", plugin.type(), cause);
+                }
+                break;
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (run.reportedBeforeJump()) {
+            LOG.info("{} returned after reporting success before its jump: {} {}", a.name(), end, message);
+            logs.add("worker", a.name() + " reported success before a jump, then returned " + end + ": " + message);
+            return;
+        }
+        logs.add("worker", String.format(java.util.Locale.ROOT, "%s %s after %.1f s: %s", a.name(), end, seconds, message));
+        LOG.info("{} {} after {} s: {}", a.name(), end, Math.round(seconds), message);
+        logs.flush(Duration.ofSeconds(5)); // the action's lines first, then its end
+        finish(a, end, message);
+    }
+
+    /** Cancels a run and waits the grace period for it; returns whether it stopped. */
+    private boolean stop(ActionRun run, Thread thread, FutureTask<ActionResult> task) throws InterruptedException {
+        run.cancel();
+        thread.interrupt();
+        try {
+            task.get(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+            return true;
+        } catch (TimeoutException e) {
+            LOG.warn("action {} did not stop within {} s of being cancelled; leaving its thread", run.actionName(), grace.toSeconds());
+            return false;
+        }
+        return true;
+    }
+
+    /** Sends a RUNNING report if the server is there; returns the workflow's state, or empty. */
+    private Optional<ExecutionState> tell(WorkerAction a, ActionReport report) throws InterruptedException {
+        try {
+            return Optional.of(client.report(report));
+        } catch (ServerClient.Failure e) {
+            if (e.status() == 409) {
+                return Optional.of(ExecutionState.CANCELLED); // the server has moved on from this action
+            }
+            LOG.debug("progress of {} not sent: {}", a.name(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Keeps the final report in the journal, then delivers it (and any older one). */
+    private void finish(WorkerAction a, ExecutionState state, String message) throws IOException, InterruptedException {
+        journal.finished(new ActionReport(a.workflowId(), a.actionIndex(), state, message, null));
+        deliverPending(Long.MAX_VALUE);
+    }
+
+    /**
+     * Delivers the journal's reports, oldest first, retrying with backoff until the deadline
+     * ({@link System#nanoTime()}); returns whether all were delivered. A report the server
+     * refuses for good (409: it has moved on) is dropped, with a warning.
+     */
+    private synchronized boolean deliverPending(long deadline) throws IOException, InterruptedException {
+        long backoff = 0;
+        for (Journal.Pending p : journal.pending()) {
+            while (true) {
+                try {
+                    client.report(p.report());
+                    break;
+                } catch (ServerClient.Failure e) {
+                    if (!e.retryable()) {
+                        LOG.warn("the server refused the report {} of action {} of workflow {}: {}", p.report().state(),
+                                p.report().actionIndex(), p.report().workflowId(), e.getMessage());
+                        break;
+                    }
+                    backoff = Backoff.next(backoff, maxBackoff);
+                    if (backoff <= Backoff.FIRST_MILLIS * 2) {
+                        LOG.warn("report {} of workflow {} waits for the server: {}", p.report().state(), p.report().workflowId(), e.getMessage());
+                    }
+                    if (stopping || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff) - deadline > 0) {
+                        return false;
+                    }
+                    Thread.sleep(backoff);
+                }
+            }
+            journal.delivered(p);
+        }
+        return true;
+    }
+
+    /**
+     * For an action that will not return (kexec, reboot): its success is journalled and
+     * delivered now, within a minute or its deadline; when the server cannot be told, the report
+     * is taken back and the action must not jump.
+     */
+    private void reportBeforeJump(ActionRun run, String message) throws ActionException {
+        WorkerAction a = run.action();
+        try {
+            logs.add("worker", a.name() + " reports success before it jumps: " + message);
+            logs.flush(Duration.ofSeconds(5));
+            Journal.Pending p = journal.finished(new ActionReport(a.workflowId(), a.actionIndex(), ExecutionState.SUCCESS, message, null));
+            long deadline = Math.min(System.nanoTime() + TimeUnit.SECONDS.toNanos(60),
+                    System.nanoTime() + Duration.between(java.time.Instant.now(), run.deadline()).toNanos());
+            if (deliverPending(deadline) || !Files.exists(p.file())) {
+                return;
+            }
+            journal.delivered(p);
+            journal.started(a);
+            throw new ActionException(ActionException.Reason.UNAVAILABLE, "the server could not be told of the success before the jump; not jumping");
+        } catch (IOException e) {
+            throw new ActionException(ActionException.Reason.INTERNAL, "the worker's journal failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ActionException(ActionException.Reason.CANCELLED, "interrupted while reporting success before the jump");
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
