@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
 
 /**
  * A real {@code bin/ironbell server} process, run from a private copy of the unpacked
- * distribution so that tests never touch the build's tree or each other.
+ * distribution so that tests never touch the build's tree or each other; or, from the same
+ * copy, a {@code bin/ironbell worker} ({@link #startWorker}).
  */
 public final class ServerProcess implements AutoCloseable {
 
@@ -30,14 +31,16 @@ public final class ServerProcess implements AutoCloseable {
     private final int httpPort;
     private final String host;
     private final List<String> output = Collections.synchronizedList(new ArrayList<>());
+    private final String name;
     private final Thread pump;
 
-    private ServerProcess(Path home, Process process, int httpPort, String host) {
+    private ServerProcess(Path home, Process process, int httpPort, String host, String name) {
         this.home = home;
         this.process = process;
         this.httpPort = httpPort;
         this.host = host;
-        pump = new Thread(this::pump, "server-output");
+        this.name = name;
+        pump = new Thread(this::pump, name + "-output");
         pump.setDaemon(true);
         pump.start();
     }
@@ -88,14 +91,30 @@ public final class ServerProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true);
         pb.environment().put("IRONBELL_HTTP_PORT", Integer.toString(port));
         pb.environment().putAll(env);
-        return new ServerProcess(home, pb.start(), port, host);
+        return new ServerProcess(home, pb.start(), port, host, "server");
+    }
+
+    /**
+     * Starts {@code bin/ironbell worker} in a home that {@link #start} or {@link #install} made
+     * (its worker/ directory: bundle/, deploy/, data/).
+     *
+     * @param server the server's base URL
+     * @param mac    the worker id
+     * @param args   extra arguments, e.g. {@code -Dworker.pollMillis=200}
+     */
+    public static ServerProcess startWorker(Path home, String server, String mac, Map<String, String> env, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(home.resolve("bin/ironbell").toString(), "worker", "--server", server, "--id", mac));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        return new ServerProcess(home, pb.start(), -1, "", "worker");
     }
 
     private void pump() {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = r.readLine(); line != null; line = r.readLine()) {
                 output.add(line);
-                System.out.println("[server] " + line);
+                System.out.println("[" + name + "] " + line);
             }
         } catch (IOException ignored) {
             // the process ended
@@ -163,7 +182,7 @@ public final class ServerProcess implements AutoCloseable {
         process.toHandle().destroy();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
-            throw new AssertionError("server did not exit within " + timeout.toMillis() + " ms of SIGTERM");
+            throw new AssertionError(name + " did not exit within " + timeout.toMillis() + " ms of SIGTERM");
         }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         pump.join(2_000);

@@ -166,8 +166,9 @@ public final class Worker {
                 }
                 run(a);
             } catch (ServerClient.Failure e) {
+                boolean first = backoff == 0;
                 backoff = Backoff.next(backoff, maxBackoff);
-                if (backoff <= Backoff.FIRST_MILLIS * 2) {
+                if (first) {
                     LOG.warn("cannot reach the server ({}); trying again with backoff up to {} ms", e.getMessage(), maxBackoff);
                 } else {
                     LOG.debug("server still unreachable: {}", e.getMessage());
@@ -206,6 +207,7 @@ public final class Worker {
                 "running on " + plugin.type() + " (" + plugin.origin() + ")", null));
         if (workflow.isPresent() && workflow.get().isTerminal()) {
             logs.add("worker", "not running " + a.name() + ": its workflow ended " + workflow.get());
+            LOG.info("not running {}: its workflow ended {}", a.name(), workflow.get());
             journal.clearRunning();
             return;
         }
@@ -245,7 +247,9 @@ public final class Worker {
                     Optional<ExecutionState> w = tell(a, new ActionReport(a.workflowId(), a.actionIndex(), ExecutionState.RUNNING, null, p));
                     if (w.isPresent() && w.get().isTerminal()) {
                         stop(run, thread, task);
-                        logs.add("worker", "stopped " + a.name() + ": its workflow ended " + w.get() + " on the server");
+                        String why = "stopped " + a.name() + ": its workflow ended " + w.get() + " on the server";
+                        logs.add("worker", why);
+                        LOG.info(why);
                         journal.clearRunning();
                         return;
                     }
@@ -330,10 +334,10 @@ public final class Worker {
                                 p.report().actionIndex(), p.report().workflowId(), e.getMessage());
                         break;
                     }
-                    backoff = Backoff.next(backoff, maxBackoff);
-                    if (backoff <= Backoff.FIRST_MILLIS * 2) {
+                    if (backoff == 0) {
                         LOG.warn("report {} of workflow {} waits for the server: {}", p.report().state(), p.report().workflowId(), e.getMessage());
                     }
+                    backoff = Backoff.next(backoff, maxBackoff);
                     if (stopping || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff) - deadline > 0) {
                         return false;
                     }
