@@ -135,6 +135,7 @@ final class Container {
         p.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         p.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, String.join(",",
                 "com.sun.management",
+                "com.sun.nio.file",
                 "org.slf4j;version=" + slf4j,
                 // SLF4J 2 keeps the 1.x API: bundles built against it (HikariCP) import [1.6,2)
                 "org.slf4j;version=1.7.36",

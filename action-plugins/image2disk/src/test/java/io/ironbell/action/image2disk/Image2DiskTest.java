@@ -163,6 +163,21 @@ class Image2DiskTest {
     }
 
     @Test
+    void anImageWhoseSizeIsNoMultipleOfTheBlockSizeLandsWhole() throws Exception {
+        // direct I/O writes whole 4 KiB blocks; the last 1,234 bytes take the cached path
+        long size = 3 * 1048576 + 1234;
+        Path odd = dir.resolve("odd.raw");
+        sh("head -c " + size + " /dev/urandom > " + odd + " && zstd -q -f " + odd + " -o " + odd + ".zst"
+                + " && dd if=/dev/urandom of=" + target + " bs=1M count=24 status=none");
+        String after = "dd if=" + target + " iflag=skip_bytes,count_bytes skip=" + size + " count=8192 status=none | sha256sum";
+        String before = sh(after);
+        ActionResult r = run(env("odd.raw.zst"), new CopyOnWriteArrayList<>());
+        assertTrue(r.message().startsWith("wrote 3,146,962 bytes"), r.message());
+        sh("cmp -n " + size + " " + odd + " " + target);
+        assertEquals(before, sh(after), "the bytes past the image's end are as they were");
+    }
+
+    @Test
     void everyCompressionLandsByteForByte() throws Exception {
         for (String file : List.of("disk.raw", "disk.img.gz", "disk.img.xz", "disk.img.zst", "disk.img.bz2")) {
             sh("dd if=/dev/zero of=" + target + " bs=1M count=24 status=none");

@@ -1,6 +1,6 @@
 package io.ironbell.action.support;
 
-import com.github.luben.zstd.ZstdInputStream;
+import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import io.ironbell.api.action.ActionException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -49,15 +49,18 @@ public enum Compression {
         return bySuffix;
     }
 
-    /** The decompressed stream, reading through a bounded buffer. */
+    /**
+     * The decompressed stream. gzip and zstd read in large blocks of their own, so they read
+     * {@code in} directly (a buffer in between would copy every byte once more); xz and bzip2
+     * read a few bytes at a time and get a buffer.
+     */
     public InputStream open(InputStream in) throws IOException {
-        InputStream buffered = new BufferedInputStream(in, BUFFER);
         return switch (this) {
-            case NONE -> buffered;
-            case GZIP -> new GZIPInputStream(buffered, BUFFER);
-            case XZ -> new XZInputStream(buffered);
-            case ZSTD -> new ZstdInputStream(buffered);
-            case BZIP2 -> new BZip2CompressorInputStream(buffered, true);
+            case NONE -> in;
+            case GZIP -> new GZIPInputStream(in, BUFFER);
+            case XZ -> new XZInputStream(new BufferedInputStream(in, BUFFER));
+            case ZSTD -> new ZstdInputStreamNoFinalizer(in);
+            case BZIP2 -> new BZip2CompressorInputStream(new BufferedInputStream(in, BUFFER), true);
         };
     }
 }

@@ -1,5 +1,6 @@
 package io.ironbell.action.support;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import io.ironbell.api.action.ActionContext;
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionException.Reason;
@@ -69,9 +70,11 @@ public final class DiskImageWriter {
         }
         long start = System.nanoTime();
         long written = 0;
-        try (download; FileChannel out = FileChannel.open(disk, StandardOpenOption.WRITE);
+        boolean direct = !Files.isRegularFile(disk);
+        try (download; FileChannel out = open(disk, direct); FileChannel tail = direct ? FileChannel.open(disk, StandardOpenOption.WRITE) : null;
              Prefetch fetched = new Prefetch(digest == null ? download : new DigestInputStream(download, digest), Compression.BUFFER, 4);
-             WriteBehind writer = new WriteBehind(out, Compression.BUFFER, 4)) {
+             WriteBehind writer = new WriteBehind(out, tail, Compression.BUFFER, 4)) {
+            byte[] staging = direct ? new byte[Compression.BUFFER] : null;
             InputStream data;
             try {
                 data = compression.open(fetched);
@@ -92,7 +95,12 @@ public final class DiskImageWriter {
                 }
                 int n;
                 try {
-                    n = data.readNBytes(buf.array(), 0, buf.capacity());
+                    if (staging == null) {
+                        n = data.readNBytes(buf.array(), 0, buf.capacity());
+                    } else {
+                        n = data.readNBytes(staging, 0, Math.min(staging.length, buf.capacity()));
+                        buf.put(staging, 0, n).flip();
+                    }
                 } catch (ResumableDownload.SourceException e) {
                     throw new ActionException(Reason.SOURCE_UNAVAILABLE, e.getMessage());
                 } catch (IOException e) {
@@ -133,6 +141,9 @@ public final class DiskImageWriter {
             }
             try {
                 out.force(true);
+                if (tail != null) {
+                    tail.force(true);
+                }
             } catch (IOException e) {
                 throw new ActionException(Reason.TARGET_FAILED, "flushing " + disk + " failed: " + e.getMessage());
             }
@@ -143,6 +154,21 @@ public final class DiskImageWriter {
         double seconds = (System.nanoTime() - start) / 1e9;
         ctx.progress(new Progress(download.received(), download.received(), written / seconds));
         return new Written(written, download.received(), seconds, rereadPartitions(disk));
+    }
+
+    /**
+     * Opens the target: a block device for direct I/O (bypassing the page cache), a file as it is.
+     * A device that refuses direct I/O is written through the cache.
+     */
+    private static FileChannel open(Path disk, boolean direct) throws IOException {
+        if (direct) {
+            try {
+                return FileChannel.open(disk, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
+            } catch (UnsupportedOperationException | IOException e) {
+                // not every driver takes O_DIRECT; the cache is slower, not wrong
+            }
+        }
+        return FileChannel.open(disk, StandardOpenOption.WRITE);
     }
 
     private static String name(Compression c) {

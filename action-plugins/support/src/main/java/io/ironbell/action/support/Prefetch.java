@@ -18,6 +18,7 @@ final class Prefetch extends InputStream {
 
     private final InputStream source;
     private final BlockingQueue<Object> chunks;
+    private final BlockingQueue<byte[]> free;
     private final Thread thread;
     private byte[] current = new byte[0];
     private int currentLength;
@@ -27,6 +28,11 @@ final class Prefetch extends InputStream {
     Prefetch(InputStream source, int chunk, int depth) {
         this.source = source;
         this.chunks = new ArrayBlockingQueue<>(depth);
+        // depth chunks queued, one being filled, one being read: allocated once, then reused
+        this.free = new ArrayBlockingQueue<>(depth + 2);
+        for (int i = 0; i < depth + 2; i++) {
+            free.add(new byte[chunk]);
+        }
         this.thread = new Thread(() -> fill(chunk), "disk-image-download");
         thread.setDaemon(true);
         thread.start();
@@ -35,7 +41,7 @@ final class Prefetch extends InputStream {
     private void fill(int chunk) {
         try {
             while (true) {
-                byte[] b = new byte[chunk];
+                byte[] b = free.take();
                 int n = source.readNBytes(b, 0, chunk);
                 if (n == 0) {
                     chunks.put(END);
@@ -78,6 +84,9 @@ final class Prefetch extends InputStream {
             throw e;
         }
         Chunk c = (Chunk) o;
+        if (current.length > 0) {
+            free.offer(current);
+        }
         current = c.bytes();
         currentLength = c.length();
         pos = 0;
