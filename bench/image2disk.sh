@@ -4,6 +4,8 @@
 # (half random, half zeros, in 8 MiB stripes, as a real image is part data, part empty space),
 # compressed with zstd and gzip at their default levels, served by nginx on loopback and written
 # to a loop device over a 1 GiB file; both flush the disk before the clock stops (dd conv=fsync).
+# The plugin writes block devices with O_DIRECT, so the run also times the pipeline with
+# `dd oflag=direct` (iflag=fullblock, 4 MiB blocks), the fairest shell equivalent.
 # RUNS rounds alternating (default 3); medians, ratio, and the plugin JVM's peak RSS.
 #   sudo bench/image2disk.sh [runs]
 # Needs root (loop device), `mvn install` with bench/jmh packaged, nginx, curl, zstd, gzip.
@@ -44,7 +46,7 @@ median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 for comp in zst gz; do
   tool=$([ $comp = zst ] && echo "zstd -d -q" || echo "gzip -d")
   url="http://127.0.0.1:$nport/disk.img.$comp"
-  : >"$work/a"; : >"$work/b"; : >"$work/c"; : >"$work/rss"
+  : >"$work/a"; : >"$work/b"; : >"$work/c"; : >"$work/d"; : >"$work/rss"
   for r in $(seq "$runs"); do
     s=$(date +%s%N)
     /usr/bin/time -f "%M" -o "$work/time" java -Xmx64m -cp "$jar" io.ironbell.bench.Image2DiskRun "$url" "$loop" >"$work/out" \
@@ -58,11 +60,16 @@ for comp in zst gz; do
     curl -s "$url" | $tool | dd of="$loop" bs=1M conv=fsync status=none
     e=$(date +%s%N)
     secs "$s" "$e" >>"$work/b"; echo >>"$work/b"
+    s=$(date +%s%N)
+    curl -s "$url" | $tool | dd of="$loop" bs=4M iflag=fullblock oflag=direct conv=fsync status=none
+    e=$(date +%s%N)
+    secs "$s" "$e" >>"$work/d"; echo >>"$work/d"
   done
-  a=$(median <"$work/a"); b=$(median <"$work/b"); c=$(median <"$work/c")
+  a=$(median <"$work/a"); b=$(median <"$work/b"); c=$(median <"$work/c"); d=$(median <"$work/d")
   printf "%-4s plugin %6ss with JVM start, %ss in the action (%5.0f MiB/s, peak RSS %s MiB) | pipeline %6ss (%5.0f MiB/s) | ratio %s with JVM start, %s without\n" \
     "$comp" "$a" "$c" "$(awk -v t="$c" 'BEGIN {print 1024 / t}')" "$(median <"$work/rss" | awk '{printf "%.0f", $1 / 1024}')" \
     "$b" "$(awk -v t="$b" 'BEGIN {print 1024 / t}')" "$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.0f%%", 100 * b / a}')" \
     "$(awk -v c="$c" -v b="$b" 'BEGIN {printf "%.0f%%", 100 * b / c}')"
-  echo "     runs: plugin $(tr '\n' ' ' <"$work/a")(action $(tr '\n' ' ' <"$work/c"))  pipeline $(tr '\n' ' ' <"$work/b")"
+  printf "     pipeline with dd oflag=direct %ss: ratio %s with JVM start\n" "$d" "$(awk -v a="$a" -v d="$d" 'BEGIN {printf "%.0f%%", 100 * d / a}')"
+  echo "     runs: plugin $(tr '\n' ' ' <"$work/a")(action $(tr '\n' ' ' <"$work/c"))  pipeline $(tr '\n' ' ' <"$work/b") direct $(tr '\n' ' ' <"$work/d")"
 done
