@@ -125,7 +125,10 @@ public final class Settings {
         return defaults;
     }
 
-    /** Maps {@code IRONBELL_HTTP_MAX_REQUEST_BYTES} to a known key ignoring case and separators, else to {@code http.max.request.bytes}. */
+    /**
+     * Maps {@code IRONBELL_HTTP_MAX_REQUEST_BYTES} to a known key ignoring case and separators, else to
+     * {@code http.max.request.bytes}; names ending in {@code _OPTS} are JVM options, not settings.
+     */
     static Map<String, Object> fromEnvironment(Map<String, String> env, Set<String> known) {
         Map<String, String> bySquashed = new LinkedHashMap<>();
         for (String key : known) {
@@ -133,7 +136,8 @@ public final class Settings {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         env.forEach((name, value) -> {
-            if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length()) {
+            // IRONBELL_CLI_OPTS and IRONBELL_WORKER_OPTS are JVM options for bin/ironbell, not settings
+            if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length() && !name.endsWith("_OPTS")) {
                 String rest = name.substring(ENV_PREFIX.length());
                 String key = bySquashed.getOrDefault(squash(rest), rest.toLowerCase(Locale.ROOT).replace('_', '.'));
                 out.put(key, value);

@@ -30,12 +30,13 @@ class SettingsTest {
         assertEquals("from-file", fileOnly.all().get("custom.thing"));
 
         Map<String, String> env = Map.of("IRONBELL_HTTP_PORT", "9001", "IRONBELL_HTTP_MAX_REQUEST_BYTES", "2048",
-                "IRONBELL_CUSTOM_THING", "from-env", "PATH", "/usr/bin");
+                "IRONBELL_CUSTOM_THING", "from-env", "PATH", "/usr/bin", "IRONBELL_WORKER_OPTS", "-Xmx64m");
         Settings withEnv = Settings.load(file, env, Map.of());
         assertEquals("9001", withEnv.all().get("http.port"));
         assertEquals("2048", withEnv.all().get("http.maxRequestBytes"), "env matches camel-case keys");
         assertEquals("from-env", withEnv.all().get("custom.thing"));
         assertFalse(withEnv.all().containsKey("path"));
+        assertFalse(withEnv.all().containsKey("worker.opts"), "IRONBELL_*_OPTS are the script's JVM options");
 
         Map<String, String> sys = Map.of("http.port", "9002", "ironbell.http.address", "0.0.0.0",
                 "java.version", "17", "user.home", "/root");
