@@ -22,8 +22,8 @@ version=${kernel##*/vmlinuz-}
 [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || fail "/bin/busybox must be the static one: apt-get install busybox-static"
 kexec=$(command -v kexec || true)
 [ -n "$kexec" ] || fail "no kexec: apt-get install kexec-tools"
-for tool in cpio modprobe depmod gzip; do
-  command -v $tool >/dev/null || fail "no $tool: apt-get install cpio kmod gzip"
+for tool in cpio modprobe depmod gzip unzip; do
+  command -v $tool >/dev/null || fail "no $tool: apt-get install cpio kmod gzip unzip"
 done
 jlink=${JAVA_HOME:+$JAVA_HOME/bin/}jlink
 command -v "$jlink" >/dev/null || jlink=jlink
@@ -56,8 +56,13 @@ cp -r "$dist/bin" "$dist/worker" "$root/opt/ironbell/"
 rm -rf "$root/opt/ironbell/worker/data"/*
 cp "$dist/conf/ironbell.properties" "$root/opt/ironbell/conf/"
 
-# shared libraries of every binary and library, and the dynamic loader
-for f in "$root/sbin/kexec" "$root/opt/jre/bin/java" $(find "$root/opt/jre/lib" -name '*.so'); do
+# shared libraries of every binary and library (also the native libraries inside bundles, such as
+# zstd-jni's, which the JVM extracts at run time), and the dynamic loader
+mkdir -p "$work/native"
+for jar in "$root/opt/ironbell/worker/bundle"/*.jar; do
+  unzip -qo "$jar" 'linux/amd64/*.so' -d "$work/native/${jar##*/}" 2>/dev/null || true
+done
+for f in "$root/sbin/kexec" "$root/opt/jre/bin/java" $(find "$root/opt/jre/lib" "$work/native" -name '*.so'); do
   ldd "$f" 2>/dev/null | awk '/=> \// {print $3} /^\t\/lib/ {print $1}'
 done | sort -u | while read -r lib; do
   mkdir -p "$root$(dirname "$lib")"

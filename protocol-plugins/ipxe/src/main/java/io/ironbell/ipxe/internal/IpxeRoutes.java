@@ -9,7 +9,10 @@ import io.ironbell.api.http.HttpRequest;
 import io.ironbell.api.http.HttpResponse;
 import io.ironbell.api.http.HttpRoute;
 import io.ironbell.api.http.HttpRouteService;
+import io.ironbell.api.metrics.MetricSet;
+import io.ironbell.api.metrics.MetricWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.LongAdder;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -22,9 +25,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * without an unfinished workflow is sent to its next boot device ({@link PendingWork}). Its typed
  * configuration merges server.* and ipxe.*.
  */
-@Component(service = HttpRoute.class, configurationPid = {"io.ironbell.server", IpxeRoutes.PID})
+@Component(service = {HttpRoute.class, MetricSet.class}, configurationPid = {"io.ironbell.server", IpxeRoutes.PID})
 @HttpRouteService(path = {"/ipxe/{mac}/auto.ipxe", "/ipxe/auto.ipxe"}, inline = true)
-public final class IpxeRoutes implements HttpRoute {
+public final class IpxeRoutes implements HttpRoute, MetricSet {
 
     static final String PID = "io.ironbell.ipxe";
 
@@ -50,6 +53,8 @@ public final class IpxeRoutes implements HttpRoute {
     private final HardwareLookup lookup;
     private final HttpEndpoint http;
     private final PendingWork work;
+    private final LongAdder scripts = new LongAdder();
+    private final LongAdder bootScripts = new LongAdder();
 
     @Activate
     public IpxeRoutes(Config config, @Reference HardwareLookup lookup, @Reference HttpEndpoint http, @Reference PendingWork work) {
@@ -80,6 +85,17 @@ public final class IpxeRoutes implements HttpRoute {
         String host = config.address().isBlank() ? r.localAddress().getAddress().getHostAddress() : config.address();
         IpxeScripts.Settings s = new IpxeScripts.Settings(host, http.url(host, ""), config.kernel(), config.initrd(),
                 config.kernelArgs(), config.exitScript());
-        return HttpResponse.of(200, "text/plain; charset=utf-8", IpxeScripts.forMachine(hw, mac, work.hasWork(hw, mac), s).getBytes(StandardCharsets.UTF_8));
+        boolean hasWork = work.hasWork(hw, mac);
+        scripts.increment();
+        if (hasWork) {
+            bootScripts.increment();
+        }
+        return HttpResponse.of(200, "text/plain; charset=utf-8", IpxeScripts.forMachine(hw, mac, hasWork, s).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void collect(MetricWriter writer) {
+        writer.counter("ironbell_ipxe_scripts_total", "iPXE scripts served", scripts.sum());
+        writer.counter("ironbell_ipxe_work_scripts_total", "iPXE scripts served to machines with unfinished work", bootScripts.sum());
     }
 }
