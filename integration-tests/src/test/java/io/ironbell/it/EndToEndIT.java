@@ -159,7 +159,7 @@ class EndToEndIT {
         assertTrue(events.stream().anyMatch(e -> e.startsWith("stream-image SUCCESS") && e.contains("sha256 verified")), events.toString());
 
         // the install's logs, as an operator reads them: the worker's lines and the in-memory OS's syslog
-        Result logs = Shell.run(List.of(home.resolve("bin/ironbell").toString(), "logs", HOSTNAME, "--server", server.url(""), "--token", token));
+        Result logs = Shell.run(List.of(home.resolve("bin/ironbell").toString(), "logs", HOSTNAME, "--tail", "1000", "--server", server.url(""), "--token", token));
         assertEquals(0, logs.status(), logs.output());
         for (String expected : List.of("stream-image: wrote", "worker: running kexec", "ironbell: up: worker " + MAC)) {
             assertTrue(logs.output().contains(expected), "'" + expected + "' in ironbell logs:\n" + logs.output());
@@ -199,7 +199,8 @@ class EndToEndIT {
                     System.out.println("end to end: no DHCP request within 30 s under KVM; trying TCG");
                     return null;
                 }
-                if (s > LIMIT.toSeconds() || !vm.isAlive()) {
+                boolean exited = !vm.isAlive(); // read before the console, so that its last lines are seen
+                if (s > LIMIT.toSeconds() || exited && !Files.readString(serial, StandardCharsets.ISO_8859_1).contains("IRONBELL-INSTALLED-OS hostname=")) {
                     throw new AssertionError("the VM did not reach its installed OS in " + LIMIT + " (" + accel + ", qemu "
                             + (vm.isAlive() ? "running" : "exited " + vm.exitValue()) + "); stages " + stages + "\nworkflow: "
                             + api("GET", "/workflows/" + workflow, null).body() + "\nserial:\n" + tail(serial));

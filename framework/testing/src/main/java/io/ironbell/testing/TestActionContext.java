@@ -1,6 +1,7 @@
 package io.ironbell.testing;
 
 import io.ironbell.api.action.ActionContext;
+import io.ironbell.api.action.ActionException;
 import io.ironbell.api.workflow.ActionStatus.Progress;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +26,8 @@ public final class TestActionContext implements ActionContext {
     public final List<Progress> progress = new CopyOnWriteArrayList<>();
     /** Messages passed to {@link #reportSuccessBeforeJump}. */
     public final List<String> jumps = new CopyOnWriteArrayList<>();
+    /** When set, {@link #reportSuccessBeforeJump} throws it, as when the server cannot be told. */
+    public volatile ActionException jumpFailure;
 
     public TestActionContext(String image, Map<String, String> environment) {
         this.image = image;
@@ -97,7 +100,10 @@ public final class TestActionContext implements ActionContext {
     }
 
     @Override
-    public void reportSuccessBeforeJump(String message) {
+    public void reportSuccessBeforeJump(String message) throws ActionException {
+        if (jumpFailure != null) {
+            throw jumpFailure;
+        }
         jumps.add(message);
     }
 }
