@@ -176,7 +176,7 @@ public final class DiskImageWriter {
     }
 
     private static ActionException readFailure(String source, Compression compression, ResumableDownload download, IOException e) {
-        if (download.length() >= 0 && download.received() < download.length()) {
+        if (download.failed()) {
             return new ActionException(Reason.SOURCE_UNAVAILABLE, "download of " + source + " failed at byte " + download.received() + ": " + e.getMessage());
         }
         return new ActionException(Reason.UNSUPPORTED, source + " is not valid " + name(compression) + " data: " + e.getMessage());

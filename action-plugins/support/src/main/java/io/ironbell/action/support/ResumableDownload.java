@@ -47,6 +47,7 @@ public final class ResumableDownload extends InputStream {
     private long length = -1;
     private String etag;
     private int resumes;
+    private volatile boolean failed;
 
     /**
      * Starts the download.
@@ -79,6 +80,14 @@ public final class ResumableDownload extends InputStream {
     /** Bytes received so far. */
     public long received() {
         return offset;
+    }
+
+    /**
+     * Whether the download itself failed (the server refused a resume, or it gave up): a reader
+     * that fails while this is false failed on the data, not on the network.
+     */
+    public boolean failed() {
+        return failed;
     }
 
     /** How many times the download resumed. */
@@ -142,9 +151,15 @@ public final class ResumableDownload extends InputStream {
                 }
                 return n;
             } catch (SourceException e) {
+                failed = true;
                 throw e;
             } catch (IOException e) {
-                resume(e);
+                try {
+                    resume(e);
+                } catch (IOException gaveUp) {
+                    failed = true;
+                    throw gaveUp;
+                }
             }
         }
     }
