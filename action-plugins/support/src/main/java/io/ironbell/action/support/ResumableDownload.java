@@ -8,6 +8,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Consumer;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * The body of an HTTP(S) GET that survives a dropped or stalled connection: when reading fails
@@ -41,6 +43,7 @@ public final class ResumableDownload extends InputStream {
     private final URI uri;
     private final Duration readTimeout;
     private final Map<String, String> headers;
+    private final SSLSocketFactory tls;
     private final Consumer<String> log;
     private InputStream body;
     private long offset;
@@ -60,6 +63,18 @@ public final class ResumableDownload extends InputStream {
      */
     public ResumableDownload(URI uri, Duration readTimeout, Map<String, String> headers, Consumer<String> log)
             throws IOException, InterruptedException {
+        this(uri, readTimeout, headers, log, null);
+    }
+
+    /**
+     * Starts the download, over TLS with the given socket factory (e.g. one that skips
+     * verification, when the operator asked for that).
+     *
+     * @param tls the factory for https connections, or null for the default
+     */
+    public ResumableDownload(URI uri, Duration readTimeout, Map<String, String> headers, Consumer<String> log, SSLSocketFactory tls)
+            throws IOException, InterruptedException {
+        this.tls = tls;
         this.uri = uri;
         this.readTimeout = readTimeout;
         this.headers = Map.copyOf(headers);
@@ -100,6 +115,10 @@ public final class ResumableDownload extends InputStream {
             throw new InterruptedException();
         }
         HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+        if (tls != null && c instanceof HttpsURLConnection https) {
+            https.setSSLSocketFactory(tls);
+            https.setHostnameVerifier((host, session) -> true);
+        }
         c.setConnectTimeout(15_000);
         c.setReadTimeout((int) readTimeout.toMillis());
         c.setInstanceFollowRedirects(true);
