@@ -26,6 +26,14 @@ public final class TestActionContext implements ActionContext {
     public final List<Progress> progress = new CopyOnWriteArrayList<>();
     /** Messages passed to {@link #reportSuccessBeforeJump}. */
     public final List<String> jumps = new CopyOnWriteArrayList<>();
+    /** The template's command, volumes and pid, for plugins that use them (the container action). */
+    public volatile List<String> command = List.of();
+    public volatile List<String> volumes = List.of();
+    public volatile String pid;
+    /** How long the action may run. */
+    public volatile Duration timeout = Duration.ofMinutes(5);
+    /** Set to cancel the action, as an operator would. */
+    public volatile boolean cancelled;
     /** When set, {@link #reportSuccessBeforeJump} throws it, as when the server cannot be told. */
     public volatile ActionException jumpFailure;
 
@@ -61,22 +69,22 @@ public final class TestActionContext implements ActionContext {
 
     @Override
     public List<String> command() {
-        return List.of();
+        return command;
     }
 
     @Override
     public List<String> volumes() {
-        return List.of();
+        return volumes;
     }
 
     @Override
     public Optional<String> pid() {
-        return Optional.empty();
+        return Optional.ofNullable(pid);
     }
 
     @Override
     public Duration timeout() {
-        return Duration.ofMinutes(5);
+        return timeout;
     }
 
     @Override
@@ -86,7 +94,7 @@ public final class TestActionContext implements ActionContext {
 
     @Override
     public boolean isCancelled() {
-        return false;
+        return cancelled;
     }
 
     @Override
