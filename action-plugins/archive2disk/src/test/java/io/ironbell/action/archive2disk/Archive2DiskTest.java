@@ -1,5 +1,6 @@
 package io.ironbell.action.archive2disk;
 
+import static io.ironbell.testing.Sh.sh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +19,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -218,11 +218,4 @@ class Archive2DiskTest {
         assertTrue(!sh("mount").contains(loop), "every failure unmounted");
     }
 
-    private static String sh(String script) throws Exception {
-        Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), script);
-        assertEquals(0, p.exitValue(), script + "\n" + out);
-        return out;
-    }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionException.Reason;
 import io.ironbell.api.action.ActionResult;
+import io.ironbell.testing.Sh;
 import io.ironbell.testing.TestActionContext;
 import java.lang.annotation.Annotation;
 import java.nio.file.Files;
@@ -154,10 +155,6 @@ class ContainerActionTest {
     }
 
     private static String sh(String script) throws Exception {
-        Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes()).trim();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), script);
-        assertEquals(0, p.exitValue(), script + "\n" + out);
-        return out;
+        return Sh.sh(script).trim();
     }
 }

@@ -1,5 +1,6 @@
 package io.ironbell.action.image2disk;
 
+import static io.ironbell.testing.Sh.sh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +22,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -120,14 +120,6 @@ class Image2DiskTest {
         } catch (IOException cut) {
             ex.close();
         }
-    }
-
-    private static String sh(String script) throws Exception {
-        Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), script);
-        assertEquals(0, p.exitValue(), script + "\n" + out);
-        return out;
     }
 
     private ActionResult run(Map<String, String> env, List<String> log) throws Exception {

@@ -1,5 +1,6 @@
 package io.ironbell.action.kexec;
 
+import static io.ironbell.testing.Sh.sh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -153,11 +153,4 @@ class KexecTest {
         assertTrue(!sh("mount").contains(loop), "every failure unmounted the partition");
     }
 
-    private static String sh(String script) throws Exception {
-        Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), script);
-        assertEquals(0, p.exitValue(), script + "\n" + out);
-        return out;
-    }
 }

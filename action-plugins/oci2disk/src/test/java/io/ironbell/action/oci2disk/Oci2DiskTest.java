@@ -1,5 +1,6 @@
 package io.ironbell.action.oci2disk;
 
+import static io.ironbell.testing.Sh.sh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -290,11 +291,4 @@ class Oci2DiskTest {
         assertTrue(down.getMessage().contains("cannot reach registry 127.0.0.1:1"), down.getMessage());
     }
 
-    private static String sh(String script) throws Exception {
-        Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), script);
-        assertEquals(0, p.exitValue(), script + "\n" + out);
-        return out;
-    }
 }

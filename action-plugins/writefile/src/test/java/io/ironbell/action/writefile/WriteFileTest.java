@@ -1,5 +1,6 @@
 package io.ironbell.action.writefile;
 
+import static io.ironbell.testing.Sh.sh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,14 +41,6 @@ class WriteFileTest {
     @AfterEach
     void drop() throws Exception {
         sh("losetup -d " + disk);
-    }
-
-    private static String sh(String script) throws Exception {
-        Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), script);
-        assertEquals(0, p.exitValue(), script + "\n" + out);
-        return out;
     }
 
     private Map<String, String> env(String path) {
