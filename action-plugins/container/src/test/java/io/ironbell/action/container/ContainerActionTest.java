@@ -51,6 +51,7 @@ class ContainerActionTest {
                 + dir.resolve("graph") + "\"\n");
         Path rootfs = Files.createDirectories(dir.resolve("rootfs/bin"));
         sh("cp /bin/busybox " + rootfs + "/busybox && for t in sh echo cat sleep env; do ln -s busybox " + rootfs + "/$t; done"
+                + " && mkdir -p " + dir.resolve("rootfs/proc")
                 + " && mkdir -p " + dir.resolve("rootfs/data") + " " + dir.resolve("rootfs/tmp")
                 + " && tar -C " + dir.resolve("rootfs") + " -cf " + dir.resolve("rootfs.tar") + " .");
         sh(podman() + " import --change 'CMD [\"/bin/sh\", \"-c\", \"echo the image default\"]' " + dir.resolve("rootfs.tar") + " " + IMAGE);
@@ -115,6 +116,17 @@ class ContainerActionTest {
         TestActionContext defaults = context(Map.of());
         plugin(host).execute(defaults);
         assertEquals(List.of("the image default"), defaults.lines, "no command: the image's own");
+    }
+
+    @Test
+    void pidHostShowsTheHostsProcesses() throws Exception {
+        TestActionContext own = context(Map.of(), "/bin/cat", "/proc/1/comm");
+        plugin(host).execute(own);
+        assertEquals(List.of("cat"), own.lines, "a PID namespace of its own: the container's command is PID 1");
+        TestActionContext shared = context(Map.of(), "/bin/cat", "/proc/1/comm");
+        shared.pid = "host";
+        plugin(host).execute(shared);
+        assertEquals(List.of(Files.readString(Path.of("/proc/1/comm")).trim()), shared.lines, "pid: host sees the host's PID 1");
     }
 
     @Test
