@@ -254,6 +254,10 @@ public final class Worker {
                         return;
                     }
                 }
+            } catch (InterruptedException e) {
+                // the worker stops: the action must not run on behind its back
+                stop(run, thread, task);
+                throw e;
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 if (cause instanceof ActionException ae) {
