@@ -84,8 +84,8 @@ public final class Main {
             settings = Settings.load(distribution.configFile(), System.getenv(), overrides);
             unknownKeys = settings.validate();
             Logging.configure(settings.get("log.format", "text"), settings.get("log.level", "INFO"), distribution.logbackXml());
-            if (worker && (settings.get("worker.server", "").isBlank() || settings.get("worker.id", "").isBlank())) {
-                throw new SettingsException("ironbell worker needs --server URL and --id MAC (or worker.server and worker.id)");
+            if (worker) {
+                checkWorker(settings.get("worker.server", ""), settings.get("worker.id", ""));
             }
         } catch (SettingsException e) {
             System.err.println("ironbell: " + e.getMessage());
@@ -117,6 +117,19 @@ public final class Main {
         } catch (Exception e) {
             log.error("cannot start: {}", e.getMessage(), e);
             return EXIT_START;
+        }
+    }
+
+    /** The worker cannot do anything without its server and its MAC: refuse to start, saying so. */
+    static void checkWorker(String server, String id) throws SettingsException {
+        if (server.isBlank() || id.isBlank()) {
+            throw new SettingsException("ironbell worker needs --server URL and --id MAC (or worker.server and worker.id)");
+        }
+        if (!server.matches("https?://[^/\\s]+.*")) {
+            throw new SettingsException("--server must be the server's http(s)://host:port, was '" + server + "'");
+        }
+        if (!id.trim().matches("(?i)[0-9a-f]{2}([:-][0-9a-f]{2}){5}")) {
+            throw new SettingsException("--id must be this machine's MAC address (52:54:00:12:34:56), was '" + id + "'");
         }
     }
 
