@@ -1,5 +1,6 @@
 package io.ironbell.action.kexec;
 
+import io.ironbell.action.kexec.BootFiles.Boot;
 import io.ironbell.action.support.Mount;
 import io.ironbell.action.support.Tools;
 import io.ironbell.api.action.ActionContext;
@@ -8,45 +9,51 @@ import io.ironbell.api.action.ActionException.Reason;
 import io.ironbell.api.action.ActionPlugin;
 import io.ironbell.api.action.ActionResult;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.OutputStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.osgi.service.component.annotations.Component;
 
 /**
  * Tinkerbell's kexec, natively: boots the installed OS without going through the firmware. The
  * kernel and initrd come from {@code BLOCK_DEVICE} ({@code FS_TYPE}, mounted read-only): from
  * {@code KERNEL_PATH}/{@code INITRD_PATH} with {@code CMD_LINE}, or from the default entry of
- * {@code GRUBCFG_PATH} (boot/grub/grub.cfg, grub/grub.cfg or boot/grub2/grub.cfg). They are copied
- * out, the file system unmounted, the kernel loaded with kexec-tools; then the worker tells the
- * server the action succeeded, and only then the jump happens (Tinkerbell's never reports).
- * {@code KEXEC_MODE=load-only} stops after the load.
+ * {@code GRUBCFG_PATH} (boot/grub/grub.cfg, grub/grub.cfg or boot/grub2/grub.cfg; {@code CMD_LINE}
+ * then replaces the entry's arguments). They are copied out, the file system unmounted, the kernel
+ * loaded with kexec-tools; then the worker tells the server the action succeeded, and only then
+ * the jump happens (Tinkerbell's never reports). {@code KEXEC_MODE=load-only} stops after the load
+ * and leaves the kernel loaded.
  */
 @Component(service = ActionPlugin.class, property = {ActionPlugin.TYPE + "=kexec",
         ActionPlugin.IMAGES + "=quay.io/tinkerbell-actions/kexec", ActionPlugin.IMAGES + "=quay.io/tinkerbell/actions/kexec"})
 public final class Kexec implements ActionPlugin {
 
     static final Duration KEXEC_TIMEOUT = Duration.ofSeconds(120);
-    static final List<String> GRUB_CONFIGS = List.of("boot/grub/grub.cfg", "grub/grub.cfg", "boot/grub2/grub.cfg", "grub2/grub.cfg");
+    /** Where the kernel says whether a kexec kernel is loaded; absent when it cannot kexec at all. */
+    static final Path KEXEC_LOADED = Path.of("/sys/kernel/kexec_loaded");
 
     private final String kexec;
+    private final Path loadedFlag;
 
     public Kexec() {
-        this("kexec");
+        this("kexec", KEXEC_LOADED);
     }
 
-    /** With another kexec executable: tests use one that records what it was asked. */
-    Kexec(String kexec) {
+    /** With another kexec executable and flag file: tests use a stand-in that records what it was asked. */
+    Kexec(String kexec, Path loadedFlag) {
         this.kexec = kexec;
+        this.loadedFlag = loadedFlag;
     }
 
-    /** What to boot. */
-    record Boot(Path kernel, Optional<Path> initrd, String cmdline, String source) {
+    /** Kernel and initrd copied off the partition. */
+    private record Staged(Path kernel, Optional<Path> initrd, long kernelSize, long initrdSize) {
     }
 
     @Override
@@ -57,170 +64,177 @@ public final class Kexec implements ActionPlugin {
         if (!mode.equals("jump") && !mode.equals("load-only")) {
             throw new ActionException(Reason.INVALID_INPUT, "KEXEC_MODE must be jump or load-only, was '" + mode + "'");
         }
+        String tool = executable(kexec);
         Path staging;
         try {
             staging = Files.createTempDirectory("ironbell-kexec");
         } catch (IOException e) {
             throw new ActionException(Reason.TARGET_FAILED, "cannot make a directory for the kernel: " + e.getMessage());
         }
-        Boot boot;
-        try (Mount m = Mount.of(device, fsType, "ro")) {
-            boot = choose(ctx, m.root());
-            boot = copyOut(boot, staging);
-        }
-        ctx.log("loading " + boot.source() + " with command line '" + boot.cmdline() + "'");
-        List<String> load = new ArrayList<>(List.of(kexec, "--kexec-syscall-auto", "-l", boot.kernel().toString()));
-        boot.initrd().ifPresent(i -> load.add("--initrd=" + i));
-        load.add("--command-line=" + boot.cmdline());
+        String what;
         try {
-            Tools.run(load, "kexec -l " + boot.source(), KEXEC_TIMEOUT, Reason.UNAVAILABLE);
-        } catch (ActionException e) {
-            // kexec-tools prints its segment table too; the lines that say what went wrong suffice
-            String why = e.getMessage().lines().filter(l -> !l.matches("\\s*(segment|entry|nr_segments).*")).reduce((a, b) -> a + "; " + b).orElse("");
-            throw new ActionException(Reason.UNAVAILABLE, why + (why.contains("not implemented")
-                    ? " (this kernel cannot kexec: CONFIG_KEXEC is off or it runs in a sandbox)" : ""));
+            Boot boot;
+            Staged staged;
+            try (Mount m = Mount.of(device, fsType, "ro")) {
+                boot = BootFiles.choose(ctx, m.root());
+                staged = stage(boot, staging);
+            }
+            what = describe(boot, staged);
+            if (boot.cmdline().isBlank()) {
+                ctx.log("warning: the command line is empty; the kernel will not know its root file system");
+            }
+            ctx.checkCancelled();
+            ctx.log("loading " + what);
+            load(tool, boot, staged);
         } finally {
-            // the kernel is in memory now (or not at all): the copies can go
-            deleteQuietly(boot.kernel());
-            boot.initrd().ifPresent(Kexec::deleteQuietly);
-            deleteQuietly(staging);
+            // loaded into memory (or not at all): the copies can go
+            deleteTree(staging);
         }
-        String loaded = "loaded " + boot.source() + " with command line '" + boot.cmdline() + "'";
         if (mode.equals("load-only")) {
-            ctx.log(loaded + "; not jumping (KEXEC_MODE=load-only)");
-            return ActionResult.success(loaded + "; not jumping (KEXEC_MODE=load-only)");
+            ctx.log("loaded; not jumping (KEXEC_MODE=load-only)");
+            return ActionResult.success("loaded " + what + "; not jumping (KEXEC_MODE=load-only)");
         }
         try {
             Tools.run(List.of("sync"), "sync", Duration.ofSeconds(60), Reason.TARGET_FAILED);
-            ctx.reportSuccessBeforeJump("kexec into " + boot.source());
+            ctx.checkCancelled();
+            ctx.reportSuccessBeforeJump("kexec into " + what);
         } catch (ActionException e) {
-            unload();
+            unload(tool);
             throw e;
         }
-        // from here on the server has our success; a kexec that returns is an error in the log
-        Tools.run(List.of(kexec, "-e"), "kexec -e", KEXEC_TIMEOUT, Reason.INTERNAL);
-        throw new ActionException(Reason.INTERNAL, "kexec -e returned instead of starting " + boot.source());
+        // the server has our success now; a kexec -e that comes back is an error for the log
+        String returned;
+        try {
+            String out = Tools.run(List.of(tool, "-e"), "kexec -e", KEXEC_TIMEOUT, Reason.INTERNAL);
+            returned = out.isEmpty() ? "" : ": " + out;
+        } catch (ActionException e) {
+            returned = ": " + e.getMessage();
+        }
+        unload(tool);
+        throw new ActionException(Reason.INTERNAL, "kexec -e returned instead of starting the loaded kernel" + returned);
     }
 
-    private static void deleteQuietly(Path p) {
+    private void load(String tool, Boot boot, Staged staged) throws ActionException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(tool, "--kexec-syscall-auto", "-l", staged.kernel().toString()));
+        staged.initrd().ifPresent(i -> cmd.add("--initrd=" + i));
+        cmd.add("--command-line=" + boot.cmdline());
         try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // a file left in /tmp of the in-memory OS is harmless
+            Tools.run(cmd, "kexec -l " + boot.name(), KEXEC_TIMEOUT, Reason.UNAVAILABLE);
+        } catch (ActionException e) {
+            throw loadFailure(boot, e.getMessage());
+        }
+        if (Files.exists(loadedFlag)) {
+            String flag = read(loadedFlag);
+            if (!flag.equals("1")) {
+                throw new ActionException(Reason.UNAVAILABLE, "kexec -l " + boot.name() + " exited 0 but " + loadedFlag + " says '" + flag
+                        + "': no kernel is loaded");
+            }
         }
     }
 
-    private void unload() throws InterruptedException {
+    /** kexec-tools' error, without its segment table, with what it means for the operator. */
+    static ActionException loadFailure(Boot boot, String message) {
+        String why = message.lines().filter(l -> !l.matches("\\s*(segment|entry|nr_segments)\\b.*"))
+                .collect(Collectors.joining("; "));
+        if (why.contains("Cannot determine the file type")) {
+            return new ActionException(Reason.TARGET_FAILED, boot.name() + " (" + boot.source() + ") is not a kernel kexec can load: " + why);
+        }
+        if (why.contains("Function not implemented")) {
+            return new ActionException(Reason.UNAVAILABLE, why + " (this machine's kernel cannot kexec: built without CONFIG_KEXEC,"
+                    + " or running in a sandbox such as Firecracker)");
+        }
+        if (why.contains("Operation not permitted") || why.contains("Key was rejected") || why.contains("Permission denied")) {
+            return new ActionException(Reason.UNAVAILABLE, why + " (the kernel refuses kexec: kernel.kexec_load_disabled is set,"
+                    + " or lockdown/Secure Boot accepts only a signed kernel through kexec_file_load)");
+        }
+        return new ActionException(Reason.UNAVAILABLE, why);
+    }
+
+    private void unload(String tool) throws InterruptedException {
         try {
-            Tools.run(List.of(kexec, "-u"), "kexec -u", KEXEC_TIMEOUT, Reason.INTERNAL);
+            Tools.run(List.of(tool, "-u"), "kexec -u", KEXEC_TIMEOUT, Reason.INTERNAL);
         } catch (ActionException ignored) {
             // nothing more can be done; the failure that got us here is the one to report
         }
     }
 
-    /** The kernel, initrd and command line to boot, read from the mounted file system. */
-    static Boot choose(ActionContext ctx, Path root) throws ActionException {
-        Optional<String> kernelPath = ctx.env("KERNEL_PATH");
-        if (kernelPath.isPresent()) {
-            Path kernel = inside(root, kernelPath.get(), "KERNEL_PATH");
-            Optional<Path> initrd = ctx.env("INITRD_PATH").isPresent()
-                    ? Optional.of(inside(root, ctx.env("INITRD_PATH").get(), "INITRD_PATH")) : Optional.empty();
-            return new Boot(kernel, initrd, ctx.env("CMD_LINE").orElse(""), kernelPath.get());
+    /** The kexec executable: the path given, or the name looked up in PATH, /usr/sbin and /sbin. */
+    static String executable(String name) throws ActionException {
+        if (name.contains("/")) {
+            if (Files.isExecutable(Path.of(name))) {
+                return name;
+            }
+            throw new ActionException(Reason.UNAVAILABLE, name + " is not an executable: kexec-tools is not installed where it was expected");
         }
-        Path cfg = null;
-        String cfgName = null;
-        for (String name : ctx.env("GRUBCFG_PATH").map(List::of).orElse(GRUB_CONFIGS)) {
-            Path p = root.resolve(strip(name));
-            if (Files.isRegularFile(p) && p.normalize().startsWith(root)) {
-                cfg = p;
-                cfgName = name;
-                break;
+        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
+        dirs.addAll(List.of("/usr/sbin", "/sbin"));
+        for (String dir : dirs) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
+                return Path.of(dir, name).toString();
             }
         }
-        if (cfg == null) {
-            throw new ActionException(Reason.INVALID_INPUT, "no KERNEL_PATH, and no grub.cfg on " + ctx.env("BLOCK_DEVICE").orElse("?")
-                    + " at " + ctx.env("GRUBCFG_PATH").map(List::of).orElse(GRUB_CONFIGS) + " to take the default entry from");
-        }
-        GrubConfig grub;
-        GrubConfig.Entry entry;
-        try {
-            grub = GrubConfig.parse(Files.readString(cfg, StandardCharsets.UTF_8));
-            entry = grub.chooseDefault(savedEntry(cfg.getParent()));
-        } catch (IOException e) {
-            throw new ActionException(Reason.TARGET_FAILED, "cannot read " + cfgName + ": " + e.getMessage());
-        } catch (IllegalArgumentException e) {
-            throw new ActionException(Reason.INVALID_INPUT, cfgName + ": " + e.getMessage());
-        }
-        if (entry.kernel() == null) {
-            throw new ActionException(Reason.INVALID_INPUT, cfgName + ": the default entry '" + entry.title() + "' has no linux line");
-        }
-        Path kernel = inside(root, entry.kernel(), cfgName + " (entry '" + entry.title() + "')");
-        Optional<Path> initrd = entry.initrds().isEmpty() ? Optional.empty()
-                : Optional.of(inside(root, entry.initrds().get(0), cfgName + " (entry '" + entry.title() + "')"));
-        String cmdline = ctx.env("CMD_LINE").orElse(String.join(" ", entry.kernelArgs()));
-        return new Boot(kernel, initrd, cmdline, entry.kernel() + " ('" + entry.title() + "' in " + cfgName + ")");
+        throw new ActionException(Reason.UNAVAILABLE, "kexec-tools is not installed on this machine: no " + name
+                + " in PATH, /usr/sbin or /sbin (Debian and Ubuntu: apt-get install kexec-tools)");
     }
 
-    /** grubenv's saved_entry, for {@code set default="${saved_entry}"}. */
-    private static Optional<String> savedEntry(Path grubDir) {
-        try {
-            for (String line : Files.readAllLines(grubDir.resolve("grubenv"), StandardCharsets.UTF_8)) {
-                if (line.startsWith("saved_entry=")) {
-                    return Optional.of(line.substring("saved_entry=".length()).trim());
-                }
-            }
-        } catch (IOException e) {
-            // no grubenv: the first entry
-        }
-        return Optional.empty();
-    }
-
-    /**
-     * A path on the mounted file system: a GRUB device prefix ({@code (hd0,gpt2)}) dropped, the
-     * path kept inside the mount, and {@code /boot} dropped when the partition is /boot itself.
-     */
-    static Path inside(Path root, String path, String what) throws ActionException {
-        String p = strip(path);
-        Path direct = root.resolve(p).normalize();
-        if (!direct.startsWith(root)) {
-            throw new ActionException(Reason.INVALID_INPUT, what + ": " + path + " leads out of the file system");
-        }
-        if (Files.isRegularFile(direct, LinkOption.NOFOLLOW_LINKS) || Files.isRegularFile(direct) && resolvesInside(root, direct)) {
-            return direct;
-        }
-        if (p.startsWith("boot/")) {
-            Path separateBoot = root.resolve(p.substring("boot/".length())).normalize();
-            if (Files.isRegularFile(separateBoot) && resolvesInside(root, separateBoot)) {
-                return separateBoot;
-            }
-        }
-        throw new ActionException(Reason.TARGET_FAILED, what + ": " + path + " is not a file on the partition");
-    }
-
-    private static boolean resolvesInside(Path root, Path p) {
-        try {
-            return p.toRealPath().startsWith(root.toRealPath());
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static String strip(String path) {
-        String p = path.trim().replaceFirst("^\\([^)]*\\)", "");
-        while (p.startsWith("/")) {
-            p = p.substring(1);
-        }
-        return p;
-    }
-
-    /** Copies kernel and initrd off the partition, so that it is unmounted before the jump. */
-    private static Boot copyOut(Boot boot, Path dir) throws ActionException {
+    /** Copies kernel and initrds off the partition (several initrds into one, as GRUB loads them), so it can be unmounted. */
+    private static Staged stage(Boot boot, Path dir) throws ActionException {
         try {
             Path kernel = Files.copy(boot.kernel(), dir.resolve("kernel"));
-            Optional<Path> initrd = boot.initrd().isPresent() ? Optional.of(Files.copy(boot.initrd().get(), dir.resolve("initrd"))) : Optional.empty();
-            return new Boot(kernel, initrd, boot.cmdline(), boot.source());
+            if (boot.initrds().isEmpty()) {
+                return new Staged(kernel, Optional.empty(), Files.size(kernel), 0);
+            }
+            Path initrd = dir.resolve("initrd");
+            try (OutputStream out = Files.newOutputStream(initrd)) {
+                for (Path i : boot.initrds()) {
+                    Files.copy(i, out);
+                }
+            }
+            return new Staged(kernel, Optional.of(initrd), Files.size(kernel), Files.size(initrd));
         } catch (IOException e) {
-            throw new ActionException(Reason.TARGET_FAILED, "cannot copy the kernel off the partition: " + e.getMessage());
+            throw new ActionException(Reason.TARGET_FAILED, "cannot copy " + boot.name() + " or its initrd off the partition: " + e.getMessage());
+        }
+    }
+
+    /** "/boot/vmlinuz-6.1.0 (7.9 MiB, 'Debian' in boot/grub/grub.cfg) with initrd ... (31 MiB) and command line '...'". */
+    private static String describe(Boot boot, Staged staged) {
+        String initrd = boot.initrds().isEmpty() ? "without initrd"
+                : "with initrd " + String.join(" + ", boot.initrdNames())
+                + " (" + size(staged.initrdSize()) + ")";
+        return boot.name() + " (" + size(staged.kernelSize()) + ", " + boot.source() + ") " + initrd
+                + " and command line '" + boot.cmdline() + "'";
+    }
+
+    static String size(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        double v = bytes;
+        String[] units = {"KiB", "MiB", "GiB"};
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p).trim();
+        } catch (IOException e) {
+            return "unreadable: " + e.getMessage();
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // a copy left in /tmp of the in-memory OS is harmless
         }
     }
 }
