@@ -1,83 +1,67 @@
 package io.ironbell.action.container;
 
+import static io.ironbell.action.container.PodmanEngine.IMAGE;
+import static io.ironbell.action.container.PodmanEngine.sh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionException.Reason;
 import io.ironbell.api.action.ActionResult;
-import io.ironbell.testing.Sh;
+import io.ironbell.testing.Await;
+import io.ironbell.testing.FreePort;
 import io.ironbell.testing.TestActionContext;
 import java.lang.annotation.Annotation;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The container action against a real Docker-compatible engine: Podman's Docker API (podman
- * system service with runc, its storage in a temporary directory), and an image made here from
- * busybox-static with {@code podman import}, no registry. Needs root, podman, runc and
- * busybox-static (.ci/prepare installs them); fails, never skips, without them.
+ * The container action against a real Docker-compatible engine ({@link PodmanEngine}) and, for
+ * pull credentials, a real registry (Debian's docker-registry with htpasswd, on loopback).
  */
 class ContainerActionTest {
 
-    static final String IMAGE = "localhost/ironbell-test:1";
-    private static Path dir;
-    private static Process engine;
-    private static String host;
+    private static final String USER = "ironbell";
+    private static final String PASSWORD = "s3cret-for-tests";
+
+    private static String registry;
+    private static PodmanEngine engine;
+    private static Process registryProcess;
 
     @BeforeAll
-    static void startEngine() throws Exception {
-        assertEquals("0", sh("id -u").trim(), "ContainerActionTest needs root for podman");
-        for (String tool : List.of("podman", "runc")) {
-            assertTrue(sh("command -v " + tool + " || echo missing").startsWith("/"), tool + " is missing: run .ci/prepare");
-        }
-        dir = Files.createTempDirectory("container-action");
-        Files.writeString(dir.resolve("containers.conf"), """
-                [containers]
-                default_ulimits = ["nofile=10000:10000", "nproc=1000:1000"]
-                [engine]
-                runtime = "runc"
-                cgroup_manager = "cgroupfs"
-                """);
-        Files.writeString(dir.resolve("storage.conf"), "[storage]\ndriver = \"vfs\"\nrunroot = \"" + dir.resolve("run") + "\"\ngraphroot = \""
-                + dir.resolve("graph") + "\"\n");
-        Path rootfs = Files.createDirectories(dir.resolve("rootfs/bin"));
-        sh("cp /bin/busybox " + rootfs + "/busybox && for t in sh echo cat sleep env; do ln -s busybox " + rootfs + "/$t; done"
-                + " && mkdir -p " + dir.resolve("rootfs/proc")
-                + " && mkdir -p " + dir.resolve("rootfs/data") + " " + dir.resolve("rootfs/tmp")
-                + " && tar -C " + dir.resolve("rootfs") + " -cf " + dir.resolve("rootfs.tar") + " .");
-        sh(podman() + " import --change 'CMD [\"/bin/sh\", \"-c\", \"echo the image default\"]' " + dir.resolve("rootfs.tar") + " " + IMAGE);
-        host = "unix://" + dir.resolve("docker.sock");
-        engine = new ProcessBuilder("sh", "-c", podman() + " system service --time=0 " + host).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("podman.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!sh("curl -s --unix-socket " + dir.resolve("docker.sock") + " http://d/_ping || true").equals("OK")) {
-            assertTrue(engine.isAlive() && System.nanoTime() < deadline, "podman's Docker API did not come up: " + Files.readString(dir.resolve("podman.log")));
-            Thread.sleep(200);
-        }
-    }
-
-    private static String podman() {
-        return "CONTAINERS_CONF=" + dir.resolve("containers.conf") + " CONTAINERS_STORAGE_CONF=" + dir.resolve("storage.conf") + " podman";
+    static void start() throws Exception {
+        registry = "127.0.0.1:" + FreePort.find();
+        engine = PodmanEngine.start(registry);
     }
 
     @AfterAll
-    static void stopEngine() throws Exception {
+    static void stop() throws Exception {
+        if (registryProcess != null) {
+            registryProcess.destroy();
+            registryProcess.waitFor(10, TimeUnit.SECONDS);
+        }
         if (engine != null) {
-            engine.destroy();
-            engine.waitFor(10, TimeUnit.SECONDS);
+            engine.close();
         }
     }
 
-    private static ContainerAction plugin(String dockerHost) {
+    static ContainerAction plugin(String dockerHost) {
         return new ContainerAction(new ContainerAction.Config() {
             @Override
             public String dockerHost() {
@@ -97,45 +81,48 @@ class ContainerActionTest {
         return ctx;
     }
 
-    private static long containers() throws Exception {
-        return sh(podman() + " ps -a --format '{{.Names}}'").lines().filter(n -> n.startsWith("ironbell-")).count();
-    }
-
     @Test
     void environmentCommandAndVolumesReachTheContainerAndItsLinesTheLog() throws Exception {
-        Path shared = Files.createDirectories(dir.resolve("shared"));
-        TestActionContext ctx = context(Map.of("GREETING", "hello from the template"),
-                "/bin/sh", "-c", "echo one; echo \"$GREETING\"; echo written > /data/out.txt; echo three");
-        ctx.volumes = List.of(shared + ":/data");
-        ActionResult r = plugin(host).execute(ctx);
-        assertTrue(r.message().startsWith("container " + IMAGE + " exited 0 after"), r.message());
-        assertEquals(List.of("one", "hello from the template", "three"), ctx.lines);
-        assertEquals("written\n", Files.readString(shared.resolve("out.txt")));
-        assertEquals(0, containers(), "the container was removed");
+        Path rw = Files.createDirectories(engine.dir.resolve("rw"));
+        Path ro = Files.createDirectories(engine.dir.resolve("ro"));
+        TestActionContext ctx = context(Map.of("GREETING", "hello from the template", "DEST_DISK", "/dev/sda"), "/bin/sh", "-c",
+                "echo one; echo \"$GREETING\"; echo \"disk $DEST_DISK\"; echo written > /data/out.txt;"
+                        + " touch /ro/x 2>/dev/null || echo read-only refused >&2; echo three");
+        ctx.volumes = List.of(rw + ":/data", ro + ":/ro:ro");
+        ActionResult r = plugin(engine.host).execute(ctx);
+        assertTrue(r.message().matches("container " + IMAGE + " exited 0 after [0-9.]+ s"), r.message());
+        // Podman may hand stderr's lines over out of step with stdout's; each stream keeps its order
+        assertEquals(List.of("one", "hello from the template", "disk /dev/sda", "three"),
+                ctx.lines.stream().filter(l -> !l.equals("read-only refused")).toList(), "stdout, in order");
+        assertTrue(ctx.lines.contains("read-only refused"), "stderr too: " + ctx.lines);
+        assertEquals(5, ctx.lines.size(), ctx.lines.toString());
+        assertEquals("written\n", Files.readString(rw.resolve("out.txt")), "the bind is the host's directory");
+        assertFalse(Files.exists(ro.resolve("x")), ":ro binds read-only");
+        assertEquals(List.of(), engine.containers(), "the container was removed");
 
         TestActionContext defaults = context(Map.of());
-        plugin(host).execute(defaults);
+        plugin(engine.host).execute(defaults);
         assertEquals(List.of("the image default"), defaults.lines, "no command: the image's own");
     }
 
     @Test
     void pidHostShowsTheHostsProcesses() throws Exception {
         TestActionContext own = context(Map.of(), "/bin/cat", "/proc/1/comm");
-        plugin(host).execute(own);
+        plugin(engine.host).execute(own);
         assertEquals(List.of("cat"), own.lines, "a PID namespace of its own: the container's command is PID 1");
         TestActionContext shared = context(Map.of(), "/bin/cat", "/proc/1/comm");
         shared.pid = "host";
-        plugin(host).execute(shared);
+        plugin(engine.host).execute(shared);
         assertEquals(List.of(Files.readString(Path.of("/proc/1/comm")).trim()), shared.lines, "pid: host sees the host's PID 1");
     }
 
     @Test
     void aNonZeroExitFailsWithItsCodeAndLastLine() throws Exception {
-        TestActionContext ctx = context(Map.of(), "/bin/sh", "-c", "echo working; echo giving up; exit 3");
-        ActionException e = assertThrows(ActionException.class, () -> plugin(host).execute(ctx));
+        TestActionContext ctx = context(Map.of(), "/bin/sh", "-c", "echo working; echo giving up >&2; echo; exit 3");
+        ActionException e = assertThrows(ActionException.class, () -> plugin(engine.host).execute(ctx));
         assertEquals(Reason.TARGET_FAILED, e.reason());
-        assertTrue(e.getMessage().matches("container " + IMAGE + " exited 3 after [0-9.]+ s; last line: giving up"), e.getMessage());
-        assertEquals(0, containers());
+        assertEquals("container " + IMAGE + " exited 3; last line: giving up", e.getMessage());
+        assertEquals(List.of(), engine.containers());
     }
 
     @Test
@@ -143,30 +130,160 @@ class ContainerActionTest {
         TestActionContext ctx = context(Map.of(), "/bin/sh", "-c", "echo started; sleep 600");
         ctx.timeout = Duration.ofSeconds(3);
         long start = System.nanoTime();
-        ActionException e = assertThrows(ActionException.class, () -> plugin(host).execute(ctx));
+        ActionException e = assertThrows(ActionException.class, () -> plugin(engine.host).execute(ctx));
         assertEquals(Reason.TIMEOUT, e.reason(), e.getMessage());
-        assertTrue(e.getMessage().contains("ran past the action's timeout of 3 s; it was killed"), e.getMessage());
-        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30), "stopped promptly");
-        assertEquals(0, containers(), "the container was removed");
+        assertEquals("container " + IMAGE + " ran past the action's timeout of 3 s; it was killed", e.getMessage());
+        assertEquals(List.of("started"), ctx.lines);
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20), "stopped promptly");
+        assertEquals(List.of(), engine.containers(), "the container was removed");
     }
 
     @Test
-    void noEngineOrNoImageFailsClearly() throws Exception {
-        ActionException down = assertThrows(ActionException.class, () -> plugin("unix:///nonexistent/docker.sock").execute(context(Map.of())));
-        assertEquals(Reason.UNAVAILABLE, down.reason());
-        assertTrue(down.getMessage().startsWith("no Docker-compatible engine at unix:///nonexistent/docker.sock")
-                && down.getMessage().contains("image " + IMAGE + " has no native plugin"), down.getMessage());
-        ActionException fromEnv = assertThrows(ActionException.class, () -> plugin(host).execute(
-                context(Map.of("DOCKER_HOST", "unix:///nonexistent/other.sock"))));
-        assertTrue(fromEnv.getMessage().contains("unix:///nonexistent/other.sock"), "DOCKER_HOST wins: " + fromEnv.getMessage());
+    void aCancelledOrInterruptedActionKillsAndRemovesItsContainer() throws Exception {
+        TestActionContext cancelled = context(Map.of(), "/bin/sh", "-c", "echo started; sleep 600");
+        CompletableFuture<ActionResult> run = CompletableFuture.supplyAsync(() -> execute(cancelled));
+        Await.until("the container's first line", Duration.ofSeconds(20), () -> cancelled.lines.isEmpty() ? null : true);
+        cancelled.cancelled = true;
+        ExecutionException e = assertThrows(ExecutionException.class, () -> run.get(20, TimeUnit.SECONDS));
+        ActionException cause = (ActionException) e.getCause().getCause();
+        assertEquals(Reason.CANCELLED, cause.reason());
+        assertEquals("container " + IMAGE + " was cancelled; it was killed", cause.getMessage());
+        assertEquals(List.of(), engine.containers(), "the container was removed");
 
-        TestActionContext missing = new TestActionContext("localhost:1/nope:1", Map.of());
-        ActionException pull = assertThrows(ActionException.class, () -> plugin(host).execute(missing));
-        assertEquals(Reason.SOURCE_UNAVAILABLE, pull.reason());
-        assertTrue(pull.getMessage().startsWith("cannot pull localhost:1/nope:1"), pull.getMessage());
+        TestActionContext interrupted = context(Map.of(), "/bin/sh", "-c", "echo started; sleep 600");
+        Throwable[] thrown = new Throwable[1];
+        Thread worker = new Thread(() -> {
+            try {
+                plugin(engine.host).execute(interrupted);
+            } catch (Throwable t) {
+                thrown[0] = t;
+            }
+        });
+        worker.start();
+        Await.until("the container's first line", Duration.ofSeconds(20), () -> interrupted.lines.isEmpty() ? null : true);
+        worker.interrupt();
+        worker.join(20_000);
+        assertFalse(worker.isAlive(), "the interrupted action returned");
+        assertTrue(thrown[0] instanceof InterruptedException, String.valueOf(thrown[0]));
+        assertEquals(List.of(), engine.containers(), "the container was removed although the thread was interrupted");
     }
 
-    private static String sh(String script) throws Exception {
-        return Sh.sh(script).trim();
+    private static ActionResult execute(TestActionContext ctx) {
+        try {
+            return plugin(engine.host).execute(ctx);
+        } catch (Exception e) {
+            throw new RuntimeException(e);
+        }
+    }
+
+    @Test
+    void noEngineFailsClearly() throws Exception {
+        ActionException missing = assertThrows(ActionException.class, () -> plugin("unix:///nonexistent/docker.sock").execute(context(Map.of())));
+        assertEquals(Reason.UNAVAILABLE, missing.reason());
+        assertTrue(missing.getMessage().startsWith("no Docker-compatible engine at unix:///nonexistent/docker.sock: ")
+                && missing.getMessage().contains("; image " + IMAGE + " has no native plugin"), missing.getMessage());
+
+        // a socket file nobody listens on any more: DOCKER_HOST wins over the configuration
+        Path dead = engine.dir.resolve("dead.sock");
+        try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            s.bind(UnixDomainSocketAddress.of(dead));
+        }
+        ActionException refused = assertThrows(ActionException.class, () -> plugin(engine.host).execute(
+                context(Map.of("DOCKER_HOST", "unix://" + dead))));
+        assertEquals(Reason.UNAVAILABLE, refused.reason());
+        assertTrue(refused.getMessage().startsWith("no Docker-compatible engine at unix://" + dead + ": ")
+                && refused.getMessage().toLowerCase().contains("refused"), refused.getMessage());
+
+        ActionException bad = assertThrows(ActionException.class, () -> plugin(engine.host).execute(context(Map.of("DOCKER_HOST", "/var/run/docker.sock"))));
+        assertEquals(Reason.INVALID_INPUT, bad.reason());
+        assertEquals("DOCKER_HOST must be unix:///path/to.sock or tcp://host:port, was '/var/run/docker.sock'", bad.getMessage());
+        IllegalArgumentException config = assertThrows(IllegalArgumentException.class, () -> plugin("docker.sock"));
+        assertTrue(config.getMessage().startsWith("dockerHost of io.ironbell.action.container must be"), config.getMessage());
+    }
+
+    @Test
+    void anImageThatCannotBePulledFailsClearly() throws Exception {
+        TestActionContext missing = new TestActionContext("localhost:1/nope:1", Map.of());
+        ActionException pull = assertThrows(ActionException.class, () -> plugin(engine.host).execute(missing));
+        assertEquals(Reason.SOURCE_UNAVAILABLE, pull.reason());
+        assertTrue(pull.getMessage().startsWith("cannot pull localhost:1/nope:1: ") && pull.getMessage().contains("connection refused"), pull.getMessage());
+        assertEquals(List.of(), engine.containers());
+
+        // a registry that takes the connection and never answers: the action's deadline bounds the pull
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String image = "127.0.0.1:" + silent.getLocalPort() + "/slow:1";
+            TestActionContext slow = new TestActionContext(image, Map.of());
+            slow.timeout = Duration.ofSeconds(3);
+            long start = System.nanoTime();
+            ActionException e = assertThrows(ActionException.class, () -> plugin(engine.host).execute(slow));
+            assertEquals(Reason.TIMEOUT, e.reason(), e.getMessage());
+            assertEquals("pulling " + image + " ran past the action's timeout of 3 s", e.getMessage());
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "stopped promptly");
+        }
+    }
+
+    @Test
+    void registryCredentialsPullAndStayOutOfTheContainer() throws Exception {
+        startRegistry();
+        String image = registry + "/private/busybox:1";
+        sh(engine.podman() + " push -q --tls-verify=false --creds " + USER + ":" + PASSWORD + " " + IMAGE + " " + image);
+
+        TestActionContext anonymous = new TestActionContext(image, Map.of());
+        ActionException denied = assertThrows(ActionException.class, () -> plugin(engine.host).execute(anonymous));
+        assertEquals(Reason.SOURCE_UNAVAILABLE, denied.reason());
+        assertTrue(denied.getMessage().startsWith("cannot pull " + image + ": ") && denied.getMessage().contains("unauthorized"), denied.getMessage());
+
+        TestActionContext noPassword = new TestActionContext(image, Map.of("REGISTRY_USERNAME", USER));
+        assertEquals("REGISTRY_PASSWORD is required with REGISTRY_USERNAME",
+                assertThrows(ActionException.class, () -> plugin(engine.host).execute(noPassword)).getMessage());
+
+        TestActionContext ctx = new TestActionContext(image, Map.of("REGISTRY_USERNAME", USER, "REGISTRY_PASSWORD", PASSWORD, "KEPT", "yes"));
+        ctx.command = List.of("/bin/env");
+        plugin(engine.host).execute(ctx);
+        assertEquals("pulling " + image + " as " + USER, ctx.lines.get(0));
+        assertTrue(ctx.lines.get(1).matches("pulled " + image + " in [0-9.]+ s"), ctx.lines.toString());
+        assertTrue(ctx.lines.contains("KEPT=yes"), ctx.lines.toString());
+        assertTrue(ctx.lines.stream().noneMatch(l -> l.startsWith("REGISTRY_")), "the credentials stay out of the container: " + ctx.lines);
+    }
+
+    private static void startRegistry() throws Exception {
+        assertTrue(sh("command -v docker-registry htpasswd || echo missing").startsWith("/"), "apt-get install -y docker-registry apache2-utils");
+        Path dir = Files.createDirectories(engine.dir.resolve("registry"));
+        sh("htpasswd -Bbn " + USER + " " + PASSWORD + " > " + dir.resolve("htpasswd"));
+        Files.writeString(dir.resolve("config.yml"), """
+                version: 0.1
+                log:
+                  level: warn
+                storage:
+                  filesystem:
+                    rootdirectory: %s
+                http:
+                  addr: %s
+                auth:
+                  htpasswd:
+                    realm: ironbell-test
+                    path: %s
+                """.formatted(dir.resolve("data"), registry, dir.resolve("htpasswd")));
+        registryProcess = new ProcessBuilder("docker-registry", "serve", dir.resolve("config.yml").toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("registry.log").toFile()).start();
+        Await.until("the registry", Duration.ofSeconds(20), () -> {
+            try {
+                return sh("curl -s -o /dev/null -w '%{http_code}' http://" + registry + "/v2/ || true").equals("401") ? true : null;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
+    @Test
+    void imageNames() {
+        assertEquals("quay.io", ContainerAction.registry("quay.io/tinkerbell/actions/cexec:v1"));
+        assertEquals("127.0.0.1:5000", ContainerAction.registry("127.0.0.1:5000/a/b"));
+        assertEquals("localhost", ContainerAction.registry("localhost/a"));
+        assertEquals("https://index.docker.io/v1/", ContainerAction.registry("library/alpine:3"));
+        assertEquals("https://index.docker.io/v1/", ContainerAction.registry("alpine"));
+        assertTrue(ContainerAction.tagged("127.0.0.1:5000/a/b:1"));
+        assertTrue(ContainerAction.tagged("alpine@sha256:0123"));
+        assertFalse(ContainerAction.tagged("127.0.0.1:5000/a/b"));
     }
 }
