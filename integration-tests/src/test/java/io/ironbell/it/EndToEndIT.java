@@ -13,10 +13,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -247,8 +245,8 @@ class EndToEndIT {
      * default entry boots them (kexec reads it).
      */
     private static Path buildDiskImage(String metadata) throws Exception {
-        Path kernel = debianKernel();
-        String version = kernel.getFileName().toString().substring("vmlinuz-".length());
+        Path kernel = TestOs.debianKernel();
+        String version = TestOs.version(kernel);
         Path initrd = work.resolve("installed-initrd.img");
         buildInstalledInitramfs(version, initrd);
         Path raw = work.resolve("os.img");
@@ -287,32 +285,7 @@ class EndToEndIT {
     }
 
     private static void buildInstalledInitramfs(String version, Path out) throws Exception {
-        Path root = Files.createDirectories(work.resolve("installed-root"));
-        Files.createDirectories(root.resolve("bin"));
-        Files.createDirectories(root.resolve("lib/modules"));
-        Files.copy(Path.of("/bin/busybox"), root.resolve("bin/busybox"));
-        List<String> modules = new ArrayList<>();
-        for (String driver : List.of("virtio_pci", "virtio_net")) {
-            Result deps = Shell.run(List.of("modprobe", "-S", version, "--show-depends", driver));
-            assertEquals(0, deps.status(), deps.output());
-            for (String line : deps.output().split("\n")) {
-                if (line.startsWith("insmod ")) {
-                    Path ko = Path.of(line.substring("insmod ".length()).trim());
-                    String name = ko.getFileName().toString();
-                    if (!modules.contains(name)) {
-                        modules.add(name);
-                        Files.copy(ko, root.resolve("lib/modules/" + name));
-                    }
-                }
-            }
-        }
-        String init = """
-                #!/bin/busybox sh
-                /bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin
-                /bin/busybox --install -s
-                mount -t proc proc /proc
-                mount -t sysfs sys /sys
-                mount -t devtmpfs dev /dev
+        TestOs.initramfs(work.resolve("installed-root"), version, modules -> TestOs.INIT_START + """
                 fail() { echo "IRONBELL-INSTALLED-OS failed: $1"; poweroff -f; }
                 for m in %s; do insmod /lib/modules/$m 2>/dev/null; done
                 for a in $(cat /proc/cmdline); do
@@ -325,30 +298,7 @@ class EndToEndIT {
                 h=$(timeout 30 wget -q -O - "$md/latest/meta-data/hostname") || fail "no hostname from $md"
                 echo "IRONBELL-INSTALLED-OS hostname=$h"
                 poweroff -f
-                """.formatted(String.join(" ", modules));
-        String dhcp = """
-                #!/bin/sh
-                [ "$1" = bound ] || exit 0
-                ifconfig "$interface" "$ip" netmask "$subnet" up
-                [ -n "$router" ] && route add default gw "$router"
-                exit 0
-                """;
-        for (Map.Entry<String, String> f : Map.of("init", init, "udhcpc.sh", dhcp).entrySet()) {
-            Path p = Files.writeString(root.resolve(f.getKey()), f.getValue());
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-        }
-        Result cpio = Shell.run(List.of("sh", "-c", "cd " + root + " && find . | cpio -o -H newc --quiet | gzip -1 > " + out));
-        assertEquals(0, cpio.status(), cpio.output());
-    }
-
-    private static Path debianKernel() throws IOException {
-        List<Path> kernels = new ArrayList<>();
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(Path.of("/boot"), "vmlinuz-*")) {
-            s.forEach(kernels::add);
-        }
-        assertTrue(!kernels.isEmpty(), "no kernel under /boot: install linux-image-amd64 (.ci/prepare)");
-        kernels.sort(null);
-        return kernels.get(kernels.size() - 1);
+                """.formatted(String.join(" ", modules)), Map.of("udhcpc.sh", TestOs.dhcpScript("IRONBELL-INSTALLED-OS")), out);
     }
 
     private static String tail(Path file) throws IOException {

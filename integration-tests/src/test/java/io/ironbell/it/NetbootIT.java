@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ironbell.it.Shell.Result;
 import io.ironbell.testing.Await;
 import io.ironbell.testing.Http;
 import io.ironbell.testing.ServerProcess;
@@ -17,10 +16,8 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -92,10 +89,10 @@ class NetbootIT {
                 "/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd")) {
             assertTrue(Files.isReadable(Path.of(file)), file + " is missing: run .ci/prepare");
         }
-        Path kernel = debianKernel();
+        Path kernel = TestOs.debianKernel();
         Path artifacts = Files.createDirectories(work.resolve("artifacts/osie"));
         Files.copy(kernel, artifacts.resolve("vmlinuz"));
-        buildInitramfs(kernel.getFileName().toString().substring("vmlinuz-".length()), artifacts.resolve("initramfs"));
+        buildInitramfs(TestOs.version(kernel), artifacts.resolve("initramfs"));
 
         cleanup();
         Shell.steps(new String[][] {
@@ -316,48 +313,12 @@ class NetbootIT {
         return Http.send(b.build());
     }
 
-    /** The newest kernel Debian's linux-image package installed under /boot. */
-    private static Path debianKernel() throws IOException {
-        List<Path> kernels = new ArrayList<>();
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(Path.of("/boot"), "vmlinuz-*")) {
-            s.forEach(kernels::add);
-        }
-        assertTrue(!kernels.isEmpty(), "no kernel under /boot: install linux-image-amd64 (.ci/prepare)");
-        kernels.sort(null);
-        return kernels.get(kernels.size() - 1);
-    }
-
     /**
      * The test OS: busybox, the virtio-net driver and its dependencies from the kernel's modules,
      * and an init that does what the worker will: lease, ask for the action, log, report.
      */
     private static void buildInitramfs(String kernelVersion, Path out) throws Exception {
-        Path root = Files.createDirectories(work.resolve("initramfs"));
-        Files.createDirectories(root.resolve("bin"));
-        Files.createDirectories(root.resolve("lib/modules"));
-        Files.copy(Path.of("/bin/busybox"), root.resolve("bin/busybox"));
-        List<String> modules = new ArrayList<>();
-        for (String driver : List.of("virtio_pci", "virtio_net")) {
-            Result deps = Shell.run(List.of("modprobe", "-S", kernelVersion, "--show-depends", driver));
-            assertEquals(0, deps.status(), deps.output());
-            for (String line : deps.output().split("\n")) {
-                if (line.startsWith("insmod ")) {
-                    Path ko = Path.of(line.substring("insmod ".length()).trim());
-                    String name = ko.getFileName().toString();
-                    if (!modules.contains(name)) {
-                        modules.add(name);
-                        Files.copy(ko, root.resolve("lib/modules/" + name));
-                    }
-                }
-            }
-        }
-        String init = """
-                #!/bin/busybox sh
-                /bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin
-                /bin/busybox --install -s
-                mount -t proc proc /proc
-                mount -t sysfs sys /sys
-                mount -t devtmpfs dev /dev
+        TestOs.initramfs(work.resolve("initramfs"), kernelVersion, modules -> TestOs.INIT_START + """
                 fail() { echo "IRONBELL-TEST-OS failed: $1"; poweroff -f; }
                 for m in %s; do insmod /lib/modules/$m || fail "insmod $m"; done
                 for a in $(cat /proc/cmdline); do
@@ -381,20 +342,6 @@ class NetbootIT {
                 post report "{\\"workflowId\\":\\"$wf\\",\\"actionIndex\\":$idx,\\"state\\":\\"SUCCESS\\"}" || fail "report SUCCESS"
                 echo "IRONBELL-TEST-OS done"
                 poweroff -f
-                """.formatted(String.join(" ", modules));
-        String dhcpScript = """
-                #!/bin/sh
-                [ "$1" = bound ] || exit 0
-                ifconfig "$interface" "$ip" netmask "$subnet" up
-                [ -n "$router" ] && route add default gw "$router"
-                echo "IRONBELL-TEST-OS lease: $ip"
-                exit 0
-                """;
-        for (Map.Entry<String, String> f : Map.of("init", init, "udhcpc.sh", dhcpScript).entrySet()) {
-            Path p = Files.writeString(root.resolve(f.getKey()), f.getValue());
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-        }
-        Result cpio = Shell.run(List.of("sh", "-c", "cd " + root + " && find . | cpio -o -H newc --quiet | gzip -1 > " + out));
-        assertEquals(0, cpio.status(), cpio.output());
+                """.formatted(String.join(" ", modules)), Map.of("udhcpc.sh", TestOs.dhcpScript("IRONBELL-TEST-OS")), out);
     }
 }

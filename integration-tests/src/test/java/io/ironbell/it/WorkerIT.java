@@ -8,11 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.ironbell.api.json.Json;
 import io.ironbell.testing.Await;
+import io.ironbell.testing.FileServer;
 import io.ironbell.testing.Http;
 import io.ironbell.testing.ServerProcess;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
@@ -76,22 +75,7 @@ class WorkerIT {
         Arrays.fillHalf(image);
         Files.write(tmp.resolve("image.raw"), image);
         sh("zstd -q -f " + tmp.resolve("image.raw") + " -o " + tmp.resolve("image.raw.zst"));
-        images = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        images.createContext("/", ex -> {
-            Path f = tmp.resolve(ex.getRequestURI().getPath().substring(1));
-            if (!Files.isRegularFile(f)) {
-                ex.sendResponseHeaders(404, -1);
-                ex.close();
-                return;
-            }
-            byte[] b = Files.readAllBytes(f);
-            ex.getResponseHeaders().add("ETag", "\"" + b.length + "\"");
-            ex.sendResponseHeaders(200, b.length);
-            try (OutputStream o = ex.getResponseBody()) {
-                o.write(b);
-            }
-        });
-        images.start();
+        images = FileServer.serve(tmp);
         worker = ServerProcess.startWorker(home, server.url(""), MAC, Map.of(), "-Dworker.pollMillis=200", "-Dworker.maxBackoffMillis=1000");
         awaitWorkerSays("takes its actions from", Duration.ofSeconds(60));
     }

@@ -9,9 +9,8 @@ import com.sun.net.httpserver.HttpServer;
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionException.Reason;
 import io.ironbell.api.action.ActionResult;
+import io.ironbell.testing.FileServer;
 import io.ironbell.testing.TestActionContext;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -67,22 +66,7 @@ class Archive2DiskTest {
                 + "    add(t, 'passwd', kind=tarfile.LNKTYPE, link='../../../../etc/passwd')\n"
                 + "EOF");
         Files.createDirectories(dir.resolve("outside"));
-        http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        http.createContext("/", ex -> {
-            Path f = dir.resolve(ex.getRequestURI().getPath().substring(1));
-            if (!Files.isRegularFile(f)) {
-                ex.sendResponseHeaders(404, -1);
-                ex.close();
-                return;
-            }
-            byte[] b = Files.readAllBytes(f);
-            ex.getResponseHeaders().add("ETag", "\"" + b.length + "\"");
-            ex.sendResponseHeaders(200, b.length);
-            try (OutputStream o = ex.getResponseBody()) {
-                o.write(b);
-            }
-        });
-        http.start();
+        http = FileServer.serve(dir);
     }
 
     @AfterAll

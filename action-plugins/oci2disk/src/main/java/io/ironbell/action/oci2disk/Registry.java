@@ -3,6 +3,7 @@ package io.ironbell.action.oci2disk;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ironbell.api.action.ActionException;
+import io.ironbell.api.json.Json;
 import io.ironbell.api.action.ActionException.Reason;
 import java.io.IOException;
 import java.net.Socket;
@@ -49,7 +50,7 @@ final class Registry {
     private final Optional<String> password;
     private final HttpClient http;
     private final SSLContext tls;
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = Json.mapper();
     private String authorization;
 
     /** A manifest as fetched: its bytes parsed, its media type, its digest. */
