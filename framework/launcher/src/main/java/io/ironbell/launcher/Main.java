@@ -1,6 +1,7 @@
 package io.ironbell.launcher;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -98,7 +99,8 @@ public final class Main {
         EmbeddedDatabase database = null;
         if (!worker && settings.get("storage.jdbc.url", "").isBlank()) {
             try {
-                database = EmbeddedDatabase.start(home.data().resolve("postgres"), settings.getInt("storage.embedded.port", 0));
+                database = EmbeddedDatabase.start(home.data().resolve("postgres"), settings.getInt("storage.embedded.port", 0),
+                        Duration.ofSeconds(settings.getInt("storage.embedded.startTimeoutSeconds", 120)));
                 settings = settings.with(database.settings());
             } catch (Exception e) {
                 log.error("cannot start the embedded PostgreSQL in {}: {}", home.data().resolve("postgres"), e.getMessage(), e);
