@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code ironbell server [--console] [-Dkey=value ...]}: runs the Ironbell server in the
  * foreground until SIGTERM or SIGINT, then stops every bundle and exits. Also
- * {@code ironbell backup FILE} and {@code ironbell restore FILE} ({@link BackupCommand}), and
  * {@code ironbell worker --server URL --id MAC}: the worker, in a container of its own made of
  * the distribution's {@code worker/} (its bundles, its {@code deploy/} and {@code data/}).
  *
@@ -38,19 +37,10 @@ public final class Main {
     }
 
     static int run(String[] args) {
-        if (args.length == 2 && (args[0].equals("backup") || args[0].equals("restore"))) {
-            IronbellHome home = new IronbellHome(Path.of(System.getProperty("ironbell.home", ".")).toAbsolutePath().normalize());
-            try {
-                return BackupCommand.run(args[0], Path.of(args[1]), Settings.load(home.configFile(), System.getenv(), Map.of()));
-            } catch (SettingsException e) {
-                System.err.println("ironbell: " + e.getMessage());
-                return EXIT_CONFIG;
-            }
-        }
         boolean worker = args.length > 0 && args[0].equals("worker");
         if (args.length == 0 || !args[0].equals("server") && !worker) {
             System.err.println("usage: ironbell server [--console] [-Dkey=value ...] | worker --server URL --id MAC [--token T] [--state DIR]"
-                    + " [-Dkey=value ...] | backup FILE | restore FILE");
+                    + " [-Dkey=value ...]");
             return 64;
         }
         boolean console = false;

@@ -1,5 +1,6 @@
 package io.ironbell.worker.internal;
 
+import io.ironbell.client.ApiException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -86,7 +87,7 @@ final class LogShipper implements AutoCloseable {
                 try {
                     client.logs(send);
                     backoff = 0;
-                } catch (ServerClient.Failure e) {
+                } catch (ApiException e) {
                     if (lost > 0) {
                         dropped.addAndGet(lost);
                     }

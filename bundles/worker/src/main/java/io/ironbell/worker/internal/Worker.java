@@ -1,5 +1,6 @@
 package io.ironbell.worker.internal;
 
+import io.ironbell.client.ApiException;
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionPlugin;
 import io.ironbell.api.action.ActionResult;
@@ -165,7 +166,7 @@ public final class Worker {
                     continue;
                 }
                 run(a);
-            } catch (ServerClient.Failure e) {
+            } catch (ApiException e) {
                 boolean first = backoff == 0;
                 backoff = Backoff.next(backoff, maxBackoff);
                 if (first) {
@@ -305,7 +306,7 @@ public final class Worker {
     private Optional<ExecutionState> tell(WorkerAction a, ActionReport report) throws InterruptedException {
         try {
             return Optional.of(client.report(report));
-        } catch (ServerClient.Failure e) {
+        } catch (ApiException e) {
             if (e.status() == 409) {
                 return Optional.of(ExecutionState.CANCELLED); // the server has moved on from this action
             }
@@ -332,7 +333,7 @@ public final class Worker {
                 try {
                     client.report(p.report());
                     break;
-                } catch (ServerClient.Failure e) {
+                } catch (ApiException e) {
                     if (!e.retryable()) {
                         LOG.warn("the server refused the report {} of action {} of workflow {}: {}", p.report().state(),
                                 p.report().actionIndex(), p.report().workflowId(), e.getMessage());
