@@ -44,7 +44,7 @@ class ShellIT {
             type(shell, "workflow list");
             await(server, "install  PENDING");
             type(shell, "workflow create install device_1=nothing");
-            await(server, "error: hardware map: device_1 = 'nothing' is not a known MAC address or hardware id");
+            await(server, "error: hardware map: device_1 = 'nothing' is not a known MAC address, IP address or hardware id");
         }
     }
 

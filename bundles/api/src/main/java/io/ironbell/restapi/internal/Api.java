@@ -3,9 +3,6 @@ package io.ironbell.restapi.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import io.ironbell.api.hardware.Hardware;
-import io.ironbell.api.hardware.HardwareLookup;
-import io.ironbell.api.hardware.MacAddress;
 import io.ironbell.api.http.HttpException;
 import io.ironbell.api.http.HttpRequest;
 import io.ironbell.api.json.Json;
@@ -14,11 +11,8 @@ import io.ironbell.api.store.PageRequest;
 import io.ironbell.api.store.StoreException;
 import io.ironbell.api.template.TemplateException;
 import io.ironbell.api.workflow.WorkflowException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Collectors;
 
 /** What every route shares: reading bodies, paging, and turning domain failures into HTTP errors. */
@@ -80,26 +74,6 @@ final class Api {
         String p = e.getPath().stream().map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
                 .collect(Collectors.joining(".")).replace(".[", "[");
         return p.isEmpty() ? "(body)" : p;
-    }
-
-    /** Finds hardware by MAC address, then IP address, then id: what operators type. */
-    static Optional<Hardware> find(HardwareLookup lookup, String key) {
-        try {
-            return lookup.byMac(MacAddress.parse(key));
-        } catch (IllegalArgumentException notMac) {
-            // try the next form
-        }
-        if (key.matches("[0-9.]+") || key.contains(":")) {
-            try {
-                Optional<Hardware> byIp = lookup.byIp(InetAddress.getByName(key));
-                if (byIp.isPresent()) {
-                    return byIp;
-                }
-            } catch (UnknownHostException ignored) {
-                // not an address
-            }
-        }
-        return lookup.byId(key);
     }
 
     static PageRequest page(HttpRequest r) throws HttpException {

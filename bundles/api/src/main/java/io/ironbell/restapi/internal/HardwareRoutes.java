@@ -48,7 +48,7 @@ public final class HardwareRoutes implements HttpRoute {
                     default -> throw new HttpException(405, "method_not_allowed", r.method() + " is not allowed on /api/v1/hardware");
                 };
             }
-            Hardware hw = Api.find(lookup, key).orElseThrow(() -> HttpException.notFound("no hardware with id, MAC or IP " + key));
+            Hardware hw = lookup.find(key).orElseThrow(() -> HttpException.notFound("no hardware with id, MAC or IP " + key));
             return switch (r.method()) {
                 case "GET", "HEAD" -> HttpResponse.json(200, store.get(hw.id()));
                 case "DELETE" -> {

@@ -61,7 +61,7 @@ public final class LogRoutes implements HttpRoute {
     public HttpResponse handle(HttpRequest r) throws HttpException {
         auth.requireAdmin(r);
         String key = r.pathParam("machine");
-        Hardware hw = Api.find(hardware, key).orElseThrow(() -> HttpException.notFound("no hardware with id, MAC or IP " + key));
+        Hardware hw = hardware.find(key).orElseThrow(() -> HttpException.notFound("no hardware with id, MAC or IP " + key));
         try {
             if (r.path().endsWith("/stream")) {
                 return follow(hw.id(), Api.longParam(r, "after", -1));

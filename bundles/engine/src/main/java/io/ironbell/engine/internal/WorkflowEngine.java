@@ -138,8 +138,8 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
             if (!KEY.matcher(e.getKey()).matches()) {
                 throw new WorkflowException(Reason.INVALID, "hardware map key '" + e.getKey() + "' must be a template identifier like device_1");
             }
-            Hardware hw = resolve(e.getValue()).orElseThrow(() -> new WorkflowException(Reason.INVALID,
-                    "hardware map: " + e.getKey() + " = '" + e.getValue() + "' is not a known MAC address or hardware id"));
+            Hardware hw = hardware.find(e.getValue()).orElseThrow(() -> new WorkflowException(Reason.INVALID,
+                    "hardware map: " + e.getKey() + " = '" + e.getValue() + "' is not a known MAC address, IP address or hardware id"));
             map.put(e.getKey(), e.getValue().trim());
             if (first == null) {
                 first = hw;
@@ -170,8 +170,8 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
 
     /** The worker of a task: the MAC address of the hardware its rendered {@code worker} names. */
     private String workerOf(Task task) throws WorkflowException {
-        Hardware hw = resolve(task.worker()).orElseThrow(() -> new WorkflowException(Reason.INVALID,
-                "task " + task.name() + ": worker '" + task.worker() + "' is not a known MAC address or hardware id"));
+        Hardware hw = hardware.find(task.worker()).orElseThrow(() -> new WorkflowException(Reason.INVALID,
+                "task " + task.name() + ": worker '" + task.worker() + "' is not a known MAC address, IP address or hardware id"));
         HardwareInterface nic = null;
         try {
             MacAddress mac = MacAddress.parse(task.worker().trim());
@@ -192,17 +192,6 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
                     + " does not allow workflows (netboot.allow_workflow is not true)");
         }
         return nic.macAddress().toString();
-    }
-
-    private Optional<Hardware> resolve(String macOrId) {
-        if (macOrId == null || macOrId.isBlank()) {
-            return Optional.empty();
-        }
-        try {
-            return hardware.byMac(MacAddress.parse(macOrId.trim()));
-        } catch (IllegalArgumentException notAMac) {
-            return hardware.byId(macOrId.trim());
-        }
     }
 
     @Override

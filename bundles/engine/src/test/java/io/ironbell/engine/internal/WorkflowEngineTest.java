@@ -242,7 +242,7 @@ class WorkflowEngineTest {
         template("t", "- {name: a, image: i}\n");
         WorkflowException e = assertThrows(WorkflowException.class, () -> engine.create("t", Map.of("device_1", "52:54:00:ff:ff:ff")));
         assertEquals(WorkflowException.Reason.INVALID, e.reason());
-        assertTrue(e.getMessage().contains("device_1 = '52:54:00:ff:ff:ff' is not a known MAC address or hardware id"), e.getMessage());
+        assertTrue(e.getMessage().contains("device_1 = '52:54:00:ff:ff:ff' is not a known MAC address, IP address or hardware id"), e.getMessage());
         assertEquals(WorkflowException.Reason.INVALID, assertThrows(WorkflowException.class, () -> engine.create("t", Map.of())).reason());
         assertEquals(WorkflowException.Reason.NOT_FOUND,
                 assertThrows(WorkflowException.class, () -> engine.create("nope", Map.of("device_1", MAC))).reason());

@@ -18,7 +18,6 @@ import io.ironbell.api.workflow.WorkflowException;
 import io.ironbell.api.workflow.WorkflowService;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -56,9 +55,9 @@ public final class IronbellCommands {
             return switch (verb) {
                 case "list" -> hardwareStore.list(new PageRequest(null, PageRequest.MAX_LIMIT)).items().stream()
                         .map(IronbellCommands::line).collect(Collectors.joining("\n"));
-                case "get" -> json(find(arg(args, 0, "KEY")).orElseThrow(() -> new IllegalArgumentException("no hardware " + args[0])));
+                case "get" -> json(lookup.find(arg(args, 0, "KEY")).orElseThrow(() -> new IllegalArgumentException("no hardware " + args[0])));
                 case "delete" -> {
-                    Hardware hw = find(arg(args, 0, "KEY")).orElseThrow(() -> new IllegalArgumentException("no hardware " + args[0]));
+                    Hardware hw = lookup.find(arg(args, 0, "KEY")).orElseThrow(() -> new IllegalArgumentException("no hardware " + args[0]));
                     hardwareStore.delete(hw.id());
                     yield "deleted " + hw.id();
                 }
@@ -118,14 +117,6 @@ public final class IronbellCommands {
             };
         } catch (WorkflowException | IllegalArgumentException e) {
             return "error: " + e.getMessage();
-        }
-    }
-
-    private Optional<Hardware> find(String key) {
-        try {
-            return lookup.byMac(MacAddress.parse(key));
-        } catch (IllegalArgumentException notMac) {
-            return lookup.byId(key);
         }
     }
 
