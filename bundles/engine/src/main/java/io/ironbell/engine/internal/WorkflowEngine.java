@@ -407,6 +407,14 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
         fanout.execute(() -> deliver(id));
     }
 
+    /** Notifications may have been missed: every subscriber gets what it has not seen yet. */
+    @Override
+    public void resync() {
+        for (String id : subscriptions.keySet()) {
+            fanout.execute(() -> deliver(id));
+        }
+    }
+
     private void deliver(String id) {
         List<Subscription> subs = subscriptions.get(id);
         if (subs == null) {

@@ -76,20 +76,10 @@ public final class Database implements ReadinessCheck {
         T run(SqlSession session) throws StoreException;
     }
 
-    /** A store that keeps something in memory and must hear of changes. */
-    interface ChangeHandler {
-        /** A row of {@code table} with this id changed (on this or another instance). */
-        void changed(String table, String id);
-
-        /** Notifications may have been missed (the database was away): reload everything. */
-        void resync();
-    }
-
     private final Config config;
     private final HikariDataSource pool;
     private final SqlSessionFactory sessions;
     private final Migrations migrations = Migrations.bundled();
-    private final List<ChangeHandler> handlers = new CopyOnWriteArrayList<>();
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService health;
     private final NotificationListener listener;
@@ -200,23 +190,7 @@ public final class Database implements ReadinessCheck {
         return migrated && reachable;
     }
 
-    /** Stores call this to hear of changes. */
-    void addChangeHandler(ChangeHandler handler) {
-        handlers.add(handler);
-    }
-
-    void removeChangeHandler(ChangeHandler handler) {
-        handlers.remove(handler);
-    }
-
     private void dispatch(String table, String id) {
-        for (ChangeHandler h : handlers) {
-            try {
-                h.changed(table, id);
-            } catch (RuntimeException e) {
-                LOG.warn("change handler failed on {}:{}", table, id, e);
-            }
-        }
         for (ChangeListener l : listeners) {
             try {
                 l.changed(table, id);
@@ -226,6 +200,10 @@ public final class Database implements ReadinessCheck {
         }
     }
 
+    /**
+     * Every {@link ChangeListener} service, and the store's own caches, which register here
+     * directly: one path for every listener, resyncs included.
+     */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addListener(ChangeListener listener) {
         listeners.add(listener);
@@ -235,13 +213,13 @@ public final class Database implements ReadinessCheck {
         listeners.remove(listener);
     }
 
-    /** Tells every handler to reload: after a reconnect, or a restore. */
+    /** Tells every listener to reload: after a reconnect, or a restore. */
     void resyncAll() {
-        for (ChangeHandler h : handlers) {
+        for (ChangeListener l : listeners) {
             try {
-                h.resync();
+                l.resync();
             } catch (RuntimeException e) {
-                LOG.warn("resync failed", e);
+                LOG.warn("change listener {} failed to resync", l.getClass().getName(), e);
             }
         }
     }

@@ -7,6 +7,7 @@ import io.ironbell.api.hardware.HardwareStore;
 import io.ironbell.api.hardware.MacAddress;
 import io.ironbell.api.metrics.MetricSet;
 import io.ironbell.api.metrics.MetricWriter;
+import io.ironbell.api.store.ChangeListener;
 import io.ironbell.api.store.Page;
 import io.ironbell.api.store.PageRequest;
 import io.ironbell.api.store.StoreException;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * index as soon as it commits; writes by other instances arrive as notifications.
  */
 @Component(service = {HardwareStore.class, HardwareLookup.class, MetricSet.class})
-public final class PgHardwareStore implements HardwareStore, HardwareLookup, MetricSet, Database.ChangeHandler {
+public final class PgHardwareStore implements HardwareStore, HardwareLookup, MetricSet, ChangeListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgHardwareStore.class);
 
@@ -43,7 +44,7 @@ public final class PgHardwareStore implements HardwareStore, HardwareLookup, Met
     @Activate
     public PgHardwareStore(@Reference Database db) {
         this.db = db;
-        db.addChangeHandler(this);
+        db.addListener(this);
         if (db.isReady()) {
             resync();
         }
@@ -51,7 +52,7 @@ public final class PgHardwareStore implements HardwareStore, HardwareLookup, Met
 
     @Deactivate
     void deactivate() {
-        db.removeChangeHandler(this);
+        db.removeListener(this);
     }
 
     @Override

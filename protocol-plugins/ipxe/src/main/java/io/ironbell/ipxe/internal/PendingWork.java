@@ -27,15 +27,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Which workers have a workflow to run, kept in memory so that the iPXE route answers without
- * the database: loaded whole at start and every minute, and updated by the store's change
- * notifications (from every server instance) in between. A machine with nothing to do is sent
- * to its next boot device instead of booting the in-memory OS.
+ * the database: loaded whole at start, updated by the store's change notifications (from every
+ * server instance), and loaded whole again when the store says notifications may have been
+ * missed (a reconnect, a restore). A machine with nothing to do is sent to its next boot device
+ * instead of booting the in-memory OS.
  */
 @Component(service = {PendingWork.class, ChangeListener.class})
 public final class PendingWork implements ChangeListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(PendingWork.class);
-    static final long RELOAD_SECONDS = 60;
 
     private final WorkflowStore store;
     private final ScheduledExecutorService executor;
@@ -52,7 +52,7 @@ public final class PendingWork implements ChangeListener {
             t.setDaemon(true);
             return t;
         });
-        executor.scheduleWithFixedDelay(this::reload, 0, RELOAD_SECONDS, TimeUnit.SECONDS);
+        executor.execute(this::reload);
     }
 
     @Deactivate
@@ -78,6 +78,11 @@ public final class PendingWork implements ChangeListener {
         if ("workflow".equals(kind)) {
             executor.execute(() -> refresh(id));
         }
+    }
+
+    @Override
+    public void resync() {
+        executor.execute(this::reload);
     }
 
     private void refresh(String id) {
