@@ -2,7 +2,9 @@ package com.example.ironbell;
 
 import io.ironbell.api.action.ActionContext;
 import io.ironbell.api.action.ActionException;
+import io.ironbell.api.action.ActionImages;
 import io.ironbell.api.action.ActionPlugin;
+import io.ironbell.api.action.ActionType;
 import io.ironbell.api.action.ActionResult;
 import io.ironbell.api.workflow.ActionStatus.Progress;
 import org.osgi.service.component.annotations.Component;
@@ -12,7 +14,9 @@ import org.osgi.service.component.annotations.Component;
  * {@code NAME}, then works for {@code SECONDS} seconds, reporting progress and stopping when
  * cancelled; {@code FAIL=true} makes it fail, as a real check would.
  */
-@Component(service = ActionPlugin.class, property = {ActionPlugin.TYPE + "=hello", ActionPlugin.IMAGES + "=ghcr.io/acme/hello"})
+@Component(service = ActionPlugin.class)
+@ActionType("hello")
+@ActionImages("ghcr.io/acme/hello")
 public final class Hello implements ActionPlugin {
 
     @Override

@@ -7,7 +7,9 @@ import io.ironbell.action.support.ResumableDownload;
 import io.ironbell.api.action.ActionContext;
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionException.Reason;
+import io.ironbell.api.action.ActionImages;
 import io.ironbell.api.action.ActionPlugin;
+import io.ironbell.api.action.ActionType;
 import io.ironbell.api.action.ActionResult;
 import io.ironbell.api.workflow.ActionStatus.Progress;
 import java.io.IOException;
@@ -37,8 +39,9 @@ import org.osgi.service.component.annotations.Component;
  * always unmounts. Without a checksum it refuses to run unless
  * {@code INSECURE_NO_TARFILE_CHECKSUM_VERIFICATION=true}.
  */
-@Component(service = ActionPlugin.class, property = {ActionPlugin.TYPE + "=archive2disk",
-        ActionPlugin.IMAGES + "=quay.io/tinkerbell-actions/archive2disk", ActionPlugin.IMAGES + "=quay.io/tinkerbell/actions/archive2disk"})
+@Component(service = ActionPlugin.class)
+@ActionType("archive2disk")
+@ActionImages({"quay.io/tinkerbell-actions/archive2disk", "quay.io/tinkerbell/actions/archive2disk"})
 public final class Archive2Disk implements ActionPlugin {
 
     static final Duration READ_TIMEOUT = Duration.ofSeconds(30);

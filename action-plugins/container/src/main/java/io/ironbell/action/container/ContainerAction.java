@@ -17,6 +17,7 @@ import io.ironbell.api.action.ActionContext;
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionException.Reason;
 import io.ironbell.api.action.ActionPlugin;
+import io.ironbell.api.action.ActionType;
 import io.ironbell.api.action.ActionResult;
 import java.io.Closeable;
 import java.io.IOException;
@@ -55,8 +56,9 @@ import org.slf4j.LoggerFactory;
  * <p>The engine: {@code DOCKER_HOST} in the action's environment, else {@code dockerHost}
  * (PID {@value #PID}), else Docker's socket, else Podman's.
  */
-@Component(service = ActionPlugin.class, property = ActionPlugin.TYPE + "=container", configurationPid = ContainerAction.PID,
+@Component(service = ActionPlugin.class, configurationPid = ContainerAction.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@ActionType("container")
 @Designate(ocd = ContainerAction.Config.class)
 public final class ContainerAction implements ActionPlugin {
 

@@ -7,7 +7,9 @@ import io.ironbell.action.support.ResumableDownload;
 import io.ironbell.api.action.ActionContext;
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionException.Reason;
+import io.ironbell.api.action.ActionImages;
 import io.ironbell.api.action.ActionPlugin;
+import io.ironbell.api.action.ActionType;
 import io.ironbell.api.action.ActionResult;
 import java.io.IOException;
 import java.net.URI;
@@ -29,8 +31,9 @@ import org.osgi.service.component.annotations.Component;
  * bytes, rate and percent, flushes the disk and has the kernel re-read its partition table.
  * Nothing is reported as success unless all of that held.
  */
-@Component(service = ActionPlugin.class, property = {ActionPlugin.TYPE + "=image2disk",
-        ActionPlugin.IMAGES + "=quay.io/tinkerbell-actions/image2disk", ActionPlugin.IMAGES + "=quay.io/tinkerbell/actions/image2disk"})
+@Component(service = ActionPlugin.class)
+@ActionType("image2disk")
+@ActionImages({"quay.io/tinkerbell-actions/image2disk", "quay.io/tinkerbell/actions/image2disk"})
 public final class Image2Disk implements ActionPlugin {
 
     /** How long a read of the body may wait before the download resumes: IMG_READ_TIMEOUT seconds. */

@@ -6,7 +6,9 @@ import io.ironbell.action.support.Tools;
 import io.ironbell.api.action.ActionContext;
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionException.Reason;
+import io.ironbell.api.action.ActionImages;
 import io.ironbell.api.action.ActionPlugin;
+import io.ironbell.api.action.ActionType;
 import io.ironbell.api.action.ActionResult;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -31,8 +33,9 @@ import org.osgi.service.component.annotations.Component;
  * the jump happens (Tinkerbell's never reports). {@code KEXEC_MODE=load-only} stops after the load
  * and leaves the kernel loaded.
  */
-@Component(service = ActionPlugin.class, property = {ActionPlugin.TYPE + "=kexec",
-        ActionPlugin.IMAGES + "=quay.io/tinkerbell-actions/kexec", ActionPlugin.IMAGES + "=quay.io/tinkerbell/actions/kexec"})
+@Component(service = ActionPlugin.class)
+@ActionType("kexec")
+@ActionImages({"quay.io/tinkerbell-actions/kexec", "quay.io/tinkerbell/actions/kexec"})
 public final class Kexec implements ActionPlugin {
 
     static final Duration KEXEC_TIMEOUT = Duration.ofSeconds(120);

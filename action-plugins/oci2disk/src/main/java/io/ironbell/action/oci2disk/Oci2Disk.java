@@ -8,7 +8,9 @@ import io.ironbell.action.support.ResumableDownload;
 import io.ironbell.api.action.ActionContext;
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionException.Reason;
+import io.ironbell.api.action.ActionImages;
 import io.ironbell.api.action.ActionPlugin;
+import io.ironbell.api.action.ActionType;
 import io.ironbell.api.action.ActionResult;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,8 +35,9 @@ import org.osgi.service.component.annotations.Component;
  * size are verified over the bytes downloaded. {@code SKIP_VERIFY=true} skips TLS verification;
  * {@code http://} in IMG_URL talks plain HTTP.
  */
-@Component(service = ActionPlugin.class, property = {ActionPlugin.TYPE + "=oci2disk",
-        ActionPlugin.IMAGES + "=quay.io/tinkerbell-actions/oci2disk", ActionPlugin.IMAGES + "=quay.io/tinkerbell/actions/oci2disk"})
+@Component(service = ActionPlugin.class)
+@ActionType("oci2disk")
+@ActionImages({"quay.io/tinkerbell-actions/oci2disk", "quay.io/tinkerbell/actions/oci2disk"})
 public final class Oci2Disk implements ActionPlugin {
 
     static final String TITLE = "org.opencontainers.image.title";

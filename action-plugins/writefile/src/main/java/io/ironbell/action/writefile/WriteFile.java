@@ -4,7 +4,9 @@ import io.ironbell.action.support.Mount;
 import io.ironbell.api.action.ActionContext;
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionException.Reason;
+import io.ironbell.api.action.ActionImages;
 import io.ironbell.api.action.ActionPlugin;
+import io.ironbell.api.action.ActionType;
 import io.ironbell.api.action.ActionResult;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -30,8 +32,9 @@ import org.osgi.service.component.annotations.Component;
  * which would resolve against the worker's own root), the file is replaced atomically and flushed
  * before the unmount, and every input is checked before anything is mounted.
  */
-@Component(service = ActionPlugin.class, property = {ActionPlugin.TYPE + "=writefile",
-        ActionPlugin.IMAGES + "=quay.io/tinkerbell-actions/writefile", ActionPlugin.IMAGES + "=quay.io/tinkerbell/actions/writefile"})
+@Component(service = ActionPlugin.class)
+@ActionType("writefile")
+@ActionImages({"quay.io/tinkerbell-actions/writefile", "quay.io/tinkerbell/actions/writefile"})
 public final class WriteFile implements ActionPlugin {
 
     @Override
