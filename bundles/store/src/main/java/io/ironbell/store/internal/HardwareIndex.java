@@ -5,10 +5,13 @@ import io.ironbell.api.hardware.HardwareInterface;
 import io.ironbell.api.hardware.MacAddress;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Hardware by id, MAC address and IP address, in memory: what DHCP, TFTP, iPXE and metadata
@@ -17,69 +20,109 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class HardwareIndex {
 
-    private final Map<String, Hardware> byId = new ConcurrentHashMap<>();
-    private final Map<MacAddress, Hardware> byMac = new ConcurrentHashMap<>();
-    private final Map<InetAddress, Hardware> byIp = new ConcurrentHashMap<>();
+    /** The three maps, replaced whole by a reload so that readers never see it half done. */
+    private record Maps(Map<String, Hardware> byId, Map<MacAddress, Hardware> byMac, Map<InetAddress, Hardware> byIp) {
+        Maps() {
+            this(new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
+        }
+    }
+
+    private volatile Maps maps = new Maps();
+    /** While a reload reads its snapshot: the changes made meanwhile, to apply again on top of it; else null. */
+    private List<Consumer<Maps>> sinceReloadBegan;
 
     Optional<Hardware> byMac(MacAddress mac) {
-        return Optional.ofNullable(byMac.get(mac));
+        return Optional.ofNullable(maps.byMac().get(mac));
     }
 
     Optional<Hardware> byIp(InetAddress ip) {
-        return Optional.ofNullable(byIp.get(ip));
+        return Optional.ofNullable(maps.byIp().get(ip));
     }
 
     Optional<Hardware> byId(String id) {
-        return Optional.ofNullable(byId.get(id));
+        return Optional.ofNullable(maps.byId().get(id));
     }
 
     int size() {
-        return byId.size();
+        return maps.byId().size();
     }
 
     /** Puts the record, replacing the one with its id and the keys that one had. */
     synchronized void put(Hardware hw) {
-        Hardware old = byId.put(hw.id(), hw);
+        apply(m -> put(m, hw));
+    }
+
+    private static void put(Maps m, Hardware hw) {
+        Hardware old = m.byId().put(hw.id(), hw);
         if (old != null) {
-            unkey(old);
+            unkey(m, old);
         }
         for (HardwareInterface i : hw.interfaces()) {
             MacAddress mac = i.macAddress();
             if (mac != null) {
-                byMac.put(mac, hw);
+                m.byMac().put(mac, hw);
             }
             InetAddress ip = ip(i);
             if (ip != null) {
-                byIp.put(ip, hw);
+                m.byIp().put(ip, hw);
             }
         }
     }
 
     /** Removes the record with this id. */
     synchronized void remove(String id) {
-        Hardware old = byId.remove(id);
-        if (old != null) {
-            unkey(old);
+        apply(m -> {
+            Hardware old = m.byId().remove(id);
+            if (old != null) {
+                unkey(m, old);
+            }
+        });
+    }
+
+    private void apply(Consumer<Maps> change) {
+        change.accept(maps);
+        if (sinceReloadBegan != null) {
+            sinceReloadBegan.add(change);
         }
     }
 
-    /** Replaces everything (a full reload). */
-    synchronized void replaceAll(Collection<Hardware> all) {
-        byId.clear();
-        byMac.clear();
-        byIp.clear();
-        all.forEach(this::put);
+    /**
+     * Starts a full reload: call it before reading the snapshot that {@link #replaceAll} will get.
+     * Changes made from now on are kept, because the snapshot may have been read before them.
+     */
+    synchronized void beginReload() {
+        sinceReloadBegan = new ArrayList<>();
     }
 
-    private void unkey(Hardware old) {
+    /**
+     * Replaces everything with a snapshot read after {@link #beginReload}: built aside, the changes
+     * made since the reload began applied on top (a write acknowledged while the snapshot was read
+     * stays), then swapped in at once, so that readers never see a half-built index.
+     */
+    synchronized void replaceAll(Collection<Hardware> all) {
+        Maps next = new Maps();
+        all.forEach(hw -> put(next, hw));
+        if (sinceReloadBegan != null) {
+            sinceReloadBegan.forEach(change -> change.accept(next));
+        }
+        sinceReloadBegan = null;
+        maps = next;
+    }
+
+    /** Ends a reload whose snapshot could not be read: the index stays as it is. */
+    synchronized void abandonReload() {
+        sinceReloadBegan = null;
+    }
+
+    private static void unkey(Maps m, Hardware old) {
         for (HardwareInterface i : old.interfaces()) {
             MacAddress mac = i.macAddress();
             if (mac != null) {
-                byMac.remove(mac, old);
+                m.byMac().remove(mac, old);
             }
             InetAddress ip = ip(i);
             if (ip != null) {
-                byIp.remove(ip, old);
+                m.byIp().remove(ip, old);
             }
         }
     }

@@ -197,8 +197,10 @@ public final class PgHardwareStore implements HardwareStore, HardwareLookup, Met
         }
     }
 
+    /** Reloads the index whole; one reload at a time (the listener's and a restore's may meet). */
     @Override
-    public void resync() {
+    public synchronized void resync() {
+        index.beginReload();
         try {
             long t0 = System.nanoTime();
             List<String> all = db.tx(s -> s.getMapper(Mappers.HardwareSql.class).all());
@@ -209,7 +211,8 @@ public final class PgHardwareStore implements HardwareStore, HardwareLookup, Met
             index.replaceAll(records);
             reloads.increment();
             LOG.info("hardware index loaded: {} records in {} ms", records.size(), (System.nanoTime() - t0) / 1_000_000);
-        } catch (StoreException e) {
+        } catch (StoreException | RuntimeException e) {
+            index.abandonReload();
             LOG.warn("cannot load the hardware index: {}", e.getMessage());
         }
     }
