@@ -8,6 +8,9 @@ import io.ironbell.api.json.Json;
 import io.ironbell.testing.Await;
 import io.ironbell.testing.Http;
 import io.ironbell.testing.ServerProcess;
+import io.ironbell.testing.Sh;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -284,27 +287,13 @@ class ControlPlaneIT {
 
     static Cli cliAt(String serverUrl, String... args) {
         try {
-            List<String> cmd = new ArrayList<>(List.of(home.resolve("bin/ironbell").toString()));
-            cmd.addAll(List.of(args));
-            ProcessBuilder pb = new ProcessBuilder(cmd);
-            // found without flags on the server's machine: conf/ for the port, data/api-token for the token
-            pb.environment().put("IRONBELL_HTTP_PORT", Integer.toString(server.httpPort()));
-            pb.environment().remove("IRONBELL_SERVER");
-            pb.environment().remove("IRONBELL_TOKEN");
-            if (serverUrl != null) {
-                pb.environment().put("IRONBELL_SERVER", serverUrl);
-            }
-            Process p = pb.start();
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return new String(p.getErrorStream().readAllBytes());
-                } catch (java.io.IOException e) {
-                    return e.toString();
-                }
-            });
-            String out = new String(p.getInputStream().readAllBytes());
-            return new Cli(p.waitFor(), out, err.get());
-        } catch (Exception e) {
+            // found without flags on the server's machine: its port, data/api-token for the token
+            Sh.Result r = server.cli(serverUrl == null ? Map.of() : Map.of("IRONBELL_SERVER", serverUrl), args);
+            return new Cli(r.status(), r.output(), r.errors());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
     }

@@ -202,17 +202,27 @@ class DhcpIT {
             receiver.start();
             health.start();
             sender.start();
-            Await.until("answers to the relay", Duration.ofSeconds(20), () -> answers.size() >= 20 ? true : null);
-            long othersBefore = otherStarts();
-            long swapped = System.nanoTime();
-            Bundles.dropInto(dhcpJar.getParent(), Bundles.withVersion(dhcpJar, "9.9.9", work.resolve("dhcp-9.9.9.jar")), dhcpJar.getFileName().toString());
-            Await.until("the new DHCP bundle to start", Duration.ofSeconds(30),
-                    () -> server.output().stream().filter(l -> l.contains("started: DHCP")).count() >= 2 ? true : null);
-            Thread.sleep(3000);
-            running.set(false);
-            sender.join();
-            receiver.join();
-            health.join();
+            long othersBefore;
+            long swapped;
+            try {
+                Await.until("answers to the relay", Duration.ofSeconds(20), () -> answers.size() >= 20 ? true : null);
+                othersBefore = otherStarts();
+                swapped = System.nanoTime();
+                Bundles.dropInto(dhcpJar.getParent(), Bundles.withVersion(dhcpJar, "9.9.9", work.resolve("dhcp-9.9.9.jar")), dhcpJar.getFileName().toString());
+                Await.until("the new DHCP bundle to start", Duration.ofSeconds(30),
+                        () -> server.output().stream().filter(l -> l.contains("started: DHCP")).count() >= 2 ? true : null);
+                long started = System.nanoTime();
+                // the new bundle answers, and the traffic (with /healthz) runs on for more than 2 s past the swap
+                Await.until("answers from the new DHCP bundle, 2 s past the swap", Duration.ofSeconds(30), () -> {
+                    long last = answers.isEmpty() ? 0 : answers.get(answers.size() - 1);
+                    return last > started && last - swapped > TimeUnit.SECONDS.toNanos(2) ? true : null;
+                });
+            } finally {
+                running.set(false);
+                sender.join(5_000);
+                receiver.join(5_000);
+                health.join(15_000);
+            }
             long gap = 0;
             long previous = answers.stream().filter(t -> t < swapped).max(Long::compare).orElseThrow();
             for (long t : answers) {

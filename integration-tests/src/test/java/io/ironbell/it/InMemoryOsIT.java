@@ -85,7 +85,14 @@ class InMemoryOsIT {
         try {
             awaitConsole("no-server", vm, "ironbell: the in-memory OS cannot go on: no ironbell.server= on the kernel command line", Duration.ofMinutes(3));
             awaitConsole("no-server", vm, "a shell follows", Duration.ofSeconds(10));
-            Thread.sleep(2000); // the shell's prompt
+            // the prompt of busybox ash as root ("/ # ") after that line: the shell reads the console from now on
+            Await.until("the shell's prompt on the console of no-server", Duration.ofSeconds(30), () -> {
+                if (!vm.isAlive()) {
+                    throw new AssertionError("no-server exited:\n" + console("no-server"));
+                }
+                String console = console("no-server");
+                return console.substring(console.indexOf("a shell follows")).contains("# ") ? true : null;
+            });
             try (OutputStream in = vm.getOutputStream()) {
                 in.write("echo shell-$((6*7))\n".getBytes(StandardCharsets.US_ASCII));
                 in.flush();
@@ -104,7 +111,7 @@ class InMemoryOsIT {
             awaitConsole("static", vm, "ironbell: up: worker 52:54:00:05:1e:01", Duration.ofSeconds(30));
             // its worker runs and asks the server (nothing listens on port 9), from the static address:
             // the bridge learned 10.236.0.50 at the machine's MAC
-            awaitConsole("static", vm, "cannot reach the server (GET http://10.236.0.1:9/api/v1/worker/52:54:00:05:1e:01/next", Duration.ofMinutes(3));
+            awaitConsole("static", vm, "cannot reach the server (no Ironbell server answers at http://10.236.0.1:9 for GET /api/v1/worker/52:54:00:05:1e:01/next", Duration.ofMinutes(3));
             String neighbours = Shell.run(List.of("ip", "-n", NS, "neigh", "show", "10.236.0.50")).output();
             assertTrue(neighbours.contains("lladdr 52:54:00:05:1e:01"), "the bridge's neighbours: " + neighbours);
         } finally {

@@ -1,10 +1,13 @@
 package io.ironbell.it;
 
+import io.ironbell.testing.Sh;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** Runs the system tools the network tests drive (ip, dhclient, perfdhcp, …) and keeps their output. */
 final class Shell {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private Shell() {
     }
@@ -13,15 +16,14 @@ final class Shell {
     record Result(int status, String output) {
     }
 
-    /** Runs {@code command}, giving it at most 60 s; a command that overruns is killed and gets status -1. */
+    /**
+     * Runs {@code command} with {@link Sh#run(List, Duration)}, giving it at most 60 s: a command
+     * that overruns is killed with everything it started, and gets status -1 and the output it
+     * wrote until then.
+     */
     static Result run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Result(-1, out);
-        }
-        return new Result(p.exitValue(), out);
+        Sh.Result r = Sh.run(command, TIMEOUT);
+        return new Result(r.status(), r.output());
     }
 
     /** Runs each step, failing with the step and its output on the first that does not succeed. */
@@ -29,7 +31,8 @@ final class Shell {
         for (String[] step : steps) {
             Result r = run(List.of(step));
             if (r.status() != 0) {
-                throw new AssertionError(String.join(" ", step) + ": " + r.output());
+                throw new AssertionError(String.join(" ", step) + (r.status() == Sh.OVERRUN ? " did not finish in 60 s" : " exited " + r.status())
+                        + ": " + r.output());
             }
         }
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ironbell.testing.Await;
 import io.ironbell.testing.Http;
 import io.ironbell.testing.ServerProcess;
+import io.ironbell.testing.Sh;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,8 +43,8 @@ class StorageIT {
                 s.execute("INSERT INTO hardware_interface (hardware_id, mac, ip) VALUES ('it-1', '52:54:00:be:ef:01', '10.66.0.1')");
             }
             awaitRecords(server, 1);
-            CommandResult b = cli(home, server.httpPort(), "backup", backup.toString());
-            assertEquals(0, b.status(), b.output());
+            Sh.Result b = server.cli(Map.of(), "backup", backup.toString());
+            assertEquals(0, b.status(), b.output() + b.errors());
             assertTrue(b.output().contains("\"hardware\":1"), b.output());
             assertTrue(Files.size(backup) > 100);
             server.terminate(Duration.ofSeconds(10));
@@ -54,25 +55,26 @@ class StorageIT {
             awaitReady(again);
             awaitRecords(again, 1);
             // restore refuses a database that holds data
-            CommandResult refused = cli(home, again.httpPort(), "restore", backup.toString());
-            assertEquals(1, refused.status(), refused.output());
-            assertTrue(refused.output().contains("not empty"), refused.output());
+            Sh.Result refused = again.cli(Map.of(), "restore", backup.toString());
+            assertEquals(6, refused.status(), refused.errors());
+            assertTrue(refused.errors().contains("not empty"), refused.errors());
         }
         // a fresh server restores the backup
         Path fresh = tmp.resolve("fresh");
         try (ServerProcess other = ServerProcess.start(DISTRIBUTION, fresh, Map.of())) {
             other.awaitHealthy(Duration.ofSeconds(60));
             awaitReady(other);
-            CommandResult r = cli(fresh, other.httpPort(), "restore", backup.toString());
-            assertEquals(0, r.status(), r.output());
+            Sh.Result r = other.cli(Map.of(), "restore", backup.toString());
+            assertEquals(0, r.status(), r.output() + r.errors());
             awaitRecords(other, 1);
-            CommandResult missing = cli(fresh, other.httpPort(), "restore", tmp.resolve("nope.gz").toString());
-            assertEquals(1, missing.status());
-            assertTrue(missing.output().contains("no such file"), missing.output());
+            Sh.Result missing = other.cli(Map.of(), "restore", tmp.resolve("nope.gz").toString());
+            assertEquals(3, missing.status(), missing.errors());
+            assertTrue(missing.errors().contains("no such file"), missing.errors());
+            other.terminate(Duration.ofSeconds(30));
+            Sh.Result noServer = other.cli(Map.of(), "backup", backup.toString());
+            assertEquals(5, noServer.status(), noServer.errors());
+            assertTrue(noServer.errors().contains("no Ironbell server answers at http://127.0.0.1:" + other.httpPort()), noServer.errors());
         }
-        CommandResult noServer = cli(fresh, 1, "backup", backup.toString());
-        assertEquals(69, noServer.status(), noServer.output());
-        assertTrue(noServer.output().contains("no server answers"), noServer.output());
     }
 
     @Test
@@ -110,18 +112,5 @@ class StorageIT {
     private static Connection embedded(Path home) throws IOException, java.sql.SQLException {
         List<String> pid = Files.readAllLines(home.resolve("data/postgres/postmaster.pid"));
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pid.get(3).trim() + "/ironbell", "postgres", "");
-    }
-
-    private record CommandResult(int status, String output) {
-    }
-
-    private static CommandResult cli(Path home, int port, String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of(home.resolve("bin/ironbell").toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("IRONBELL_HTTP_PORT", Integer.toString(port));
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
-        return new CommandResult(p.waitFor(), out);
     }
 }

@@ -8,6 +8,7 @@ import io.ironbell.testing.Await;
 import io.ironbell.testing.FreePort;
 import io.ironbell.testing.Http;
 import io.ironbell.testing.ServerProcess;
+import io.ironbell.testing.Sh;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.DatagramPacket;
@@ -78,16 +79,8 @@ class SyslogIT {
     }
 
     private static Result cli(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(work.resolve("home/bin/ironbell").toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("IRONBELL_HTTP_PORT", Integer.toString(server.httpPort()));
-        pb.environment().remove("IRONBELL_SERVER");
-        pb.environment().remove("IRONBELL_TOKEN");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        return new Result(p.exitValue(), out);
+        Sh.Result r = server.cli(Map.of(), args);
+        return new Result(r.status(), r.output() + r.errors());
     }
 
     private static void logger(String format, String tag, String text) throws Exception {
@@ -148,7 +141,10 @@ class SyslogIT {
             });
         } finally {
             follow.toHandle().destroy();
-            follow.waitFor(10, TimeUnit.SECONDS);
+            if (!follow.waitFor(10, TimeUnit.SECONDS)) {
+                follow.destroyForcibly();
+            }
+            reader.join(10_000);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.ironbell.it;
 
+import static io.ironbell.testing.Sh.sh;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -338,14 +339,6 @@ class WorkerIT {
         } catch (IOException e) {
             throw new AssertionError(e);
         }
-    }
-
-    private static String sh(String command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), command);
-        assertEquals(0, p.exitValue(), command + ": " + out);
-        return out;
     }
 
     /** Small byte-array helpers. */

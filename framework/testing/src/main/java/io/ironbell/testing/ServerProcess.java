@@ -142,6 +142,28 @@ public final class ServerProcess implements AutoCloseable {
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
+    /**
+     * Runs the CLI of this server's home ({@code bin/ironbell ARGS}) as an operator on the server's
+     * machine would, finding the server without flags (its port, its {@code data/api-token}), with
+     * {@code env} added (e.g. {@code IRONBELL_SERVER}). Stdout and stderr are kept apart.
+     *
+     * @throws AssertionError when it runs for two minutes (it is then killed)
+     */
+    public Sh.Result cli(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(home.resolve("bin/ironbell").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(home.toFile());
+        pb.environment().remove("IRONBELL_SERVER");
+        pb.environment().remove("IRONBELL_TOKEN");
+        pb.environment().put("IRONBELL_HTTP_PORT", Integer.toString(httpPort));
+        pb.environment().putAll(env);
+        Sh.Result r = Sh.run(pb, Duration.ofMinutes(2));
+        if (r.overran()) {
+            throw new AssertionError("ironbell " + String.join(" ", args) + " did not finish in 2 minutes: " + r.output() + r.errors());
+        }
+        return r;
+    }
+
     /** The HTTP port. */
     public int httpPort() {
         return httpPort;
@@ -193,8 +215,8 @@ public final class ServerProcess implements AutoCloseable {
     public void close() throws InterruptedException {
         if (process.isAlive()) {
             process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
+            if (!process.waitFor(10, TimeUnit.SECONDS) && !process.destroyForcibly().waitFor(10, TimeUnit.SECONDS)) {
+                throw new AssertionError(name + " did not exit within 10 s of SIGKILL");
             }
         }
     }

@@ -2,9 +2,13 @@ package io.ironbell.tftp.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironbell.api.tftp.TftpFile;
+import io.ironbell.api.tftp.TftpFileProvider;
+import io.ironbell.testing.Sh;
 import java.io.ByteArrayOutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -15,18 +19,16 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import io.ironbell.api.tftp.TftpFile;
-import io.ironbell.api.tftp.TftpFileProvider;
-import org.osgi.framework.Constants;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Constants;
 import org.osgi.util.converter.Converters;
 
 /** The TFTP server against real clients: curl (with --tftp-blksize) and tftp-hpa, and a windowsize client. */
@@ -70,25 +72,26 @@ class TftpServerTest {
         return b;
     }
 
-    private Process run(List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "timed out: " + cmd);
-        return p;
+    /** Runs a real TFTP client, killed with anything it started after 60 s. */
+    private static Sh.Result run(List<String> cmd) throws Exception {
+        Sh.Result r = Sh.run(cmd, Duration.ofSeconds(60));
+        assertFalse(r.overran(), "timed out: " + cmd + "\n" + r.output());
+        return r;
     }
 
     @Test
     void curlFetchesFilesByteIdentical() throws Exception {
         for (String blksize : List.of("512", "1468", "8192")) {
             Path out = dir.resolve("out-" + blksize);
-            Process p = run(List.of("curl", "-sS", "--tftp-blksize", blksize, "-o", out.toString(),
+            Sh.Result p = run(List.of("curl", "-sS", "--tftp-blksize", blksize, "-o", out.toString(),
                     "tftp://127.0.0.1:" + server.port() + "/efi/ipxe.efi"));
-            assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
+            assertEquals(0, p.status(), p.output());
             assertArrayEquals(big, Files.readAllBytes(out), "blksize " + blksize);
         }
         for (String name : List.of("undionly.kpxe", "empty", "exact")) {
             Path out = dir.resolve("out-" + name);
-            Process p = run(List.of("curl", "-sS", "-o", out.toString(), "tftp://127.0.0.1:" + server.port() + "/" + name));
-            assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
+            Sh.Result p = run(List.of("curl", "-sS", "-o", out.toString(), "tftp://127.0.0.1:" + server.port() + "/" + name));
+            assertEquals(0, p.status(), p.output());
             assertArrayEquals(Files.readAllBytes(root.resolve(name)), Files.readAllBytes(out), name);
         }
     }
@@ -96,17 +99,17 @@ class TftpServerTest {
     @Test
     void tftpHpaFetchesAFile() throws Exception {
         Path out = dir.resolve("hpa-out");
-        Process p = run(List.of("tftp", "-m", "binary", "127.0.0.1", Integer.toString(server.port()), "-c", "get", "undionly.kpxe",
+        Sh.Result p = run(List.of("tftp", "-m", "binary", "127.0.0.1", Integer.toString(server.port()), "-c", "get", "undionly.kpxe",
                 out.toString()));
-        assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
+        assertEquals(0, p.status(), p.output());
         assertArrayEquals(small, Files.readAllBytes(out));
     }
 
     @Test
     void escapesAndWritesAreRefusedWithAnErrorPacket() throws Exception {
         for (String path : List.of("../secret", "efi/../../secret", "/etc/passwd", "missing")) {
-            Process p = run(List.of("curl", "-sS", "-o", dir.resolve("x").toString(), "tftp://127.0.0.1:" + server.port() + "/" + path));
-            assertNotEquals(0, p.exitValue(), path + " was served");
+            Sh.Result p = run(List.of("curl", "-sS", "-o", dir.resolve("x").toString(), "tftp://127.0.0.1:" + server.port() + "/" + path));
+            assertNotEquals(0, p.status(), path + " was served");
         }
         byte[] reply = exchange(request(2, "undionly.kpxe", Map.of()));
         assertEquals(5, ByteBuffer.wrap(reply).getShort(0), "a write request gets an ERROR packet");
@@ -135,8 +138,8 @@ class TftpServerTest {
         server.removeProvider(shadow);
         server.removeProvider(low);
         assertArrayEquals(small, fetchBytes("undionly.kpxe"), "the root again once the provider left");
-        Process p = run(List.of("curl", "-sS", "-o", dir.resolve("x").toString(), "tftp://127.0.0.1:" + server.port() + "/anything/else"));
-        assertNotEquals(0, p.exitValue(), "not found once the catch-all provider left");
+        Sh.Result p = run(List.of("curl", "-sS", "-o", dir.resolve("x").toString(), "tftp://127.0.0.1:" + server.port() + "/anything/else"));
+        assertNotEquals(0, p.status(), "not found once the catch-all provider left");
     }
 
     /** Names are confined to the root; links the operator put there are followed unless tftp.followLinks=false. */
@@ -159,8 +162,8 @@ class TftpServerTest {
     private byte[] fetchBytes(String name) throws Exception {
         Path out = dir.resolve("fetched");
         Files.deleteIfExists(out);
-        Process p = run(List.of("curl", "-sS", "--tftp-blksize", "1468", "-o", out.toString(), "tftp://127.0.0.1:" + server.port() + "/" + name));
-        assertEquals(0, p.exitValue(), name + ": " + new String(p.getInputStream().readAllBytes()));
+        Sh.Result p = run(List.of("curl", "-sS", "--tftp-blksize", "1468", "-o", out.toString(), "tftp://127.0.0.1:" + server.port() + "/" + name));
+        assertEquals(0, p.status(), name + ": " + p.output());
         return Files.readAllBytes(out);
     }
 
