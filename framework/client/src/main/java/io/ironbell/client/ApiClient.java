@@ -189,7 +189,7 @@ public final class ApiClient {
 
     private ApiException unreachable(String method, String path, IOException e) {
         if (e instanceof ConnectException) {
-            return new ApiException(ApiException.UNREACHABLE, null, "no Ironbell server answers at " + server());
+            return new ApiException(ApiException.UNREACHABLE, null, "no Ironbell server answers at " + server() + " for " + method + " /api/v1" + path);
         }
         if (e instanceof HttpTimeoutException) {
             return new ApiException(ApiException.UNREACHABLE, null, method + " " + path + " got no answer from " + server() + " in time");

@@ -133,7 +133,7 @@ class ApiClientTest {
         ApiException e = assertThrows(ApiException.class, () -> nobody.get("/hardware", JsonNode.class));
         assertTrue(e.unreachable());
         assertTrue(e.retryable());
-        assertEquals("no Ironbell server answers at http://127.0.0.1:" + port, e.getMessage());
+        assertEquals("no Ironbell server answers at http://127.0.0.1:" + port + " for GET /api/v1/hardware", e.getMessage());
     }
 
     @Test

@@ -1,0 +1,327 @@
+package io.ironbell.restapi.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ironbell.api.hardware.Dhcp;
+import io.ironbell.api.hardware.Hardware;
+import io.ironbell.api.hardware.HardwareInterface;
+import io.ironbell.api.hardware.HardwareLookup;
+import io.ironbell.api.hardware.IpConfig;
+import io.ironbell.api.hardware.MacAddress;
+import io.ironbell.api.hardware.Network;
+import io.ironbell.api.http.HttpException;
+import io.ironbell.api.http.HttpRequest;
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.BundleContext;
+import org.osgi.util.converter.Converters;
+
+/** Who may call the API: the admin bearer token, and workers by their source address. */
+class AuthTest {
+
+    static final String TOKEN = "s3cret-token-0123456789";
+    static final String MAC = "52:54:00:12:34:56";
+    static final String SECOND_NIC = "52:54:00:12:34:57";
+    static final String OTHER_MAC = "52:54:00:99:00:01";
+
+    @TempDir
+    Path dir;
+
+    /** Two machines; node-1 has two interfaces, each with its reserved address. */
+    private final MemoryLookup hardware = new MemoryLookup(
+            machine("node-1", nic(MAC, "10.250.0.10"), nic(SECOND_NIC, "10.250.1.10")),
+            machine("node-2", nic(OTHER_MAC, "10.250.0.20")));
+
+    private Auth auth(String token) throws IOException {
+        // with a token configured the bundle context is never asked
+        return new Auth(config(token), null, hardware);
+    }
+
+    private static Auth.Config config(String token) {
+        return Converters.standardConverter().convert(Map.of("token", token)).to(Auth.Config.class);
+    }
+
+    // ---- the admin token -----------------------------------------------------------------------
+
+    @Test
+    void theConfiguredTokenIsAccepted() throws Exception {
+        Auth auth = auth(TOKEN);
+        assertTrue(auth.isAdmin(request("Bearer " + TOKEN)));
+        assertTrue(auth.isAdmin(request("bearer " + TOKEN)), "the scheme is case-insensitive (RFC 7235)");
+        assertTrue(auth.isAdmin(request("BEARER   " + TOKEN + "  ")), "blanks around the token are ignored");
+        auth.requireAdmin(request("Bearer " + TOKEN));
+    }
+
+    @Test
+    void aWrongTokenIs401() throws Exception {
+        Auth auth = auth(TOKEN);
+        for (String wrong : List.of(
+                TOKEN.toUpperCase(Locale.ROOT),
+                TOKEN.substring(0, TOKEN.length() - 1),   // a prefix
+                TOKEN + "0",                              // longer
+                "x" + TOKEN.substring(1))) {               // one byte differs
+            assertFalse(auth.isAdmin(request("Bearer " + wrong)), wrong);
+            HttpException e = assertThrows(HttpException.class, () -> auth.requireAdmin(request("Bearer " + wrong)));
+            assertEquals(401, e.status());
+            assertEquals("unauthorized", e.code());
+            assertEquals("the bearer token is wrong", e.getMessage());
+        }
+    }
+
+    @Test
+    void aMissingHeaderIs401WithAHint() throws Exception {
+        Auth auth = auth(TOKEN);
+        assertFalse(auth.isAdmin(request(null)));
+        HttpException e = assertThrows(HttpException.class, () -> auth.requireAdmin(request(null)));
+        assertEquals(401, e.status());
+        assertEquals("unauthorized", e.code());
+        assertEquals("this endpoint needs Authorization: Bearer <token> (see data/api-token)", e.getMessage());
+    }
+
+    @Test
+    void malformedHeadersAreRefused() throws Exception {
+        Auth auth = auth(TOKEN);
+        for (String header : List.of(
+                "",
+                "Bearer",
+                "Bearer ",
+                "Bearer      ",
+                TOKEN,                                    // no scheme
+                "Bearer" + TOKEN,                         // no blank after the scheme
+                "Basic " + TOKEN,
+                "Basic dXNlcjpzM2NyZXQtdG9rZW4tMDEyMzQ1Njc4OQ==",
+                "Token " + TOKEN,
+                "Bearer " + TOKEN + " " + TOKEN)) {
+            assertFalse(auth.isAdmin(request(header)), "'" + header + "'");
+            HttpException e = assertThrows(HttpException.class, () -> auth.requireAdmin(request(header)));
+            assertEquals(401, e.status(), header);
+            assertEquals("the bearer token is wrong", e.getMessage(), "a header was sent: '" + header + "'");
+        }
+    }
+
+    @Test
+    void theConfiguredTokenIsTrimmedAndMustBeLongEnough() throws Exception {
+        assertTrue(auth("  " + TOKEN + "\n").isAdmin(request("Bearer " + TOKEN)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> auth("fifteen-chars!!"));
+        assertEquals("api.token must be at least 16 characters", e.getMessage());
+        assertTrue(auth("sixteen-chars!!!").isAdmin(request("Bearer sixteen-chars!!!")), "16 is enough");
+    }
+
+    // ---- the generated token ---------------------------------------------------------------------
+
+    @Test
+    void withoutATokenOneIsGeneratedIntoDataAndKept() throws Exception {
+        Path home = dir.resolve("ironbell");
+        Auth first = new Auth(config(""), context(home.toString(), dir.resolve("bundle-data")), hardware);
+        Path file = home.resolve("data").resolve(Auth.TOKEN_FILE);
+
+        assertTrue(Files.isRegularFile(file));
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file), "only the server's user reads it");
+        String token = Files.readString(file).trim();
+        assertTrue(token.matches("[A-Za-z0-9_-]{43}"), "32 random bytes, base64url: " + token);
+        assertFalse(Files.exists(file.resolveSibling(Auth.TOKEN_FILE + ".tmp")), "written by rename");
+        assertTrue(first.isAdmin(request("Bearer " + token)));
+        assertFalse(first.isAdmin(request("Bearer ")));
+
+        Auth restarted = new Auth(config("   "), context(home.toString(), dir.resolve("bundle-data")), hardware);
+        assertEquals(token, Files.readString(file).trim(), "a restart keeps the token");
+        assertTrue(restarted.isAdmin(request("Bearer " + token)));
+    }
+
+    @Test
+    void aTooShortTokenFileIsReplaced() throws Exception {
+        Path home = dir.resolve("ironbell");
+        Path file = Files.createDirectories(home.resolve("data")).resolve(Auth.TOKEN_FILE);
+        Files.writeString(file, "short\n");
+
+        Auth auth = new Auth(config(""), context(home.toString(), dir.resolve("bundle-data")), hardware);
+
+        String token = Files.readString(file).trim();
+        assertNotEquals("short", token);
+        assertEquals(43, token.length());
+        assertFalse(auth.isAdmin(request("Bearer short")));
+        assertTrue(auth.isAdmin(request("Bearer " + token)));
+    }
+
+    @Test
+    void withoutIronbellHomeTheTokenGoesToTheBundlesDataArea() throws Exception {
+        Path data = dir.resolve("bundle-data");
+        Auth auth = new Auth(config(""), context(null, data), hardware);
+        Path file = data.resolve(Auth.TOKEN_FILE);
+        assertEquals(file, Auth.tokenFile(context(null, data)));
+        assertTrue(auth.isAdmin(request("Bearer " + Files.readString(file).trim())));
+    }
+
+    // ---- workers by source address --------------------------------------------------------------------
+
+    @Test
+    void aMachineMayAskForItsOwnWork() throws Exception {
+        Auth auth = auth(TOKEN);
+        assertEquals(MacAddress.parse(MAC), auth.requireWorker(request(null, "10.250.0.10"), MAC));
+        assertEquals(MacAddress.parse(MAC), auth.requireWorker(request(null, "10.250.0.10"), "52-54-00-12-34-56"), "any MAC spelling");
+        assertEquals(MacAddress.parse(MAC), auth.requireWorker(request(null, "10.250.0.10"), "525400123456"));
+        assertEquals(MacAddress.parse(SECOND_NIC), auth.requireWorker(request(null, "10.250.0.10"), SECOND_NIC),
+                "another interface of the same machine");
+        assertEquals(MacAddress.parse(MAC), auth.requireWorker(request(null, "10.250.1.10"), MAC), "from its second interface");
+    }
+
+    @Test
+    void aMachineMayNotAskForAnothersWork() throws Exception {
+        Auth auth = auth(TOKEN);
+        HttpException other = assertThrows(HttpException.class, () -> auth.requireWorker(request(null, "10.250.0.20"), MAC));
+        assertEquals(403, other.status());
+        assertEquals("forbidden", other.code());
+        assertEquals("address 10.250.0.20 is not the machine with MAC " + MAC + "; workers may only ask for their own work",
+                other.getMessage());
+
+        HttpException unknown = assertThrows(HttpException.class, () -> auth.requireWorker(request(null, "192.0.2.7"), MAC));
+        assertEquals(403, unknown.status(), "an address no hardware has");
+
+        HttpException unknownMac = assertThrows(HttpException.class, () -> auth.requireWorker(request(null, "10.250.0.10"), "52:54:00:00:00:00"));
+        assertEquals(403, unknownMac.status(), "a MAC the calling machine does not have");
+
+        HttpException wrongToken = assertThrows(HttpException.class,
+                () -> auth.requireWorker(request("Bearer not-the-token-at-all", "10.250.0.20"), MAC));
+        assertEquals(403, wrongToken.status(), "a wrong token falls back to the address rule");
+    }
+
+    @Test
+    void theAdminTokenMayActForAnyWorker() throws Exception {
+        Auth auth = auth(TOKEN);
+        assertEquals(MacAddress.parse(MAC), auth.requireWorker(request("Bearer " + TOKEN, "192.0.2.7"), MAC));
+        assertEquals(MacAddress.parse("02:00:00:00:00:01"), auth.requireWorker(request("Bearer " + TOKEN, "192.0.2.7"), "02:00:00:00:00:01"),
+                "even for a MAC no hardware has");
+    }
+
+    @Test
+    void aWorkerIdThatIsNotAMacIs400() throws Exception {
+        Auth auth = auth(TOKEN);
+        for (String id : new String[] {"node-1", "52:54:00:12:34", "52:54:00:12:34:5g", "52:54-00:12:34:56"}) {
+            HttpException e = assertThrows(HttpException.class, () -> auth.requireWorker(request("Bearer " + TOKEN, "10.250.0.10"), id));
+            assertEquals(400, e.status(), id);
+            assertEquals("invalid_field", e.code());
+            assertEquals("worker id must be a MAC address: not a MAC address: '" + id + "'", e.getMessage());
+        }
+    }
+
+    // ---- test doubles ---------------------------------------------------------------------------------------
+
+    private static TestRequest request(String authorization) {
+        return request(authorization, "192.0.2.1");
+    }
+
+    private static TestRequest request(String authorization, String from) {
+        return new TestRequest(authorization == null ? Map.of() : Map.of("Authorization", authorization),
+                new InetSocketAddress(literal(from), 40000));
+    }
+
+    private static InetAddress literal(String ip) {
+        try {
+            return InetAddress.getByName(ip); // a literal: no lookup
+        } catch (IOException e) {
+            throw new IllegalArgumentException(ip, e);
+        }
+    }
+
+    /** A request as the HTTP server hands it to a route: headers and the peer's address are all Auth reads. */
+    private record TestRequest(Map<String, String> headerMap, InetSocketAddress remoteAddress) implements HttpRequest {
+
+        @Override
+        public String method() {
+            return "GET";
+        }
+
+        @Override
+        public String path() {
+            return "/api/v1/test";
+        }
+
+        @Override
+        public Map<String, String> pathParams() {
+            return Map.of();
+        }
+
+        @Override
+        public Map<String, List<String>> queryParams() {
+            return Map.of();
+        }
+
+        @Override
+        public Optional<String> header(String name) {
+            return headerMap.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name)).map(Map.Entry::getValue).findFirst();
+        }
+
+        @Override
+        public byte[] body() {
+            return new byte[0];
+        }
+
+        @Override
+        public InetSocketAddress localAddress() {
+            return new InetSocketAddress(literal("10.250.0.2"), 8080);
+        }
+    }
+
+    /** Hardware records in a list, found as {@code PgHardwareStore} finds them: by MAC, reserved address or id. */
+    private static final class MemoryLookup implements HardwareLookup {
+        private final List<Hardware> machines;
+
+        MemoryLookup(Hardware... machines) {
+            this.machines = List.of(machines);
+        }
+
+        @Override
+        public Optional<Hardware> byMac(MacAddress mac) {
+            return machines.stream().filter(h -> h.interfaceByMac(mac).isPresent()).findFirst();
+        }
+
+        @Override
+        public Optional<Hardware> byIp(InetAddress address) {
+            return machines.stream().filter(h -> h.interfaces().stream().anyMatch(i -> i.dhcp() != null && i.dhcp().ip() != null
+                    && address.getHostAddress().equals(i.dhcp().ip().address()))).findFirst();
+        }
+
+        @Override
+        public Optional<Hardware> byId(String id) {
+            return machines.stream().filter(h -> h.id().equals(id)).findFirst();
+        }
+    }
+
+    private static Hardware machine(String id, HardwareInterface... nics) {
+        return new Hardware(id, null, new Network(List.of(nics), null), null);
+    }
+
+    private static HardwareInterface nic(String mac, String ip) {
+        Dhcp dhcp = new Dhcp(mac, null, null, null, null, null, null, null, new IpConfig(ip, "255.255.255.0", null, 4, null),
+                null, null, null, null, null, null, null, null);
+        return new HardwareInterface(dhcp, null, null);
+    }
+
+    /**
+     * The two things Auth asks of its bundle context, as a JDK proxy of the interface; any other
+     * call fails the test.
+     */
+    private static BundleContext context(String ironbellHome, Path dataArea) {
+        return (BundleContext) Proxy.newProxyInstance(AuthTest.class.getClassLoader(), new Class<?>[] {BundleContext.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "getProperty" -> "ironbell.home".equals(args[0]) ? ironbellHome : null;
+                    case "getDataFile" -> dataArea.resolve((String) args[0]).toFile();
+                    default -> throw new UnsupportedOperationException("Auth is not expected to call BundleContext." + method.getName());
+                });
+    }
+}
