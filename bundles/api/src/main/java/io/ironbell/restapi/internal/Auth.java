@@ -52,8 +52,8 @@ public final class Auth {
     @Activate
     public Auth(Config config, BundleContext context, @Reference HardwareLookup hardware) throws IOException {
         this.hardware = hardware;
-        String t = config.token();
-        if (t == null || t.isBlank()) {
+        String t = config.token() == null ? "" : config.token().trim();
+        if (t.isEmpty()) {
             t = generated(tokenFile(context));
         } else if (t.length() < 16) {
             throw new IllegalArgumentException("api.token must be at least 16 characters");

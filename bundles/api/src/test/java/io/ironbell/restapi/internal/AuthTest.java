@@ -120,6 +120,7 @@ class AuthTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> auth("fifteen-chars!!"));
         assertEquals("api.token must be at least 16 characters", e.getMessage());
         assertTrue(auth("sixteen-chars!!!").isAdmin(request("Bearer sixteen-chars!!!")), "16 is enough");
+        assertThrows(IllegalArgumentException.class, () -> auth("abc" + " ".repeat(13)), "spaces do not count towards the 16");
     }
 
     // ---- the generated token ---------------------------------------------------------------------

@@ -200,7 +200,9 @@ final class DhcpResponder {
     private DhcpMessage nak(DhcpMessage req) {
         DhcpOptions o = DhcpOptions.builder().u8(DhcpOptions.MESSAGE_TYPE, DhcpMessage.NAK)
                 .addresses(DhcpOptions.SERVER_ID, List.of(settings.serverAddress())).build();
-        return new DhcpMessage(DhcpMessage.BOOTREPLY, req.htype(), req.hlen(), 0, req.xid(), 0, req.flags(), anyAddress(),
+        // RFC 2131 4.3.2: a NAK through a relay has the broadcast bit set, so the relay broadcasts it
+        int flags = req.giaddr().isAnyLocalAddress() ? req.flags() : req.flags() | DhcpMessage.FLAG_BROADCAST;
+        return new DhcpMessage(DhcpMessage.BOOTREPLY, req.htype(), req.hlen(), 0, req.xid(), 0, flags, anyAddress(),
                 anyAddress(), anyAddress(), req.giaddr(), req.chaddr(), "", "", o);
     }
 

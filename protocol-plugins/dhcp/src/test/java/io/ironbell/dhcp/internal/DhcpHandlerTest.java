@@ -256,6 +256,19 @@ class DhcpHandlerTest {
     }
 
     @Test
+    void aRelayedNakHasTheBroadcastBitSoTheRelayBroadcastsIt() {
+        Inet4Address relay = ipv4("10.250.7.1");
+        Reply r = exchange(message(DhcpMessage.REQUEST, ANY, relay, 0, DhcpOptions.builder()
+                .addresses(DhcpOptions.REQUESTED_IP, List.of(ipv4("10.250.0.99")))));
+        assertEquals(new InetSocketAddress(relay, SERVER_PORT), r.to());
+        assertEquals(DhcpMessage.NAK, r.message().messageType().orElseThrow());
+        assertTrue(r.message().broadcast(), "RFC 2131 4.3.2: the NAK's broadcast bit is set when giaddr is");
+        Reply direct = exchange(message(DhcpMessage.REQUEST, ANY, ANY, 0, DhcpOptions.builder()
+                .addresses(DhcpOptions.REQUESTED_IP, List.of(ipv4("10.250.0.99")))));
+        assertFalse(direct.message().broadcast(), "not relayed: the client's flags as they were");
+    }
+
+    @Test
     void broadcastsLeaveThroughTheInterfaceChannelAndUnicastsDoNot() throws Exception {
         EmbeddedChannel iface = channel(handler(false, false, (m, h) -> { }));
         handler.broadcastVia(iface);
