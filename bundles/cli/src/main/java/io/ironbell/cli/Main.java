@@ -28,7 +28,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "ironbell", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Ironbell's command-line client: hardware, templates, workflows and machine logs.",
         subcommands = {Main.HardwareCmd.class, Main.TemplateCmd.class, Main.WorkflowCmd.class, Main.LogsCmd.class,
-                Main.BackupCmd.class, Main.RestoreCmd.class, Main.CompletionCmd.class},
+                Main.CompletionCmd.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:done", "1:refused: bad input", "2:usage", "3:not found", "4:token missing or wrong", "5:no server answers",
                 "6:conflict with the record's state", "7:server error", "8:a watched workflow did not succeed"})
@@ -437,40 +437,24 @@ public final class Main {
     static final java.time.Duration BACKUP_TIMEOUT = java.time.Duration.ofMinutes(30);
 
     /** Asks the server to write all state to FILE, or to load FILE into its empty database; the server reads and writes FILE. */
-    static int snapshot(Main main, String verb, String file) throws CliException {
+    private int snapshot(String verb, String file) throws CliException {
         String path = Path.of(file).toAbsolutePath().normalize().toString();
-        JsonNode r = main.client().send("POST", "/" + verb, java.util.Map.of("file", path), BACKUP_TIMEOUT);
-        main.output().record(r, () -> out.println(r.toString()));
+        JsonNode r = client().send("POST", "/" + verb, java.util.Map.of("file", path), BACKUP_TIMEOUT);
+        output().record(r, () -> out.println(r.toString()));
         return 0;
     }
 
     @Command(name = "backup", description = "The server writes a snapshot of all state to FILE (on the server's machine; "
             + "served to loopback callers only).")
-    static final class BackupCmd implements Callable<Integer> {
-        @ParentCommand
-        Main main;
-
-        @Parameters(paramLabel = "FILE", description = "where the server writes the snapshot (gzip'd JSON)")
-        String file;
-
-        @Override
-        public Integer call() throws CliException {
-            return snapshot(main, "backup", file);
-        }
+    int backup(@Parameters(paramLabel = "FILE", description = "where the server writes the snapshot (gzip'd JSON)") String file)
+            throws CliException {
+        return snapshot("backup", file);
     }
 
     @Command(name = "restore", description = "The server loads the snapshot in FILE into its empty database.")
-    static final class RestoreCmd implements Callable<Integer> {
-        @ParentCommand
-        Main main;
-
-        @Parameters(paramLabel = "FILE", description = "a snapshot that `ironbell backup` wrote")
-        String file;
-
-        @Override
-        public Integer call() throws CliException {
-            return snapshot(main, "restore", file);
-        }
+    int restore(@Parameters(paramLabel = "FILE", description = "a snapshot that `ironbell backup` wrote") String file)
+            throws CliException {
+        return snapshot("restore", file);
     }
 
     @Command(name = "completion", description = "Print a bash/zsh completion script: source <(ironbell completion)")

@@ -10,6 +10,9 @@ import io.netty.util.ResourceLeakDetector;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Leak checks for {@code EmbeddedChannel} tests, with two nets.
@@ -36,6 +39,19 @@ public final class LeakCheck {
     private static ResourceLeakDetector.Level before;
 
     private final Allocator alloc = new Allocator();
+
+    /** {@code @ExtendWith(LeakCheck.Paranoid.class)}: {@link #paranoid()} before a test class, {@link #restore()} after it. */
+    public static final class Paranoid implements BeforeAllCallback, AfterAllCallback {
+        @Override
+        public void beforeAll(ExtensionContext context) {
+            paranoid();
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) {
+            restore();
+        }
+    }
 
     /** Turns Netty's detector to PARANOID and listens to its reports; call before the tests. */
     public static void paranoid() {

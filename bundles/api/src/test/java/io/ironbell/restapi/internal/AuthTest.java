@@ -9,12 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ironbell.api.hardware.Dhcp;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareInterface;
-import io.ironbell.api.hardware.HardwareLookup;
 import io.ironbell.api.hardware.IpConfig;
 import io.ironbell.api.hardware.MacAddress;
 import io.ironbell.api.hardware.Network;
 import io.ironbell.api.http.HttpException;
 import io.ironbell.api.http.HttpRequest;
+import io.ironbell.testing.MemoryHardwareLookup;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
@@ -43,7 +43,7 @@ class AuthTest {
     Path dir;
 
     /** Two machines; node-1 has two interfaces, each with its reserved address. */
-    private final MemoryLookup hardware = new MemoryLookup(
+    private final MemoryHardwareLookup hardware = new MemoryHardwareLookup(
             machine("node-1", nic(MAC, "10.250.0.10"), nic(SECOND_NIC, "10.250.1.10")),
             machine("node-2", nic(OTHER_MAC, "10.250.0.20")));
 
@@ -275,31 +275,6 @@ class AuthTest {
         @Override
         public InetSocketAddress localAddress() {
             return new InetSocketAddress(literal("10.250.0.2"), 8080);
-        }
-    }
-
-    /** Hardware records in a list, found as {@code PgHardwareStore} finds them: by MAC, reserved address or id. */
-    private static final class MemoryLookup implements HardwareLookup {
-        private final List<Hardware> machines;
-
-        MemoryLookup(Hardware... machines) {
-            this.machines = List.of(machines);
-        }
-
-        @Override
-        public Optional<Hardware> byMac(MacAddress mac) {
-            return machines.stream().filter(h -> h.interfaceByMac(mac).isPresent()).findFirst();
-        }
-
-        @Override
-        public Optional<Hardware> byIp(InetAddress address) {
-            return machines.stream().filter(h -> h.interfaces().stream().anyMatch(i -> i.dhcp() != null && i.dhcp().ip() != null
-                    && address.getHostAddress().equals(i.dhcp().ip().address()))).findFirst();
-        }
-
-        @Override
-        public Optional<Hardware> byId(String id) {
-            return machines.stream().filter(h -> h.id().equals(id)).findFirst();
         }
     }
 

@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironbell.testing.LeakCheck;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareLookup;
 import io.ironbell.api.hardware.MacAddress;
@@ -19,24 +18,23 @@ import io.ironbell.api.json.Json;
 import io.ironbell.dhcp.codec.DhcpCodec;
 import io.ironbell.dhcp.codec.DhcpMessage;
 import io.ironbell.dhcp.codec.DhcpOptions;
+import io.ironbell.testing.LeakCheck;
+import io.ironbell.testing.MemoryHardwareLookup;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.util.ResourceLeakDetector;
 import java.io.InputStream;
 import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiConsumer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -45,6 +43,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * project's codec; the hardware comes from Tinkerbell's sample record, served from memory.
  * Every buffer, inbound and outbound, must end released ({@link LeakCheck}).
  */
+@ExtendWith(LeakCheck.Paranoid.class)
 class DhcpHandlerTest {
 
     static final int SERVER_PORT = 67;
@@ -68,23 +67,13 @@ class DhcpHandlerTest {
     private DhcpHandler handler;
     private EmbeddedChannel channel;
 
-    @BeforeAll
-    static void paranoidLeakDetection() {
-        LeakCheck.paranoid();
-        assertEquals(ResourceLeakDetector.Level.PARANOID, ResourceLeakDetector.getLevel());
-    }
-
-    @AfterAll
-    static void restoreLeakDetection() {
-        LeakCheck.restore();
-    }
 
     @BeforeEach
     void start() throws Exception {
         try (InputStream in = getClass().getResourceAsStream("/tink-hardware.json")) {
             hw = Json.mapper().readValue(in, Hardware.class);
         }
-        lookup = new MemoryLookup(hw);
+        lookup = new MemoryHardwareLookup(hw);
         handler = handler(false, false, (m, h) -> recorded.add(new Recorded(m, h)));
         channel = channel(handler);
     }
@@ -368,30 +357,5 @@ class DhcpHandlerTest {
         }
         c.checkException(); // handled by the handler, not left for the pipeline's end
         assertEquals(2, h.answered.sum());
-    }
-
-    /** Hardware records in memory, found as {@code PgHardwareStore}'s index finds them. */
-    private static final class MemoryLookup implements HardwareLookup {
-        private final List<Hardware> machines;
-
-        MemoryLookup(Hardware... machines) {
-            this.machines = List.of(machines);
-        }
-
-        @Override
-        public Optional<Hardware> byMac(MacAddress mac) {
-            return machines.stream().filter(h -> h.interfaceByMac(mac).isPresent()).findFirst();
-        }
-
-        @Override
-        public Optional<Hardware> byIp(InetAddress address) {
-            return machines.stream().filter(h -> h.interfaces().stream().anyMatch(i -> i.dhcp() != null && i.dhcp().ip() != null
-                    && address.getHostAddress().equals(i.dhcp().ip().address()))).findFirst();
-        }
-
-        @Override
-        public Optional<Hardware> byId(String id) {
-            return machines.stream().filter(h -> h.id().equals(id)).findFirst();
-        }
     }
 }

@@ -83,7 +83,8 @@ class TftpListenerTest {
 
     // ---- packets ---------------------------------------------------------------------------------
 
-    private static byte[] request(int op, String file, String... options) {
+    /** A read or write request (RFC 1350) in octet mode, with RFC 2347 options as name, value, name, value. */
+    static byte[] request(int op, String file, String... options) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         b.write(0);
         b.write(op);

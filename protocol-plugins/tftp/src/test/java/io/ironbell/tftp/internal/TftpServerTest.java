@@ -111,10 +111,10 @@ class TftpServerTest {
             Sh.Result p = run(List.of("curl", "-sS", "-o", dir.resolve("x").toString(), "tftp://127.0.0.1:" + server.port() + "/" + path));
             assertNotEquals(0, p.status(), path + " was served");
         }
-        byte[] reply = exchange(request(2, "undionly.kpxe", Map.of()));
+        byte[] reply = exchange(TftpListenerTest.request(2, "undionly.kpxe"));
         assertEquals(5, ByteBuffer.wrap(reply).getShort(0), "a write request gets an ERROR packet");
         assertTrue(new String(reply, 4, reply.length - 5, StandardCharsets.US_ASCII).contains("write requests are not accepted"));
-        byte[] escape = exchange(request(1, "../secret", Map.of()));
+        byte[] escape = exchange(TftpListenerTest.request(1, "../secret"));
         assertEquals(5, ByteBuffer.wrap(escape).getShort(0));
         assertEquals(2, ByteBuffer.wrap(escape).getShort(2), "access violation");
     }
@@ -150,7 +150,7 @@ class TftpServerTest {
         server.deactivate();
         server = new TftpServer(Converters.standardConverter().convert(Map.of("enabled", true, "root", root.toString(), "port", 0,
                 "followLinks", false)).to(TftpServer.Config.class));
-        byte[] reply = exchange(request(1, "linked", Map.of()));
+        byte[] reply = exchange(TftpListenerTest.request(1, "linked"));
         assertEquals(5, ByteBuffer.wrap(reply).getShort(0));
         assertEquals(2, ByteBuffer.wrap(reply).getShort(2), "access violation");
     }
@@ -172,7 +172,7 @@ class TftpServerTest {
     void windowsizeSendsSeveralBlocksPerAck() throws Exception {
         try (DatagramSocket s = new DatagramSocket()) {
             s.setSoTimeout(3000);
-            byte[] rq = request(1, "efi/ipxe.efi", Map.of("blksize", "1428", "windowsize", "8", "tsize", "0"));
+            byte[] rq = TftpListenerTest.request(1, "efi/ipxe.efi", "blksize", "1428", "windowsize", "8", "tsize", "0");
             s.send(new DatagramPacket(rq, rq.length, new InetSocketAddress("127.0.0.1", server.port())));
             byte[] buf = new byte[65536];
             DatagramPacket p = new DatagramPacket(buf, buf.length);
@@ -215,23 +215,6 @@ class TftpServerTest {
     private static void ack(DatagramSocket s, InetSocketAddress to, int block) throws Exception {
         byte[] a = ByteBuffer.allocate(4).putShort((short) 4).putShort((short) block).array();
         s.send(new DatagramPacket(a, 4, to));
-    }
-
-    private static byte[] request(int op, String file, Map<String, String> options) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.write(0);
-        b.write(op);
-        b.writeBytes(file.getBytes(StandardCharsets.US_ASCII));
-        b.write(0);
-        b.writeBytes("octet".getBytes(StandardCharsets.US_ASCII));
-        b.write(0);
-        options.forEach((k, v) -> {
-            b.writeBytes(k.getBytes(StandardCharsets.US_ASCII));
-            b.write(0);
-            b.writeBytes(v.getBytes(StandardCharsets.US_ASCII));
-            b.write(0);
-        });
-        return b.toByteArray();
     }
 
     private byte[] exchange(byte[] request) throws Exception {

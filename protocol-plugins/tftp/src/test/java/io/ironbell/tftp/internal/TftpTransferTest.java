@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ironbell.testing.LeakCheck;
 import io.ironbell.api.tftp.TftpFile;
+import io.ironbell.testing.LeakCheck;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -25,16 +25,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * One read transfer ({@link Transfer}) on an {@link EmbeddedChannel}, standing for its connected
  * datagram channel: blocks out, ACKs in, OACK negotiation, windows, block-number rollover, the
  * ends of a transfer, resends. Every buffer, inbound and outbound, must end released.
  */
+@ExtendWith(LeakCheck.Paranoid.class)
 class TftpTransferTest {
 
     static final InetSocketAddress CLIENT = new InetSocketAddress("127.0.0.1", 40000);
@@ -46,16 +46,6 @@ class TftpTransferTest {
     private CountingFile file;
     private int ended;
 
-    @BeforeAll
-    static void paranoidLeakDetection() {
-        LeakCheck.paranoid();
-        assertEquals(ResourceLeakDetector.Level.PARANOID, ResourceLeakDetector.getLevel());
-    }
-
-    @AfterAll
-    static void restoreLeakDetection() {
-        LeakCheck.restore();
-    }
 
     @AfterEach
     void everyBufferReleased() {
