@@ -75,22 +75,22 @@ class AuthTest {
                 TOKEN.substring(0, TOKEN.length() - 1),   // a prefix
                 TOKEN + "0",                              // longer
                 "x" + TOKEN.substring(1))) {               // one byte differs
-            assertFalse(auth.isAdmin(request("Bearer " + wrong)), wrong);
-            HttpException e = assertThrows(HttpException.class, () -> auth.requireAdmin(request("Bearer " + wrong)));
-            assertEquals(401, e.status());
-            assertEquals("unauthorized", e.code());
-            assertEquals("the bearer token is wrong", e.getMessage());
+            assertUnauthorized(auth, "Bearer " + wrong, "the bearer token is wrong");
         }
+    }
+
+    /** Not admin, and {@code requireAdmin} refuses with 401 and {@code message}. */
+    private static void assertUnauthorized(Auth auth, String authorization, String message) {
+        assertFalse(auth.isAdmin(request(authorization)), authorization);
+        HttpException e = assertThrows(HttpException.class, () -> auth.requireAdmin(request(authorization)));
+        assertEquals(401, e.status());
+        assertEquals("unauthorized", e.code());
+        assertEquals(message, e.getMessage());
     }
 
     @Test
     void aMissingHeaderIs401WithAHint() throws Exception {
-        Auth auth = auth(TOKEN);
-        assertFalse(auth.isAdmin(request(null)));
-        HttpException e = assertThrows(HttpException.class, () -> auth.requireAdmin(request(null)));
-        assertEquals(401, e.status());
-        assertEquals("unauthorized", e.code());
-        assertEquals("this endpoint needs Authorization: Bearer <token> (see data/api-token)", e.getMessage());
+        assertUnauthorized(auth(TOKEN), null, "this endpoint needs Authorization: Bearer <token> (see data/api-token)");
     }
 
     @Test

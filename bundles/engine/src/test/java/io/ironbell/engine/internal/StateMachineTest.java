@@ -244,12 +244,8 @@ class StateMachineTest {
         assertEquals(List.of(
                 actionEvent("disk", "wipe", ExecutionState.FAILED, "gave up"),
                 workflowEvent(ExecutionState.FAILED, "action wipe FAILED after 3 attempts: gave up")), third.events());
-        Workflow failed = third.workflow();
-        assertEquals(ExecutionState.FAILED, failed.state());
-        assertEquals(0, failed.currentAction());
-        assertEquals(status(ExecutionState.FAILED, 3, STARTED, NOW, "gave up", null, "disk", "wipe"), failed.actions().get(0));
-        assertEquals(ExecutionState.PENDING, failed.actions().get(1).state(), "later actions never ran");
-        assertEquals(ExecutionState.PENDING, failed.actions().get(2).state());
+        assertEndedAtTheFirstAction(third.workflow(), ExecutionState.FAILED, 3, "gave up");
+        assertEquals(ExecutionState.PENDING, third.workflow().actions().get(2).state());
     }
 
     @Test
@@ -351,6 +347,14 @@ class StateMachineTest {
         assertEquals(2, o.events().size());
     }
 
+    /** The workflow ended in {@code state} at its first action, which ended so too; the second never ran. */
+    private static void assertEndedAtTheFirstAction(Workflow w, ExecutionState state, int attempts, String message) {
+        assertEquals(state, w.state());
+        assertEquals(0, w.currentAction());
+        assertEquals(status(state, attempts, STARTED, NOW, message, null, "disk", "wipe"), w.actions().get(0));
+        assertEquals(ExecutionState.PENDING, w.actions().get(1).state(), "later actions never ran");
+    }
+
     // ---- cancel --------------------------------------------------------------------------------------
 
     @Test
@@ -361,11 +365,7 @@ class StateMachineTest {
         assertEquals(List.of(
                 actionEvent("disk", "wipe", ExecutionState.CANCELLED, "cancelled"),
                 workflowEvent(ExecutionState.CANCELLED, "cancelled")), o.events());
-        Workflow cancelled = o.workflow();
-        assertEquals(ExecutionState.CANCELLED, cancelled.state());
-        assertEquals(0, cancelled.currentAction());
-        assertEquals(status(ExecutionState.CANCELLED, 1, STARTED, NOW, "cancelled", null, "disk", "wipe"), cancelled.actions().get(0));
-        assertEquals(ExecutionState.PENDING, cancelled.actions().get(1).state());
+        assertEndedAtTheFirstAction(o.workflow(), ExecutionState.CANCELLED, 1, "cancelled");
     }
 
     @Test
