@@ -54,7 +54,12 @@ for jar in "$dist"/lib/*.jar; do
 done
 cp -r "$dist/bin" "$dist/worker" "$root/opt/ironbell/"
 rm -rf "$root/opt/ironbell/worker/data"/*
-cp "$dist/conf/ironbell.properties" "$root/opt/ironbell/conf/"
+# the initramfs is served to anyone who asks: only the worker's and logging's settings go into
+# it, never the server's secrets (api.token, storage.password) nor worker.token
+{
+  echo "# the worker's settings from the distribution that built this in-memory OS (no secrets)"
+  grep -E '^[[:space:]]*(worker|log)\.' "$dist/conf/ironbell.properties" | grep -vE '^[[:space:]]*worker\.token' || true
+} > "$root/opt/ironbell/conf/ironbell.properties"
 
 # shared libraries of every binary and library (also the native libraries inside bundles, such as
 # zstd-jni's, which the JVM extracts at run time), and the dynamic loader

@@ -118,15 +118,15 @@ class FreshStartIT {
             assertEquals("SUCCESS", json(call(again, token, "GET", "/workflows/" + id, null)).get("state").asText());
 
             // backup and restore find their server like every other command: here through IRONBELL_SERVER only
-            Path backup = tmp.resolve("after-crash.ironbell.gz");
+            Path backup = home.resolve("data/backups/after-crash.ironbell.gz");
             Map<String, String> remote = Map.of("IRONBELL_SERVER", again.url(""), "IRONBELL_HTTP_PORT", "1");
-            Sh.Result b = again.cli(remote, "backup", backup.toString());
+            Sh.Result b = again.cli(remote, "backup", "after-crash.ironbell.gz");
             assertEquals(0, b.status(), b.output() + b.errors());
             assertTrue(b.output().contains("\"workflow\":1") && Files.size(backup) > 100, b.output());
-            Sh.Result r = again.cli(remote, "restore", backup.toString());
+            Sh.Result r = again.cli(remote, "restore", "after-crash.ironbell.gz");
             assertEquals(6, r.status(), "a database that holds data is not restored over: " + r.errors());
             assertTrue(r.errors().contains("not empty"), r.errors());
-            Sh.Result none = again.cli(Map.of("IRONBELL_SERVER", "http://127.0.0.1:1"), "backup", backup.toString());
+            Sh.Result none = again.cli(Map.of("IRONBELL_SERVER", "http://127.0.0.1:1"), "backup", "other.ironbell.gz");
             assertEquals(5, none.status(), none.errors());
             assertTrue(none.errors().contains("no Ironbell server answers at http://127.0.0.1:1"), none.errors());
             again.terminate(Duration.ofSeconds(30));

@@ -33,7 +33,8 @@ class StorageIT {
     @Test
     void embeddedDatabaseKeepsDataAndBacksUpAndRestores(@TempDir Path tmp) throws Exception {
         Path home = tmp.resolve("home");
-        Path backup = tmp.resolve("state.ironbell.gz");
+        String backupName = "state.ironbell.gz";
+        Path backup = home.resolve("data/backups").resolve(backupName);
         try (ServerProcess server = ServerProcess.start(DISTRIBUTION, home, Map.of())) {
             server.awaitHealthy(Duration.ofSeconds(60));
             awaitReady(server);
@@ -43,7 +44,7 @@ class StorageIT {
                 s.execute("INSERT INTO hardware_interface (hardware_id, mac, ip) VALUES ('it-1', '52:54:00:be:ef:01', '10.66.0.1')");
             }
             awaitRecords(server, 1);
-            Sh.Result b = server.cli(Map.of(), "backup", backup.toString());
+            Sh.Result b = server.cli(Map.of(), "backup", backupName);
             assertEquals(0, b.status(), b.output() + b.errors());
             assertTrue(b.output().contains("\"hardware\":1"), b.output());
             assertTrue(Files.size(backup) > 100);
@@ -55,23 +56,26 @@ class StorageIT {
             awaitReady(again);
             awaitRecords(again, 1);
             // restore refuses a database that holds data
-            Sh.Result refused = again.cli(Map.of(), "restore", backup.toString());
+            Sh.Result refused = again.cli(Map.of(), "restore", backupName);
             assertEquals(6, refused.status(), refused.errors());
             assertTrue(refused.errors().contains("not empty"), refused.errors());
         }
         // a fresh server restores the backup
         Path fresh = tmp.resolve("fresh");
         try (ServerProcess other = ServerProcess.start(DISTRIBUTION, fresh, Map.of())) {
+            // an operator copies the backup into the new server's backup directory
+            Files.createDirectories(fresh.resolve("data/backups"));
+            Files.copy(backup, fresh.resolve("data/backups").resolve(backupName));
             other.awaitHealthy(Duration.ofSeconds(60));
             awaitReady(other);
-            Sh.Result r = other.cli(Map.of(), "restore", backup.toString());
+            Sh.Result r = other.cli(Map.of(), "restore", backupName);
             assertEquals(0, r.status(), r.output() + r.errors());
             awaitRecords(other, 1);
-            Sh.Result missing = other.cli(Map.of(), "restore", tmp.resolve("nope.gz").toString());
+            Sh.Result missing = other.cli(Map.of(), "restore", "nope.gz");
             assertEquals(3, missing.status(), missing.errors());
             assertTrue(missing.errors().contains("no such file"), missing.errors());
             other.terminate(Duration.ofSeconds(30));
-            Sh.Result noServer = other.cli(Map.of(), "backup", backup.toString());
+            Sh.Result noServer = other.cli(Map.of(), "backup", "late.ironbell.gz");
             assertEquals(5, noServer.status(), noServer.errors());
             assertTrue(noServer.errors().contains("no Ironbell server answers at http://127.0.0.1:" + other.httpPort()), noServer.errors());
         }

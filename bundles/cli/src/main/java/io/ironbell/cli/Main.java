@@ -436,23 +436,22 @@ public final class Main {
     /** Backups can take long: the server writes every table. */
     static final java.time.Duration BACKUP_TIMEOUT = java.time.Duration.ofMinutes(30);
 
-    /** Asks the server to write all state to FILE, or to load FILE into its empty database; the server reads and writes FILE. */
+    /** Asks the server to write all state to FILE, or to load FILE into its empty database: a file in its backup directory. */
     private int snapshot(String verb, String file) throws CliException {
-        String path = Path.of(file).toAbsolutePath().normalize().toString();
-        JsonNode r = client().send("POST", "/" + verb, java.util.Map.of("file", path), BACKUP_TIMEOUT);
+        JsonNode r = client().send("POST", "/" + verb, java.util.Map.of("file", file), BACKUP_TIMEOUT);
         output().record(r, () -> out.println(r.toString()));
         return 0;
     }
 
-    @Command(name = "backup", description = "The server writes a snapshot of all state to FILE (on the server's machine; "
-            + "served to loopback callers only).")
-    int backup(@Parameters(paramLabel = "FILE", description = "where the server writes the snapshot (gzip'd JSON)") String file)
+    @Command(name = "backup", description = "The server writes a snapshot of all state to FILE in its backup directory "
+            + "(backup.dir, data/backups by default), never over an existing file.")
+    int backup(@Parameters(paramLabel = "FILE", description = "a new file name in the server's backup directory") String file)
             throws CliException {
         return snapshot("backup", file);
     }
 
-    @Command(name = "restore", description = "The server loads the snapshot in FILE into its empty database.")
-    int restore(@Parameters(paramLabel = "FILE", description = "a snapshot that `ironbell backup` wrote") String file)
+    @Command(name = "restore", description = "The server loads the snapshot FILE from its backup directory into its empty database.")
+    int restore(@Parameters(paramLabel = "FILE", description = "a snapshot that `ironbell backup` wrote, by its name") String file)
             throws CliException {
         return snapshot("restore", file);
     }

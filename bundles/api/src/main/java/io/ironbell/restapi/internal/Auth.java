@@ -9,11 +9,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.EnumSet;
 import java.util.Optional;
+import java.util.Set;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -69,6 +72,7 @@ public final class Auth {
 
     private static String generated(Path file) throws IOException {
         if (Files.isRegularFile(file)) {
+            refuseLoosePermissions(file);
             String t = Files.readString(file).trim();
             if (t.length() >= 16) {
                 return t;
@@ -79,15 +83,24 @@ public final class Auth {
         String t = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         Files.createDirectories(file.getParent());
         Path tmp = file.resolveSibling(TOKEN_FILE + ".tmp");
+        Files.deleteIfExists(tmp);
+        // created 0600: never readable by others, not even for the moment before a chmod
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(tmp, t + "\n");
-        try {
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException ignored) {
-            // not a POSIX file system
-        }
         Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         LOG.info("generated the API admin token into {} (set api.token to choose one)", file);
         return t;
+    }
+
+    /** A token file that others may read is a token others may have: refused, as ssh refuses such a key. */
+    static void refuseLoosePermissions(Path file) throws IOException {
+        Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
+        p.retainAll(EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_READ,
+                PosixFilePermission.OTHERS_WRITE));
+        if (!p.isEmpty()) {
+            throw new IOException(file + " is readable or writable by others (" + PosixFilePermissions.toString(Files.getPosixFilePermissions(file))
+                    + "): chmod 600 it, and delete it (a new token is generated) if others may have read it");
+        }
     }
 
     /** Passes when the request carries the admin token; else 401. */

@@ -149,6 +149,7 @@ class AuthTest {
         Path home = dir.resolve("ironbell");
         Path file = Files.createDirectories(home.resolve("data")).resolve(Auth.TOKEN_FILE);
         Files.writeString(file, "short\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
 
         Auth auth = new Auth(config(""), context(home.toString(), dir.resolve("bundle-data")), hardware);
 
@@ -157,6 +158,16 @@ class AuthTest {
         assertEquals(43, token.length());
         assertFalse(auth.isAdmin(request("Bearer short")));
         assertTrue(auth.isAdmin(request("Bearer " + token)));
+    }
+
+    @Test
+    void aTokenFileOthersMayReadIsRefused() throws Exception {
+        Path home = dir.resolve("ironbell");
+        Path file = Files.createDirectories(home.resolve("data")).resolve(Auth.TOKEN_FILE);
+        Files.writeString(file, "a-token-that-others-read-0123456789\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        IOException e = assertThrows(IOException.class, () -> new Auth(config(""), context(home.toString(), dir.resolve("bundle-data")), hardware));
+        assertTrue(e.getMessage().contains("readable or writable by others (rw-r--r--): chmod 600"), e.getMessage());
     }
 
     @Test

@@ -47,6 +47,15 @@ final class Snapshot {
     private Snapshot() {
     }
 
+    /** A restore into a database that holds data: refused, nothing changed. */
+    static final class NotEmptyException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        NotEmptyException(String message) {
+            super(message);
+        }
+    }
+
     /** Writes the backup; returns rows per table. */
     static Map<String, Long> backup(Connection c, OutputStream out) throws SQLException, IOException {
         boolean autoCommit = c.getAutoCommit();
@@ -89,7 +98,8 @@ final class Snapshot {
      * Loads a backup into a database with no Ironbell data.
      *
      * @return rows per table
-     * @throws IllegalArgumentException when the input is not a backup, or the database holds data
+     * @throws IllegalArgumentException when the input is not a complete backup
+     * @throws NotEmptyException        when the database holds data
      */
     static Map<String, Long> restore(Connection c, InputStream in, Migrations migrations) throws SQLException, IOException {
         BufferedReader reader = new BufferedReader(new InputStreamReader(new GZIPInputStream(in, 1 << 16), StandardCharsets.UTF_8));
@@ -108,7 +118,7 @@ final class Snapshot {
         try {
             for (String table : TABLES) {
                 if (count(c, table) > 0) {
-                    throw new IllegalArgumentException("the database is not empty: table " + table + " has rows; restore needs an empty database");
+                    throw new NotEmptyException("the database is not empty: table " + table + " has rows; restore needs an empty database");
                 }
             }
             CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();

@@ -55,7 +55,7 @@ class SnapshotTest {
                     assertTrue(r.getLong(1) > max);
                 }
                 // restoring again is refused: the database is no longer empty
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                Snapshot.NotEmptyException e = assertThrows(Snapshot.NotEmptyException.class,
                         () -> Snapshot.restore(c, new ByteArrayInputStream(backup), Migrations.bundled()));
                 assertTrue(e.getMessage().contains("not empty"), e.getMessage());
             }

@@ -1,0 +1,123 @@
+package io.ironbell.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ironbell.testing.Await;
+import io.ironbell.testing.Http;
+import io.ironbell.testing.ServerProcess;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The holes a security review found, each attempted against the real server from this host and
+ * refused.
+ */
+class SecurityIT {
+
+    private static final Path DISTRIBUTION = Path.of(System.getProperty("ironbell.distribution"));
+    private static final String OSIE_BUILD = System.getProperty("ironbell.osieBuild");
+
+    @TempDir
+    static Path tmp;
+    private static ServerProcess server;
+    private static Path home;
+    private static String token;
+
+    @BeforeAll
+    static void start() throws Exception {
+        home = tmp.resolve("home");
+        server = ServerProcess.start(DISTRIBUTION, home, Map.of());
+        server.awaitHealthy(Duration.ofMinutes(2));
+        Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
+        token = Files.readString(home.resolve("data/api-token")).trim();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+    }
+
+    private static Http.Response post(String path, String contentType, String body, String bearer) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url(path))).timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        if (bearer != null) {
+            b.header("Authorization", "Bearer " + bearer);
+        }
+        return Http.send(b.build());
+    }
+
+    /** H1: backup and restore wrote and read any path for any loopback caller, as the server's user. */
+    @Test
+    void backupAndRestoreNeedTheAdminTokenJsonAndTheBackupDirectory() throws Exception {
+        Path victim = Files.writeString(tmp.resolve("victim"), "precious\n");
+        String json = "{\"file\":\"" + victim + "\"}";
+        // a local process or a web page in a browser on this host: no token, text/plain, any path
+        Http.Response anonymous = post("/api/v1/backup", "text/plain", json, null);
+        assertEquals(401, anonymous.status(), anonymous.body());
+        Http.Response plain = post("/api/v1/backup", "text/plain", "{\"file\":\"x.gz\"}", token);
+        assertEquals(415, plain.status(), plain.body());
+        for (String escape : new String[] {victim.toString(), "../api-token", "../../conf/ironbell.properties", "sub/x.gz", ".hidden"}) {
+            Http.Response r = post("/api/v1/backup", "application/json", "{\"file\":\"" + escape + "\"}", token);
+            assertEquals(400, r.status(), escape + ": " + r.body());
+            assertTrue(r.body().contains("backup directory"), r.body());
+            Http.Response read = post("/api/v1/restore", "application/json", "{\"file\":\"" + escape + "\"}", token);
+            assertEquals(400, read.status(), escape + ": " + read.body());
+        }
+        assertEquals("precious\n", Files.readString(victim), "nothing was written outside the backup directory");
+
+        Http.Response ok = post("/api/v1/backup", "application/json", "{\"file\":\"nightly.gz\"}", token);
+        assertEquals(200, ok.status(), ok.body());
+        Path written = home.resolve("data/backups/nightly.gz");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(written)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(written.getParent())));
+        long size = Files.size(written);
+        Http.Response again = post("/api/v1/backup", "application/json", "{\"file\":\"nightly.gz\"}", token);
+        assertEquals(409, again.status(), "a backup never replaces a file: " + again.body());
+        assertEquals(size, Files.size(written));
+        try (var files = Files.list(written.getParent())) {
+            assertEquals(1, files.count(), "no partial file left behind");
+        }
+        Http.Response restore = post("/api/v1/restore", "application/json", "{\"file\":\"nightly.gz\"}", null);
+        assertEquals(401, restore.status(), restore.body());
+    }
+
+    /** L3: the generated admin token is readable by the server's user alone, from its creation on. */
+    @Test
+    void theGeneratedTokenFileIsTheServersAlone() throws Exception {
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("data/api-token"))));
+    }
+
+    /** M5: the in-memory OS is served to anyone, so one built from a configured server carries none of its secrets. */
+    @Test
+    void theInMemoryOsCarriesNoSecrets() throws Exception {
+        Path dist = ServerProcess.install(DISTRIBUTION, tmp.resolve("configured"));
+        Files.writeString(dist.resolve("conf/ironbell.properties"), "api.token = SECRET-admin-token-0123456789\n"
+                + "storage.password = SECRET-db-password\nworker.token = SECRET-worker-token\nworker.pollMillis = 500\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        Path out = tmp.resolve("osie");
+        ProcessBuilder build = new ProcessBuilder("sh", OSIE_BUILD, dist.toString(), out.toString()).redirectErrorStream(true);
+        build.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        io.ironbell.testing.Sh.Result built = io.ironbell.testing.Sh.run(build, Duration.ofMinutes(5));
+        assertEquals(0, built.status(), built.output());
+        Path unpacked = Files.createDirectories(tmp.resolve("initramfs"));
+        io.ironbell.testing.Sh.sh("cd " + unpacked + " && zcat " + out.resolve("initramfs") + " | cpio -id --quiet");
+        String conf = Files.readString(unpacked.resolve("opt/ironbell/conf/ironbell.properties"));
+        assertTrue(conf.contains("worker.pollMillis = 500"), "the worker's own settings go along: " + conf);
+        String found = io.ironbell.testing.Sh.sh("grep -rl SECRET- " + unpacked + " || true");
+        assertEquals("", found.trim(), "files in the in-memory OS that carry a secret");
+    }
+}
