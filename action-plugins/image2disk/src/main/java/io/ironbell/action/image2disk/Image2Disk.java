@@ -29,7 +29,12 @@ import org.osgi.service.component.annotations.Component;
  * digest of either length) over the bytes downloaded, resumes a dropped connection with HTTP
  * Range (also when no byte comes for {@code IMG_READ_TIMEOUT} seconds, 30 by default), reports
  * bytes, rate and percent, flushes the disk and has the kernel re-read its partition table.
- * Nothing is reported as success unless all of that held.
+ * Nothing is reported as success unless all of that held. An image that does not match
+ * IMG_CHECKSUM, or was written only in part, is made unbootable before the action fails: the first
+ * and last MiB of the disk are zeroed ({@link DiskImageWriter}). An {@code http://} URL needs
+ * IMG_CHECKSUM, since anyone on the way can alter what it serves, unless
+ * {@code INSECURE_NO_IMG_CHECKSUM_VERIFICATION=true}; {@code https://} may go without (TLS
+ * verified the server).
  */
 @Component(service = ActionPlugin.class)
 @ActionType("image2disk")
@@ -38,6 +43,9 @@ public final class Image2Disk implements ActionPlugin {
 
     /** How long a read of the body may wait before the download resumes: IMG_READ_TIMEOUT seconds. */
     static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Set to true, lets an http:// IMG_URL be written without IMG_CHECKSUM. */
+    static final String UNVERIFIED = "INSECURE_NO_IMG_CHECKSUM_VERIFICATION";
 
     @Override
     public ActionResult execute(ActionContext ctx) throws ActionException, InterruptedException {
@@ -54,6 +62,13 @@ public final class Image2Disk implements ActionPlugin {
         }
         Compression compression = Compression.of(ctx.env("COMPRESSION"), ctx.env("COMPRESSED"), url);
         Optional<Checksum> expected = Checksum.parse("IMG_CHECKSUM", ctx.env("IMG_CHECKSUM"));
+        if (expected.isEmpty() && "http".equalsIgnoreCase(uri.getScheme())) {
+            if (!ctx.env(UNVERIFIED).orElse("false").equalsIgnoreCase("true")) {
+                throw new ActionException(Reason.INVALID_INPUT, "IMG_CHECKSUM (sha256:HEX or sha512:HEX) is required for an http:// IMG_URL, "
+                        + "whose image anyone on the way can alter; give it, use https://, or set " + UNVERIFIED + "=true");
+            }
+            ctx.log("warning: writing " + url + " unverified, over plain HTTP without IMG_CHECKSUM (" + UNVERIFIED + "=true)");
+        }
         Duration readTimeout = readTimeout(ctx);
         if (!disk.toFile().exists()) {
             throw new ActionException(Reason.TARGET_FAILED, "DEST_DISK " + disk + " does not exist");
@@ -67,10 +82,11 @@ public final class Image2Disk implements ActionPlugin {
             throw new ActionException(Reason.SOURCE_UNAVAILABLE, "cannot fetch " + url + ": " + e.getMessage());
         }
         MessageDigest digest = expected.map(Checksum::digest).orElse(null);
-        DiskImageWriter.Written w = DiskImageWriter.write(ctx, download, digest, compression, disk);
-        if (digest != null) {
-            expected.get().verify(digest, url, disk + " holds what was downloaded and must not be trusted");
-        }
+        DiskImageWriter.Written w = DiskImageWriter.write(ctx, download, digest, compression, disk, received -> {
+            if (digest != null) {
+                expected.get().verify(digest, "IMG_CHECKSUM mismatch: " + url, "");
+            }
+        });
         String msg = String.format(Locale.ROOT, "wrote %,d bytes (%,d downloaded, %s, %d resumes) to %s in %.1f s (%.1f MiB/s)%s%s",
                 w.bytes(), w.received(), compression.name().toLowerCase(Locale.ROOT), download.resumes(), disk, w.seconds(),
                 w.mibPerSecond(), digest == null ? "" : ", " + expected.get().algorithm() + " verified", w.partitionTable());

@@ -1,7 +1,9 @@
 package io.ironbell.action.image2disk;
 
 import static io.ironbell.testing.Sh.sh;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,19 +12,26 @@ import com.sun.net.httpserver.HttpServer;
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionException.Reason;
 import io.ironbell.api.action.ActionResult;
+import io.ironbell.testing.Sh;
 import io.ironbell.testing.TestActionContext;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,8 +42,10 @@ import org.junit.jupiter.api.Test;
  * image2disk against real parts: a partitioned ext4 disk image made with sfdisk and mkfs.ext4,
  * compressed with the real gzip, xz, zstd and bzip2 tools, served over HTTP (with Range, and a
  * server that stalls midway), written onto a loop device, then checked byte for byte,
- * with sfdisk, and by mounting its partition. Needs root, util-linux, e2fsprogs and the compressors
- * (.ci/prepare installs them); fails, never skips, without them.
+ * with sfdisk, and by mounting its partition; a tampered image and one cut short, wiped before the
+ * action fails (both ends zero, no partition table for sfdisk or blkid). Needs root,
+ * util-linux, e2fsprogs and the compressors (.ci/prepare installs them); fails, never skips,
+ * without them.
  */
 class Image2DiskTest {
 
@@ -43,6 +54,7 @@ class Image2DiskTest {
     private static Path image;
     private static HttpServer http;
     private static final AtomicBoolean cutNext = new AtomicBoolean();
+    private static final AtomicInteger requests = new AtomicInteger();
     private String target;
     private Path targetFile;
 
@@ -85,6 +97,7 @@ class Image2DiskTest {
 
     /** Files from the directory, with single ranges (bytes=N-), and a connection that stalls midway when asked. */
     private static void serve(HttpExchange ex) throws IOException {
+        requests.incrementAndGet();
         Path f = dir.resolve(ex.getRequestURI().getPath().substring(1));
         if (!Files.isRegularFile(f)) {
             ex.sendResponseHeaders(404, -1);
@@ -131,12 +144,26 @@ class Image2DiskTest {
         }
     }
 
-    private Map<String, String> env(String file) {
+    /** The environment for {@code file}, with IMG_CHECKSUM of what the server holds (http:// wants one). */
+    private Map<String, String> env(String file) throws Exception {
         Map<String, String> env = new HashMap<>();
         env.put("IMG_URL", "http://127.0.0.1:" + http.getAddress().getPort() + "/" + file);
         env.put("DEST_DISK", target);
         env.put("COMPRESSED", "true");
+        env.put("IMG_CHECKSUM", "sha256:" + sha256(dir.resolve(file)));
         return env;
+    }
+
+    /** A file's SHA-256 in hex; zeros when there is no such file. */
+    private static String sha256(Path file) throws Exception {
+        if (!Files.isRegularFile(file)) {
+            return "0".repeat(64);
+        }
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        try (var in = new DigestInputStream(Files.newInputStream(file), md)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(md.digest());
     }
 
     /** The target holds the image byte for byte, its partition table reads back, and its file system mounts. */
@@ -185,9 +212,7 @@ class Image2DiskTest {
 
     @Test
     void aChecksumIsVerifiedAndAStalledConnectionResumes() throws Exception {
-        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(dir.resolve("disk.img.zst"))));
         Map<String, String> env = env("disk.img.zst");
-        env.put("IMG_CHECKSUM", "sha256:" + sha);
         env.put("IMG_READ_TIMEOUT", "2");
         cutNext.set(true);
         List<String> log = new CopyOnWriteArrayList<>();
@@ -240,5 +265,150 @@ class Image2DiskTest {
         } finally {
             sh("losetup -d " + smallDisk);
         }
+    }
+
+    /**
+     * A 32 MiB loop device full of random bytes, for the 24 MiB image and what lies past it; with
+     * partition scanning, so that blockdev can re-read its partition table.
+     */
+    private record Disk(String device, Path file) implements AutoCloseable {
+
+        static Disk random() throws Exception {
+            Path f = dir.resolve("disk-" + System.nanoTime());
+            sh("head -c " + (32L << 20) + " /dev/urandom > " + f);
+            return new Disk(sh("losetup --show -f -P " + f).trim(), f);
+        }
+
+        /** The bytes from {@code at}, {@code length} of them. */
+        byte[] read(long at, int length) throws IOException {
+            try (FileChannel c = FileChannel.open(Path.of(device))) {
+                ByteBuffer b = ByteBuffer.allocate(length);
+                while (b.hasRemaining() && c.read(b, at + b.position()) > 0) {
+                    // until full
+                }
+                return b.array();
+            }
+        }
+
+        byte[] head() throws IOException {
+            return read(0, 1 << 20);
+        }
+
+        byte[] tail() throws IOException {
+            return read((32L << 20) - (1 << 20), 1 << 20);
+        }
+
+        /** Both ends zero, and neither sfdisk nor blkid (probing the disk itself) finds a partition table. */
+        void assertWiped() throws Exception {
+            Sh.Result sfdisk = Sh.run(List.of("sfdisk", "-d", device), Duration.ofSeconds(30));
+            assertTrue(sfdisk.status() != 0 && sfdisk.output().contains("does not contain a recognized partition table"), sfdisk.toString());
+            Sh.Result blkid = Sh.run(List.of("blkid", "-p", device), Duration.ofSeconds(30));
+            assertEquals(2, blkid.status(), "blkid -p finds nothing: " + blkid);
+            assertArrayEquals(new byte[1 << 20], head(), "the first MiB is zero");
+            assertArrayEquals(new byte[1 << 20], tail(), "the last MiB is zero");
+        }
+
+        @Override
+        public void close() throws Exception {
+            sh("losetup -d " + device + " && rm -f " + file);
+        }
+    }
+
+    @Test
+    void aTamperedImageIsWipedBeforeTheActionFails() throws Exception {
+        // the image with one byte changed in its file system, and the checksum of the real one
+        byte[] b = Files.readAllBytes(image);
+        b[12 << 20] ^= 1;
+        Files.write(dir.resolve("tampered.raw"), b);
+        try (Disk disk = Disk.random()) {
+            Map<String, String> env = env("tampered.raw");
+            env.put("COMPRESSED", "false");
+            env.put("DEST_DISK", disk.device());
+            env.put("IMG_CHECKSUM", "sha256:" + sha256(image));
+            List<String> log = new CopyOnWriteArrayList<>();
+            ActionException e = assertThrows(ActionException.class, () -> run(env, log));
+            assertEquals(Reason.CHECKSUM_MISMATCH, e.reason(), e.getMessage());
+            disk.assertWiped();
+            assertEquals("IMG_CHECKSUM mismatch: " + env.get("IMG_URL") + " has sha256 " + sha256(dir.resolve("tampered.raw"))
+                    + ", expected " + sha256(image) + "; the first and last MiB of " + disk.device()
+                    + " were zeroed so that the unverified image cannot boot; partition table re-read", e.getMessage());
+            assertTrue(log.stream().anyMatch(l -> l.startsWith("the first and last MiB of " + disk.device() + " were zeroed")), log.toString());
+            // only the ends: the rest of the image is still there, for whoever wants to look at it
+            assertArrayEquals(Arrays.copyOfRange(b, 1 << 20, 23 << 20), disk.read(1 << 20, 22 << 20));
+        }
+    }
+
+    @Test
+    void anImageCutShortIsWipedAndOneThatNeverStartedIsLeftAlone() throws Exception {
+        // a download that ends halfway (say, tampered with and then cut): part of an image is on the disk
+        Path whole = dir.resolve("disk.img.gz");
+        byte[] gz = Files.readAllBytes(whole);
+        Files.write(dir.resolve("cut.img.gz"), Arrays.copyOf(gz, gz.length / 2));
+        try (Disk disk = Disk.random()) {
+            Map<String, String> env = env("cut.img.gz");
+            env.put("DEST_DISK", disk.device());
+            env.put("IMG_CHECKSUM", "sha256:" + sha256(whole));
+            ActionException e = assertThrows(ActionException.class, () -> run(env, new CopyOnWriteArrayList<>()));
+            assertEquals(Reason.UNSUPPORTED, e.reason(), e.getMessage());
+            disk.assertWiped();
+            assertTrue(e.getMessage().contains("is not valid gzip data") && e.getMessage().endsWith("; the first and last MiB of " + disk.device()
+                    + " were zeroed so that the partly written image cannot boot; partition table re-read"), e.getMessage());
+        }
+        // data that is not gzip at all fails before a byte is written: the disk keeps what it had
+        try (Disk disk = Disk.random()) {
+            byte[] head = disk.head();
+            byte[] tail = disk.tail();
+            Map<String, String> env = env("disk.raw");
+            env.put("COMPRESSION", "gzip");
+            env.put("DEST_DISK", disk.device());
+            ActionException e = assertThrows(ActionException.class, () -> run(env, new CopyOnWriteArrayList<>()));
+            assertEquals(Reason.UNSUPPORTED, e.reason(), e.getMessage());
+            assertFalse(e.getMessage().contains("zeroed"), e.getMessage());
+            assertArrayEquals(head, disk.head());
+            assertArrayEquals(tail, disk.tail());
+        }
+    }
+
+    @Test
+    void theRightChecksumLeavesTheImageAndWhatLiesPastIt() throws Exception {
+        try (Disk disk = Disk.random()) {
+            byte[] tail = disk.tail();
+            Map<String, String> env = env("disk.img.zst");
+            env.put("DEST_DISK", disk.device());
+            ActionResult r = run(env, new CopyOnWriteArrayList<>());
+            assertTrue(r.message().contains("sha256 verified; partition table re-read"), r.message());
+            sh("cmp -n " + DISK + " " + image + " " + disk.device());
+            assertArrayEquals(tail, disk.tail(), "past the image, the disk is as it was");
+            assertTrue(sh("sfdisk -d " + disk.device()).contains("type=83"));
+        }
+    }
+
+    @Test
+    void plainHttpWantsAChecksumUnlessTheOperatorSaysOtherwise() throws Exception {
+        sh("dd if=/dev/zero of=" + target + " bs=1M count=24 status=none");
+        Map<String, String> env = env("disk.img.zst");
+        env.remove("IMG_CHECKSUM");
+        int before = requests.get();
+        ActionException refused = assertThrows(ActionException.class, () -> run(env, new CopyOnWriteArrayList<>()));
+        assertEquals(Reason.INVALID_INPUT, refused.reason());
+        assertEquals("IMG_CHECKSUM (sha256:HEX or sha512:HEX) is required for an http:// IMG_URL, whose image anyone on the way can alter; "
+                + "give it, use https://, or set INSECURE_NO_IMG_CHECKSUM_VERIFICATION=true", refused.getMessage());
+        env.put("INSECURE_NO_IMG_CHECKSUM_VERIFICATION", "no");
+        assertEquals(Reason.INVALID_INPUT, assertThrows(ActionException.class, () -> run(env, new CopyOnWriteArrayList<>())).reason());
+        assertEquals(before, requests.get(), "refused before anything was fetched");
+
+        env.put("INSECURE_NO_IMG_CHECKSUM_VERIFICATION", "true");
+        List<String> log = new CopyOnWriteArrayList<>();
+        ActionResult r = run(env, log);
+        assertFalse(r.message().contains("verified"), r.message());
+        assertTrue(log.contains("warning: writing " + env.get("IMG_URL") + " unverified, over plain HTTP without IMG_CHECKSUM "
+                + "(INSECURE_NO_IMG_CHECKSUM_VERIFICATION=true)"), log.toString());
+        assertInstalled();
+
+        // https:// needs no checksum: nothing listens on port 1, so the action gets as far as connecting
+        Map<String, String> tls = env("disk.img.zst");
+        tls.remove("IMG_CHECKSUM");
+        tls.put("IMG_URL", "https://127.0.0.1:1/disk.img.zst");
+        assertEquals(Reason.SOURCE_UNAVAILABLE, assertThrows(ActionException.class, () -> run(tls, new CopyOnWriteArrayList<>())).reason());
     }
 }

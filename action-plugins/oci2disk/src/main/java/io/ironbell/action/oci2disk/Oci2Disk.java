@@ -32,7 +32,9 @@ import org.osgi.service.component.annotations.Component;
  * asks for); the layer is the one titled {@code org.opencontainers.image.title} (or the only
  * one, or {@code LAYER_TITLE}'s); it is streamed to {@code DEST_DISK} like image2disk streams,
  * decompressed by {@code COMPRESSION}, its media type or its title's suffix, and its digest and
- * size are verified over the bytes downloaded. {@code SKIP_VERIFY=true} skips TLS verification;
+ * size are verified over the bytes downloaded; a layer that does not match them, or was written
+ * only in part, is made unbootable before the action fails (the first and last MiB of the disk
+ * zeroed, {@link DiskImageWriter}). {@code SKIP_VERIFY=true} skips TLS verification;
  * {@code http://} in IMG_URL talks plain HTTP.
  */
 @Component(service = ActionPlugin.class)
@@ -81,12 +83,13 @@ public final class Oci2Disk implements ActionPlugin {
             throw new ActionException(Reason.SOURCE_UNAVAILABLE, "cannot fetch blob " + digest + " from " + ref.host() + ": " + e.getMessage());
         }
         MessageDigest md = expected.digest();
-        DiskImageWriter.Written w = DiskImageWriter.write(ctx, download, md, compression, disk);
-        if (size >= 0 && w.received() != size) {
-            throw new ActionException(Reason.CHECKSUM_MISMATCH, "blob " + digest + " is " + w.received() + " bytes, its descriptor says " + size
-                    + "; " + disk + " must not be trusted");
-        }
-        expected.verify(md, "blob of " + ref.repository() + ":" + ref.reference(), disk + " holds what was downloaded and must not be trusted");
+        DiskImageWriter.Written w = DiskImageWriter.write(ctx, download, md, compression, disk, received -> {
+            if (size >= 0 && received != size) {
+                throw new ActionException(Reason.CHECKSUM_MISMATCH, "layer size mismatch: blob " + digest + " is " + received
+                        + " bytes, its descriptor says " + size);
+            }
+            expected.verify(md, "layer digest mismatch: blob of " + ref.repository() + ":" + ref.reference(), "");
+        });
         String msg = String.format(Locale.ROOT, "wrote %,d bytes of %s:%s (layer %s, %,d downloaded, %s, digest verified) to %s in %.1f s (%.1f MiB/s)%s",
                 w.bytes(), ref.repository(), ref.reference(), title.isEmpty() ? digest.substring(0, 19) : title, w.received(),
                 compression.name().toLowerCase(Locale.ROOT), disk, w.seconds(), w.mibPerSecond(), w.partitionTable());

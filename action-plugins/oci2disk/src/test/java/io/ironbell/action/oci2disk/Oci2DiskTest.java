@@ -1,6 +1,7 @@
 package io.ironbell.action.oci2disk;
 
 import static io.ironbell.testing.Sh.sh;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,7 @@ import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionException.Reason;
 import io.ironbell.api.action.ActionResult;
 import io.ironbell.testing.FreePort;
+import io.ironbell.testing.Sh;
 import io.ironbell.testing.TestActionContext;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,8 +20,11 @@ import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,12 +43,16 @@ import org.junit.jupiter.api.Test;
  * in a layer titled as Tinkerbell's oci2disk expects); a token-auth front (the bearer flow: 401,
  * realm, token) relaying to the open registry; written onto a loop device and checked byte for
  * byte, with sfdisk and by mounting; and a registry behind TLS with a self-signed certificate,
- * refused unless SKIP_VERIFY. Needs root, docker-registry, skopeo, apache2-utils, openssl,
- * e2fsprogs, fdisk and zstd (.ci/prepare installs them); fails, never skips, without them.
+ * refused unless SKIP_VERIFY; a tampered layer and one shorter than its descriptor, wiped before
+ * the action fails (both ends zero, no partition table for sfdisk or blkid). Needs
+ * root, docker-registry, skopeo, apache2-utils, openssl, e2fsprogs, fdisk and zstd (.ci/prepare
+ * installs them); fails, never skips, without them.
  */
 class Oci2DiskTest {
 
     static final long DISK = 16L << 20;
+    /** A disk larger than the image, so that its last MiB is not the image's. */
+    static final long BIG = 24L << 20;
     private static Path dir;
     private static Path image;
     private static Process open;
@@ -110,7 +119,7 @@ class Oci2DiskTest {
                 respond(ex, 401, "{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}");
                 return;
             }
-            relay(ex, "http://127.0.0.1:" + openPort + ex.getRequestURI().getPath());
+            relay(ex, "http://127.0.0.1:" + openPort + ex.getRequestURI().getPath(), 0);
         });
         tokenFront.start();
     }
@@ -160,7 +169,8 @@ class Oci2DiskTest {
         }
     }
 
-    private static void relay(HttpExchange ex, String url) throws IOException {
+    /** Relays a GET to the registry, leaving off the last {@code dropTail} bytes of a blob. */
+    private static void relay(HttpExchange ex, String url, int dropTail) throws IOException {
         HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
         c.setRequestProperty("Accept", String.valueOf(ex.getRequestHeaders().getFirst("Accept")));
         int status = c.getResponseCode();
@@ -171,6 +181,9 @@ class Oci2DiskTest {
         }
         try (InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
             byte[] body = in.readAllBytes();
+            if (url.contains("/blobs/") && status == 200) {
+                body = java.util.Arrays.copyOf(body, body.length - dropTail);
+            }
             ex.sendResponseHeaders(status, body.length);
             try (OutputStream o = ex.getResponseBody()) {
                 o.write(body);
@@ -219,6 +232,34 @@ class Oci2DiskTest {
 
     private static ActionResult run(Map<String, String> env) throws Exception {
         return new Oci2Disk().execute(new TestActionContext("quay.io/tinkerbell-actions/oci2disk:v1.0.0", env));
+    }
+
+    /** A loop device of 24 MiB of random bytes, with partition scanning so that blockdev can re-read its partition table. */
+    private static String randomDisk() throws Exception {
+        Path f = dir.resolve("random-" + System.nanoTime());
+        sh("head -c " + BIG + " /dev/urandom > " + f);
+        return sh("losetup --show -f -P " + f).trim();
+    }
+
+    private static void dropRandomDisk(String device) throws Exception {
+        sh("f=$(losetup -n -O BACK-FILE " + device + ") && losetup -d " + device + " && rm -f \"$f\"");
+    }
+
+    /** The first and last MiB zero; no partition table for sfdisk or blkid (probing the device itself). */
+    private static void assertWiped(String device) throws Exception {
+        Sh.Result sfdisk = Sh.run(List.of("sfdisk", "-d", device), Duration.ofSeconds(30));
+        assertTrue(sfdisk.status() != 0 && sfdisk.output().contains("does not contain a recognized partition table"), sfdisk.toString());
+        Sh.Result blkid = Sh.run(List.of("blkid", "-p", device), Duration.ofSeconds(30));
+        assertEquals(2, blkid.status(), "blkid -p finds nothing: " + blkid);
+        try (FileChannel c = FileChannel.open(Path.of(device))) {
+            for (long at : new long[] {0, BIG - (1 << 20)}) {
+                ByteBuffer b = ByteBuffer.allocate(1 << 20);
+                while (b.hasRemaining() && c.read(b, at + b.position()) > 0) {
+                    // until full
+                }
+                assertArrayEquals(new byte[1 << 20], b.array(), "the MiB at " + at + " is zero");
+            }
+        }
     }
 
     private void assertInstalled() throws Exception {
@@ -297,9 +338,19 @@ class Oci2DiskTest {
         byte[] b = Files.readAllBytes(data);
         b[b.length / 2] ^= 1;
         Files.write(data, b);
-        ActionException tampered = assertThrows(ActionException.class, () -> run(env("http://127.0.0.1:" + openPort + "/images/disk:raw")));
-        assertEquals(Reason.CHECKSUM_MISMATCH, tampered.reason(), tampered.getMessage());
-        assertTrue(tampered.getMessage().contains("expected " + layerDigest) && tampered.getMessage().contains("must not be trusted"), tampered.getMessage());
+        String wiped = randomDisk();
+        try {
+            Map<String, String> env = env("http://127.0.0.1:" + openPort + "/images/disk:raw");
+            env.put("DEST_DISK", wiped);
+            ActionException tampered = assertThrows(ActionException.class, () -> run(env));
+            assertEquals(Reason.CHECKSUM_MISMATCH, tampered.reason(), tampered.getMessage());
+            assertWiped(wiped);
+            assertEquals("layer digest mismatch: blob of images/disk:raw has sha256 " + Registry.sha256(b) + ", expected " + layerDigest
+                    + "; the first and last MiB of " + wiped + " were zeroed so that the unverified image cannot boot; partition table re-read",
+                    tampered.getMessage());
+        } finally {
+            dropRandomDisk(wiped);
+        }
 
         ActionException unknown = assertThrows(ActionException.class, () -> run(env("http://127.0.0.1:" + openPort + "/images/disk:nope")));
         assertTrue(unknown.getMessage().contains("has no images/disk:nope (404)"), unknown.getMessage());
@@ -311,4 +362,41 @@ class Oci2DiskTest {
         assertTrue(down.getMessage().contains("cannot reach registry 127.0.0.1:1"), down.getMessage());
     }
 
+    @Test
+    void aLayerShorterThanItsDescriptorIsWiped() throws Exception {
+        // a front that serves the registry's blobs without their last 4 KiB
+        HttpServer shortFront = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        shortFront.createContext("/v2/", ex -> relay(ex, "http://127.0.0.1:" + openPort + ex.getRequestURI().getPath(), 4096));
+        shortFront.start();
+        String wiped = randomDisk();
+        try {
+            Map<String, String> env = env("http://127.0.0.1:" + shortFront.getAddress().getPort() + "/images/disk:raw");
+            env.put("DEST_DISK", wiped);
+            ActionException e = assertThrows(ActionException.class, () -> run(env));
+            assertEquals(Reason.CHECKSUM_MISMATCH, e.reason(), e.getMessage());
+            assertWiped(wiped);
+            assertTrue(e.getMessage().matches("layer size mismatch: blob sha256:[0-9a-f]{64} is " + (DISK - 4096) + " bytes, its descriptor says " + DISK
+                    + "; the first and last MiB of " + wiped + " were zeroed so that the unverified image cannot boot; partition table re-read"),
+                    e.getMessage());
+        } finally {
+            shortFront.stop(0);
+            dropRandomDisk(wiped);
+        }
+    }
+
+    @Test
+    void theRightLayerLeavesTheImageAndWhatLiesPastIt() throws Exception {
+        String disk = randomDisk();
+        try {
+            String past = sh("tail -c 1048576 " + disk + " | sha256sum");
+            Map<String, String> env = env("http://127.0.0.1:" + openPort + "/images/disk:zst");
+            env.put("DEST_DISK", disk);
+            assertTrue(run(env).message().endsWith("; partition table re-read"));
+            sh("cmp -n " + DISK + " " + image + " " + disk);
+            assertEquals(past, sh("tail -c 1048576 " + disk + " | sha256sum"), "past the image, the disk is as it was");
+            assertTrue(sh("sfdisk -d " + disk).contains("type=83"));
+        } finally {
+            dropRandomDisk(disk);
+        }
+    }
 }

@@ -83,7 +83,7 @@ final class WriteBehind implements AutoCloseable {
         }
     }
 
-    private static void writeFully(FileChannel c, ByteBuffer b, long at) throws IOException {
+    static void writeFully(FileChannel c, ByteBuffer b, long at) throws IOException {
         long p = at;
         while (b.hasRemaining()) {
             p += c.write(b, p);

@@ -5,5 +5,5 @@
  * {@link io.ironbell.action.support.Mount} and {@link io.ironbell.action.support.Tools}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.ironbell.action.support;
