@@ -95,6 +95,33 @@ class SecurityIT {
         assertEquals(401, restore.status(), restore.body());
     }
 
+    /** H2: the embedded PostgreSQL trusted every local connection, and the server was its superuser. */
+    @Test
+    void theEmbeddedDatabaseWantsAPasswordAndTheServerIsNoSuperuser() throws Exception {
+        Path auth = home.resolve("data/postgres-auth.properties");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(auth)));
+        String port = Files.readAllLines(home.resolve("data/postgres/postmaster.pid")).get(3).trim();
+        String url = "jdbc:postgresql://127.0.0.1:" + port + "/ironbell";
+        for (String[] who : new String[][] {{"postgres", ""}, {"postgres", "guess"}, {"ironbell", ""}}) {
+            java.sql.SQLException e = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+                    () -> java.sql.DriverManager.getConnection(url, who[0], who[1]).close(), who[0] + " got in with '" + who[1] + "'");
+            assertTrue(e.getMessage().contains("password"), e.getMessage());
+        }
+        try (java.sql.Connection c = StorageIT.embedded(home); java.sql.Statement s = c.createStatement()) {
+            try (java.sql.ResultSet r = s.executeQuery("SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user")) {
+                assertTrue(r.next());
+                assertFalse(r.getBoolean(1) || r.getBoolean(2) || r.getBoolean(3), "the server's role has no power beyond its database");
+            }
+            java.sql.SQLException program = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+                    () -> s.execute("COPY (SELECT 1) TO PROGRAM 'id'"));
+            assertTrue(program.getMessage().contains("permission denied"), program.getMessage());
+            try (java.sql.ResultSet r = s.executeQuery("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner <> current_user")) {
+                r.next();
+                assertEquals(0, r.getInt(1), "every table belongs to the server's role");
+            }
+        }
+    }
+
     /** L3: the generated admin token is readable by the server's user alone, from its creation on. */
     @Test
     void theGeneratedTokenFileIsTheServersAlone() throws Exception {

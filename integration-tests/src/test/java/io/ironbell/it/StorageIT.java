@@ -112,9 +112,17 @@ class StorageIT {
                 () -> Http.get(server.url("/metrics")).body().contains("ironbell_hardware_records " + n + "\n") ? Boolean.TRUE : null);
     }
 
-    /** A connection to the embedded server, found through its postmaster.pid (line 4: the port). */
-    private static Connection embedded(Path home) throws IOException, java.sql.SQLException {
+    /**
+     * A connection to the embedded server as the application role, found through its
+     * postmaster.pid (line 4: the port), with the password from data/postgres-auth.properties.
+     */
+    static Connection embedded(Path home) throws IOException, java.sql.SQLException {
         List<String> pid = Files.readAllLines(home.resolve("data/postgres/postmaster.pid"));
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pid.get(3).trim() + "/ironbell", "postgres", "");
+        java.util.Properties auth = new java.util.Properties();
+        try (var in = Files.newInputStream(home.resolve("data/postgres-auth.properties"))) {
+            auth.load(in);
+        }
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pid.get(3).trim() + "/ironbell", "ironbell",
+                auth.getProperty("ironbell"));
     }
 }

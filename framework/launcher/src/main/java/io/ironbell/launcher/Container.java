@@ -162,6 +162,13 @@ final class Container {
      * Hands each component's keys to ConfigAdmin. Reflection keeps ConfigAdmin's classes on
      * its side of the framework boundary; only {@link Dictionary} crosses it.
      */
+    /** The values of keys that hold secrets (tokens, passwords) replaced, for logs. */
+    static Map<String, String> redacted(Map<String, String> config) {
+        Map<String, String> out = new java.util.TreeMap<>(config);
+        out.replaceAll((k, v) -> k.toLowerCase(java.util.Locale.ROOT).matches(".*(token|password|secret).*") && !v.isEmpty() ? "****" : v);
+        return out;
+    }
+
     private void pushConfiguration(BundleContext context) throws BundleException {
         ServiceReference<?> ref = context.getServiceReference("org.osgi.service.cm.ConfigurationAdmin");
         if (ref == null) {
@@ -174,7 +181,7 @@ final class Container {
                 Object configuration = getConfiguration.invoke(admin, e.getKey(), "?");
                 Dictionary<String, Object> dict = new Hashtable<>(e.getValue());
                 configuration.getClass().getMethod("update", Dictionary.class).invoke(configuration, dict);
-                LOG.debug("configuration {} = {}", e.getKey(), e.getValue());
+                LOG.debug("configuration {} = {}", e.getKey(), redacted(e.getValue()));
             }
         } catch (ReflectiveOperationException e) {
             throw new BundleException("cannot hand configuration to ConfigAdmin: " + e, e);

