@@ -37,6 +37,9 @@ final class Snapshot {
 
     static final String FORMAT = "ironbell-backup";
 
+    /** 2: each table's line names its columns, so that its rows load into a newer schema's table. */
+    static final int FORMAT_VERSION = 2;
+
     /** Tables in an order that satisfies their foreign keys. */
     static final List<String> TABLES = List.of("hardware", "hardware_interface", "template", "template_revision",
             "workflow", "action_state", "workflow_event", "machine_log", "lease");
@@ -67,18 +70,20 @@ final class Snapshot {
             CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
             ObjectNode header = Json.mapper().createObjectNode();
             header.put("format", FORMAT);
-            header.put("formatVersion", 1);
+            header.put("formatVersion", FORMAT_VERSION);
             header.put("schemaVersion", Migrations.current(c));
             header.put("createdAt", Instant.now().toString());
             header.putPOJO("tables", TABLES);
             line(gz, header.toString());
             for (String table : TABLES) {
                 long rows = count(c, table);
+                List<String> columns = columns(c, table);
                 ObjectNode t = Json.mapper().createObjectNode();
                 t.put("table", table);
                 t.put("rows", rows);
+                t.putPOJO("columns", columns);
                 line(gz, t.toString());
-                long copied = copy.copyOut("COPY " + table + " TO STDOUT", new NonClosing(gz));
+                long copied = copy.copyOut("COPY " + table + " (" + String.join(", ", columns) + ") TO STDOUT", new NonClosing(gz));
                 if (copied != rows) {
                     throw new SQLException("table " + table + " changed during a REPEATABLE READ backup");
                 }
@@ -128,7 +133,9 @@ final class Snapshot {
                 if (!TABLES.contains(table)) {
                     throw new IllegalArgumentException("backup names an unknown table '" + table + "'");
                 }
-                long loaded = copy.copyIn("COPY " + table + " FROM STDIN", new UntilTerminator(reader));
+                UntilTerminator rows = new UntilTerminator(reader);
+                List<String> columns = restoredColumns(c, table, t, rows);
+                long loaded = copy.copyIn("COPY " + table + " (" + String.join(", ", columns) + ") FROM STDIN", rows);
                 if (loaded != t.path("rows").asLong()) {
                     throw new IllegalArgumentException("table " + table + ": backup says " + t.path("rows").asLong()
                             + " rows, found " + loaded + " (truncated file?)");
@@ -153,6 +160,52 @@ final class Snapshot {
         }
         migrations.migrate(c);
         return counts;
+    }
+
+    /** The table's columns in their order, as this schema has them. */
+    static List<String> columns(Connection c, String table) throws SQLException {
+        List<String> out = new java.util.ArrayList<>();
+        try (java.sql.PreparedStatement q = c.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = ?::regclass"
+                + " AND attnum > 0 AND NOT attisdropped ORDER BY attnum")) {
+            q.setString(1, table);
+            try (ResultSet r = q.executeQuery()) {
+                while (r.next()) {
+                    out.add("\"" + r.getString(1).replace("\"", "\"\"") + "\"");
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The columns a backup's rows of {@code table} fill: named in the backup (format 2), else (a
+     * format-1 backup, from before they were named) as many of the table's first columns as its
+     * first row has fields: migrations only ever add columns at the end, so an older schema's
+     * columns are a prefix of a newer one's.
+     */
+    private static List<String> restoredColumns(Connection c, String table, JsonNode header, UntilTerminator rows)
+            throws SQLException, IOException {
+        List<String> current = columns(c, table);
+        if (header.has("columns")) {
+            List<String> named = new java.util.ArrayList<>();
+            for (JsonNode n : header.get("columns")) {
+                named.add(n.asText());
+            }
+            if (!current.containsAll(named)) {
+                throw new IllegalArgumentException("table " + table + ": the backup has columns " + named + " that this schema lacks");
+            }
+            return named;
+        }
+        String first = rows.peekLine();
+        if (first == null) {
+            return current;
+        }
+        int fields = first.split("\t", -1).length;
+        if (fields > current.size()) {
+            throw new IllegalArgumentException("table " + table + ": the backup's rows have " + fields + " fields, the table "
+                    + current.size() + " columns");
+        }
+        return current.subList(0, fields);
     }
 
     private static long count(Connection c, String table) throws SQLException {
@@ -193,6 +246,23 @@ final class Snapshot {
 
         UntilTerminator(BufferedReader in) {
             this.in = in;
+        }
+
+        /** The table's first row, without consuming it, or null when the table has none. */
+        String peekLine() throws IOException {
+            if (pending == null) {
+                String line = in.readLine();
+                if (line == null) {
+                    throw new IOException("backup ends inside a table");
+                }
+                if (line.equals("\\.")) {
+                    done = true;
+                    return null;
+                }
+                pending = line + "\n";
+                pos = 0;
+            }
+            return done ? null : pending.substring(0, pending.length() - 1);
         }
 
         @Override

@@ -101,6 +101,59 @@ class SnapshotTest {
         }
     }
 
+    /**
+     * A backup made by the previous schema (version 3: before action and workflow timeouts had
+     * columns) restores into a server whose empty database already has the newest schema, as
+     * every server's has: from a format-2 backup (columns named) and from a format-1 backup
+     * (written by an Ironbell from before the columns were named).
+     */
+    @Test
+    void aBackupFromThePreviousSchemaRestoresIntoTheNewest() throws Exception {
+        byte[] backup;
+        try (TestDatabase source = new TestDatabase()) {
+            Database db = source.start(Map.of());
+            populate(db);
+            db.deactivate();
+            try (Connection c = source.connect(); Statement s = c.createStatement()) {
+                // back to version 3: what V004 added, gone
+                s.execute("ALTER TABLE action_state DROP COLUMN timeout_seconds");
+                s.execute("ALTER TABLE workflow DROP COLUMN global_timeout_seconds");
+                s.execute("DELETE FROM schema_migrations WHERE version = 4");
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                Snapshot.backup(c, out);
+                backup = out.toByteArray();
+            }
+        }
+        String text = new String(new java.util.zip.GZIPInputStream(new ByteArrayInputStream(backup)).readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("{") && text.contains("\"schemaVersion\":3"), text.substring(0, 200));
+        // the same backup as an Ironbell from before wrote it: no column lists, format 1
+        String formatOne = text.replaceAll(",\"columns\":\\[[^\\]]*\\]", "").replace("\"formatVersion\":2", "\"formatVersion\":1");
+        assertTrue(!formatOne.contains("\"columns\"") && formatOne.contains("\"formatVersion\":1"));
+        for (byte[] b : List.of(backup, gzip(formatOne))) {
+            try (TestDatabase target = new TestDatabase(); Connection c = target.connect()) {
+                assertEquals(4, Migrations.bundled().migrate(c), "the server migrated its empty database first");
+                Map<String, Long> restored = Snapshot.restore(c, new ByteArrayInputStream(b), Migrations.bundled());
+                assertEquals(2L, restored.get("workflow"));
+                assertEquals(20L, restored.get("machine_log"));
+                try (Statement s = c.createStatement();
+                     ResultSet r = s.executeQuery("SELECT count(*) FROM workflow WHERE global_timeout_seconds IS NULL")) {
+                    r.next();
+                    assertEquals(2, r.getInt(1), "the newer column is there, empty");
+                }
+                assertEquals(4, Migrations.current(c));
+            }
+        }
+    }
+
+    private static byte[] gzip(String text) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
+            gz.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+
     private static void populate(Database db) throws Exception {
         PgHardwareStore hw = new PgHardwareStore(db);
         for (int i = 1; i <= 3; i++) {
