@@ -122,6 +122,40 @@ class SecurityIT {
         }
     }
 
+    /** M4: a .cfg in deploy/ replaced the admin token or published any directory. */
+    @Test
+    void deployedConfigurationCannotSetSecretsOrDirectories() throws Exception {
+        String attackers = "attacker-chosen-token-0123456789";
+        Path cfg = Files.writeString(tmp.resolve("api.cfg"), "token=" + attackers + "\n");
+        io.ironbell.testing.Bundles.dropInto(server.deploy(), cfg, "io.ironbell.api.cfg");
+        Path artifacts = Files.writeString(tmp.resolve("artifacts.cfg"), "dir=/\n");
+        io.ironbell.testing.Bundles.dropInto(server.deploy(), artifacts, "io.ironbell.artifacts.cfg");
+        // FileInstall scans deploy/ every 300 ms: what it would apply, it applies within a few scans; the absence
+        // of a change can only be watched over a window, ten scans long
+        Thread.sleep(3_000);
+        assertEquals(401, get("/api/v1/hardware", attackers).status(), "the deployed token is not the admin's");
+        assertEquals(200, get("/api/v1/hardware", token).status(), "the admin token still is");
+        assertEquals(404, Http.get(server.url("/artifacts/etc/hostname")).status(), "the file system is not published");
+    }
+
+    /** M4: the server refuses to run code and settings that others may change. */
+    @Test
+    void aServerWhoseDeployDirectoryOthersMayWriteRefusesToStart() throws Exception {
+        Path other = ServerProcess.install(DISTRIBUTION, tmp.resolve("loose"));
+        Files.setPosixFilePermissions(other.resolve("deploy"), PosixFilePermissions.fromString("rwxrwxrwx"));
+        try (ServerProcess loose = ServerProcess.startIn(other, Map.of())) {
+            assertTrue(loose.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "it exits");
+            assertEquals(78, loose.process().exitValue());
+            Await.until("the reason on its output", Duration.ofSeconds(5), () -> loose.output().stream()
+                    .anyMatch(l -> l.contains("refusing to start") && l.contains(other.resolve("deploy") + " is writable by everyone")) ? true : null);
+        }
+    }
+
+    private static Http.Response get(String path, String bearer) {
+        return Http.send(HttpRequest.newBuilder(URI.create(server.url(path))).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + bearer).GET().build());
+    }
+
     /** L3: the generated admin token is readable by the server's user alone, from its creation on. */
     @Test
     void theGeneratedTokenFileIsTheServersAlone() throws Exception {

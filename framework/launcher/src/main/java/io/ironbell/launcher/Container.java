@@ -56,6 +56,10 @@ final class Container {
     void start() throws BundleException, SettingsException, IOException {
         Files.createDirectories(home.deploy());
         Files.createDirectories(home.data());
+        for (String ignored : FileGuard.ignoredConfigurations(home.deploy())) {
+            LOG.error("deploy/{} is ignored: the settings of {} (secrets, directories) are taken from conf/ironbell.properties only",
+                    ignored, FileGuard.PROTECTED_PIDS);
+        }
         framework = ServiceLoader.load(FrameworkFactory.class).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path"))
                 .newFramework(frameworkProperties());
@@ -152,6 +156,7 @@ final class Container {
         p.put("felix.fileinstall.noInitialDelay", "true");
         p.put("felix.fileinstall.bundles.new.start", "true");
         p.put("felix.fileinstall.enableConfigSave", "false");
+        p.put("felix.fileinstall.filter", FileGuard.DEPLOY_FILTER);
         p.put("felix.fileinstall.log.level", "3");
         p.put("felix.fileinstall.tmpdir", home.data().resolve("tmp").toString());
         p.put("gosh.args", console ? "" : "--nointeractive");

@@ -78,7 +78,8 @@ public final class Main {
             if (worker) {
                 checkWorker(settings.get("worker.server", ""), settings.get("worker.id", ""));
             }
-        } catch (SettingsException e) {
+            FileGuard.check(distribution, home);
+        } catch (SettingsException | java.io.IOException e) {
             System.err.println("ironbell: " + e.getMessage());
             return EXIT_CONFIG;
         }
