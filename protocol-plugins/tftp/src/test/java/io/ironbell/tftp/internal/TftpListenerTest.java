@@ -7,21 +7,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ironbell.api.tftp.TftpFile;
 import io.ironbell.api.tftp.TftpFileProvider;
+import io.ironbell.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,7 +40,8 @@ import org.osgi.util.converter.Converters;
  * negotiated options), or an error packet. It is a private class of {@link TftpServer} whose
  * accepted requests open a real datagram channel for the transfer, so it cannot run on an
  * EmbeddedChannel; this test drives it in-process over loopback UDP, with files from a
- * {@link TftpFileProvider}, and no external client. The transfer itself is
+ * {@link TftpFileProvider}, and no external client. Clients on other loopback addresses
+ * (127.0.0.0/8 is all loopback) stand for other machines. The transfer itself is
  * {@link TftpTransferTest}'s.
  */
 class TftpListenerTest {
@@ -45,13 +52,21 @@ class TftpListenerTest {
     @TempDir
     Path root;
     private TftpServer server;
-    private DatagramSocket client;
+    private Peer me;
+    private final List<Peer> peers = new ArrayList<>();
     private final List<String> asked = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
-        server = new TftpServer(Converters.standardConverter().convert(Map.of("enabled", true, "root", root.toString(), "port", 0))
-                .to(TftpServer.Config.class));
+        start(Map.of());
+        me = new Peer("127.0.0.1");
+    }
+
+    /** Starts the server with these settings besides enabled, root and port. */
+    private void start(Map<String, Object> settings) {
+        Map<String, Object> all = new HashMap<>(settings);
+        all.putAll(Map.of("enabled", true, "root", root.toString(), "port", 0));
+        server = new TftpServer(Converters.standardConverter().convert(all).to(TftpServer.Config.class));
         assertTrue(server.check().ready(), server.check().reason());
         TftpFileProvider files = (name, from) -> {
             asked.add(name + " for " + from.getAddress().getHostAddress());
@@ -65,13 +80,17 @@ class TftpListenerTest {
             };
         };
         server.addProvider(files, Map.of(Constants.SERVICE_ID, 1L));
-        client = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-        client.setSoTimeout(5000); // a guard against a lost test, not a wait: replies come in milliseconds
+    }
+
+    /** Starts the server again with other settings. */
+    private void restart(Map<String, Object> settings) {
+        server.deactivate();
+        start(settings);
     }
 
     @AfterEach
     void stop() {
-        client.close();
+        peers.forEach(Peer::close);
         server.deactivate();
     }
 
@@ -104,7 +123,7 @@ class TftpListenerTest {
     }
 
     private void send(byte[] b, int port) throws IOException {
-        client.send(new DatagramPacket(b, b.length, InetAddress.getLoopbackAddress(), port));
+        me.send(b, port);
     }
 
     private record Reply(byte[] bytes, int port) {
@@ -126,15 +145,11 @@ class TftpListenerTest {
     }
 
     private Reply receive() throws IOException {
-        byte[] buf = new byte[65536];
-        DatagramPacket p = new DatagramPacket(buf, buf.length);
-        client.receive(p);
-        return new Reply(Arrays.copyOf(buf, p.getLength()), p.getPort());
+        return me.receive();
     }
 
     private Reply ask(byte[] request) throws IOException {
-        send(request, server.port());
-        return receive();
+        return me.ask(request);
     }
 
     private void assertError(Reply r, int code, String message) {
@@ -145,12 +160,61 @@ class TftpListenerTest {
     }
 
     private void ack(Reply to, int block) throws IOException {
-        send(new byte[] {0, Tftp.ACK, (byte) (block >>> 8), (byte) block}, to.port());
+        me.ack(to, block);
     }
 
-    /** Ends a transfer that is waiting for the client, as a client that gives up does. */
     private void abort(Reply transfer) throws IOException {
-        send(new byte[] {0, Tftp.ERROR, 0, 0, 0}, transfer.port());
+        me.abort(transfer);
+    }
+
+    /** A client on a loopback address of its own: another machine, or another program on one. */
+    private final class Peer implements AutoCloseable {
+        private final DatagramSocket socket;
+
+        Peer(String address) throws IOException {
+            socket = new DatagramSocket(new InetSocketAddress(address, 0));
+            socket.setSoTimeout(5000); // a guard against a lost test, not a wait: replies come in milliseconds
+            peers.add(this);
+        }
+
+        void send(byte[] b, int port) throws IOException {
+            socket.send(new DatagramPacket(b, b.length, InetAddress.getLoopbackAddress(), port));
+        }
+
+        Reply receive() throws IOException {
+            byte[] buf = new byte[65536];
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            socket.receive(p);
+            return new Reply(Arrays.copyOf(buf, p.getLength()), p.getPort());
+        }
+
+        Reply ask(byte[] request) throws IOException {
+            send(request, server.port());
+            return receive();
+        }
+
+        void ack(Reply to, int block) throws IOException {
+            send(new byte[] {0, Tftp.ACK, (byte) (block >>> 8), (byte) block}, to.port());
+        }
+
+        /** Ends a transfer that is waiting for the client, as a client that gives up does. */
+        void abort(Reply transfer) throws IOException {
+            send(new byte[] {0, Tftp.ERROR, 0, 0, 0}, transfer.port());
+        }
+
+        @Override
+        public void close() {
+            socket.close();
+        }
+    }
+
+    private double metric(String sample) {
+        return TftpFloodTest.metric(server, sample);
+    }
+
+    /** Waits until a metric reaches a value; returns how long that took. */
+    private Duration awaitMetric(String sample, double value, Duration within) {
+        return Await.until(sample + " = " + value, within, () -> metric(sample) == value ? Boolean.TRUE : null).elapsed();
     }
 
     // ---- served ----------------------------------------------------------------------------------
@@ -247,5 +311,199 @@ class TftpListenerTest {
         Reply served = ask(request(Tftp.RRQ, "auto.ipxe"));
         assertEquals(Tftp.DATA, served.op(), "still serving");
         ack(served, 1);
+    }
+
+    // ---- limits ----------------------------------------------------------------------------------
+
+    /** A read request for big.bin in blocks of 1024, answered with an OACK, and the OACK acknowledged. */
+    private Reply transferFrom(Peer p) throws IOException {
+        Reply oack = p.ask(request(Tftp.RRQ, "big.bin", "blksize", "1024"));
+        assertEquals(Tftp.OACK, oack.op());
+        p.ack(oack, 0);
+        assertEquals(1, p.receive().second(), "block 1");
+        return oack;
+    }
+
+    /**
+     * tftp.maxPerClient (4 by default): a fifth transfer at once from one address gets ERROR 0
+     * from the listener's port, while another address is still served; once one of the four
+     * ends, the address is served again.
+     */
+    @Test
+    void anAddressGetsFourTransfersAtOnceAndTheFifthRequestError0() throws Exception {
+        List<Reply> four = new ArrayList<>();
+        List<Peer> programs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Peer p = new Peer("127.0.0.1");
+            programs.add(p);
+            four.add(transferFrom(p));
+        }
+        Peer fifth = new Peer("127.0.0.1");
+        Reply refused = fifth.ask(request(Tftp.RRQ, "big.bin", "blksize", "1024"));
+        assertEquals(Tftp.ERROR, refused.op());
+        assertEquals(Tftp.ERR_UNDEFINED, refused.second(), "error 0: not defined, see the message");
+        assertEquals("too many transfers from this address; try again", refused.message());
+        assertEquals(server.port(), refused.port(), "from the listener's port");
+        assertEquals(1, metric("ironbell_tftp_refused_total{reason=\"per_client\"}"));
+
+        Peer other = new Peer("127.0.0.2");
+        Reply served = other.ask(request(Tftp.RRQ, "auto.ipxe"));
+        assertEquals(Tftp.DATA, served.op(), "another address is served");
+        other.ack(served, 1);
+
+        programs.get(0).abort(four.get(0));
+        awaitMetric("ironbell_tftp_transfers_ended_total{outcome=\"aborted\"}", 1, Duration.ofSeconds(5));
+        Reply again = fifth.ask(request(Tftp.RRQ, "auto.ipxe"));
+        assertEquals(Tftp.DATA, again.op(), "a place of the address's own is free again");
+        fifth.ack(again, 1);
+        for (int i = 1; i < 4; i++) {
+            programs.get(i).abort(four.get(i));
+        }
+    }
+
+    /** An address's transfer that is not acknowledged yet gives way to the address's next request. */
+    @Test
+    void anUnansweredTransferGivesWayToTheNextRequestOfItsAddress() throws Exception {
+        Peer forged = new Peer("127.0.0.3");
+        for (int i = 0; i < 4; i++) {
+            assertEquals(Tftp.OACK, forged.ask(request(Tftp.RRQ, "big.bin", "blksize", "1024")).op());
+        }
+        Peer real = new Peer("127.0.0.3");
+        Reply oack = real.ask(request(Tftp.RRQ, "big.bin", "blksize", "1024"));
+        assertEquals(Tftp.OACK, oack.op(), "served, not refused");
+        awaitMetric("ironbell_tftp_transfers_ended_total{outcome=\"evicted\"}", 1, Duration.ofSeconds(5));
+        assertEquals(0, metric("ironbell_tftp_refused_total{reason=\"per_client\"}"));
+        real.abort(oack);
+    }
+
+    /**
+     * tftp.maxTransfers: when every place is taken, the oldest unanswered transfer makes room;
+     * when every transfer is answered, the request gets ERROR 0.
+     */
+    @Test
+    void aFullServerMakesRoomFromTheUnansweredAndRefusesWhenAllAreAnswered() throws Exception {
+        restart(Map.of("maxTransfers", 2));
+        Reply a = transferFrom(me);
+        Peer silent = new Peer("127.0.0.2");
+        assertEquals(Tftp.OACK, silent.ask(request(Tftp.RRQ, "big.bin", "blksize", "1024")).op());
+        Peer third = new Peer("127.0.0.3");
+        Reply c = transferFrom(third);
+        awaitMetric("ironbell_tftp_transfers_ended_total{outcome=\"evicted\"}", 1, Duration.ofSeconds(5));
+        assertEquals(2, metric("ironbell_tftp_active_transfers"));
+
+        Reply full = new Peer("127.0.0.4").ask(request(Tftp.RRQ, "auto.ipxe"));
+        assertEquals(Tftp.ERROR, full.op());
+        assertEquals(Tftp.ERR_UNDEFINED, full.second());
+        assertEquals("too many transfers; try again", full.message());
+        assertEquals(1, metric("ironbell_tftp_refused_total{reason=\"full\"}"));
+        abort(a);
+        third.abort(c);
+    }
+
+    /** RFC 2349: the OACK carries the timeout asked for, up to tftp.maxTimeoutSeconds (5), or leaves it out. */
+    @Test
+    void theTimeoutOptionIsAcknowledgedUpToTheMaximumOnly() throws Exception {
+        Reply five = ask(request(Tftp.RRQ, "big.bin", "timeout", "5"));
+        assertArrayEquals(ascii("\0\6timeout\0005\0"), five.bytes());
+        abort(five);
+        Reply six = ask(request(Tftp.RRQ, "big.bin", "blksize", "1024", "timeout", "6"));
+        assertArrayEquals(ascii("\0\6blksize\0001024\0"), six.bytes(), "curl asks for 6: left out");
+        abort(six);
+    }
+
+    /**
+     * A client that asked for 255 s gets its lost block again after tftp.maxTimeoutSeconds (1 s
+     * here), not 255 s.
+     */
+    @Test
+    void aResendComesAfterTheClampedTimeout() throws Exception {
+        restart(Map.of("maxTimeoutSeconds", 1));
+        Reply oack = ask(request(Tftp.RRQ, "big.bin", "blksize", "1024", "timeout", "255"));
+        assertArrayEquals(ascii("\0\6blksize\0001024\0"), oack.bytes());
+        ack(oack, 0);
+        assertEquals(1, receive().second());
+        long sent = System.nanoTime();
+        Reply again = receive(); // not acknowledged: it comes again
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
+        assertEquals(Tftp.DATA, again.op());
+        assertEquals(1, again.second());
+        assertTrue(waited >= 800 && waited < 2500, "resent after " + waited + " ms");
+        abort(oack);
+    }
+
+    /**
+     * A request that is never acknowledged (forged, say) gets its first packet three times, a
+     * second apart, whatever timeout it asked for, and frees its place within 3 s: an OACK for
+     * one with options, block 1 (512 bytes of reflection each) for one without.
+     */
+    @Test
+    void anUnansweredRequestFreesItsPlaceWithinThreeSeconds() throws Exception {
+        Peer withOptions = new Peer("127.0.0.2");
+        Peer plain = new Peer("127.0.0.3");
+        long begun = System.nanoTime();
+        withOptions.send(request(Tftp.RRQ, "big.bin", "blksize", "1024", "timeout", "255"), server.port());
+        plain.send(request(Tftp.RRQ, "big.bin"), server.port());
+        awaitMetric("ironbell_tftp_transfers_total", 2, Duration.ofSeconds(5));
+        awaitMetric("ironbell_tftp_active_transfers", 0, Duration.ofSeconds(6));
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begun);
+        assertTrue(took >= 2800 && took < 4500, "freed after " + took + " ms");
+        assertEquals(2, metric("ironbell_tftp_transfers_ended_total{outcome=\"unanswered\"}"));
+        assertEquals(List.of(Tftp.OACK, Tftp.OACK, Tftp.OACK), ops(withOptions));
+        assertEquals(List.of(Tftp.DATA, Tftp.DATA, Tftp.DATA), ops(plain));
+    }
+
+    /** What a peer has received so far (the transfers that sent it have ended), as opcodes. */
+    private static List<Integer> ops(Peer p) throws IOException {
+        List<Integer> ops = new ArrayList<>();
+        p.socket.setSoTimeout(1); // everything has arrived: only an empty queue is waited on
+        try {
+            while (true) {
+                ops.add(p.receive().op());
+            }
+        } catch (SocketTimeoutException empty) {
+            return ops;
+        }
+    }
+
+    /**
+     * tftp.maxTransferSeconds (2 here): a client that acknowledges block 1 at once (it listens)
+     * and every later block only when it comes a second time keeps its transfer alive, a block
+     * a second; the time limit ends it with ERROR 0 from the transfer's port.
+     */
+    @Test
+    void aTrickleOfAcksIsCutAtTheTimeLimit() throws Exception {
+        restart(Map.of("maxTransferSeconds", 2));
+        long begun = System.nanoTime();
+        Reply first = ask(request(Tftp.RRQ, "big.bin", "timeout", "1"));
+        assertEquals(Tftp.OACK, first.op());
+        ack(first, 0);
+        List<Integer> seen = new ArrayList<>();
+        Reply r;
+        while ((r = receive()).op() == Tftp.DATA) {
+            if (seen.contains(r.second()) || r.second() == 1) {
+                ack(r, r.second());
+            }
+            seen.add(r.second());
+        }
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begun);
+        assertEquals(Tftp.ERR_UNDEFINED, r.second());
+        assertEquals("transfer time limit reached", r.message());
+        assertEquals(first.port(), r.port(), "from the transfer's port");
+        assertTrue(took >= 1900 && took < 3500, "cut after " + took + " ms");
+        assertTrue(seen.contains(3), "it trickled: blocks " + seen);
+        awaitMetric("ironbell_tftp_transfers_ended_total{outcome=\"time_limit\"}", 1, Duration.ofSeconds(1));
+        awaitMetric("ironbell_tftp_active_transfers", 0, Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aLimitOutOfRangeKeepsTheServerDownAndSaysWhich() {
+        for (Map.Entry<String, Object> bad : List.<Map.Entry<String, Object>>of(Map.entry("maxPerClient", 0),
+                Map.entry("maxTransfers", -1), Map.entry("maxTransferSeconds", 0), Map.entry("maxTimeoutSeconds", 256))) {
+            server.deactivate();
+            Map<String, Object> all = new HashMap<>(Map.of("enabled", true, "root", root.toString(), "port", 0));
+            all.put(bad.getKey(), bad.getValue());
+            server = new TftpServer(Converters.standardConverter().convert(all).to(TftpServer.Config.class));
+            assertTrue(!server.check().ready() && server.check().reason().contains("tftp." + bad.getKey()), server.check().reason());
+        }
     }
 }

@@ -4,10 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironbell.api.hardware.Dhcp;
+import io.ironbell.api.hardware.Hardware;
+import io.ironbell.api.hardware.HardwareInterface;
+import io.ironbell.api.hardware.HardwareLookup;
+import io.ironbell.api.hardware.IpConfig;
+import io.ironbell.api.hardware.Network;
 import io.ironbell.api.tftp.TftpFile;
 import io.ironbell.api.tftp.TftpFileProvider;
+import io.ironbell.testing.Await;
+import io.ironbell.testing.MemoryHardwareLookup;
 import io.ironbell.testing.Sh;
 import java.io.ByteArrayOutputStream;
 import java.net.DatagramPacket;
@@ -16,6 +25,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +41,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Constants;
 import org.osgi.util.converter.Converters;
 
-/** The TFTP server against real clients: curl (with --tftp-blksize) and tftp-hpa, and a windowsize client. */
+/**
+ * The TFTP server against real clients: curl (with --tftp-blksize) and tftp-hpa, a windowsize
+ * client, and clients on other loopback addresses as machines that hardware records do or do
+ * not know.
+ */
 class TftpServerTest {
 
     @TempDir
@@ -153,6 +167,58 @@ class TftpServerTest {
         byte[] reply = exchange(TftpListenerTest.request(1, "linked"));
         assertEquals(5, ByteBuffer.wrap(reply).getShort(0));
         assertEquals(2, ByteBuffer.wrap(reply).getShort(2), "access violation");
+    }
+
+    /**
+     * tftp.knownHardwareOnly: an address that no hardware record reserves gets no answer at all
+     * (as DHCP gives unknown MACs none: no error packet to a forged source, and nothing that
+     * tells a stranger a server is there), counted as refused (unknown_client); a known one is
+     * served. Without a hardware store nobody is known.
+     */
+    @Test
+    void withKnownHardwareOnlyAStrangerGetsNoAnswerAndAKnownMachineItsFile() throws Exception {
+        server.deactivate();
+        server = new TftpServer(Converters.standardConverter().convert(Map.of("enabled", true, "root", root.toString(), "port", 0,
+                "knownHardwareOnly", true)).to(TftpServer.Config.class));
+        HardwareLookup lookup = new MemoryHardwareLookup(machine("node-1", "52:54:00:00:00:01", "127.0.0.1"),
+                machine("node-2", "52:54:00:00:00:02", "10.0.0.20"));
+        server.setLookup(lookup);
+        assertArrayEquals(small, fetchBytes("undionly.kpxe"), "127.0.0.1 is node-1's");
+
+        try (DatagramChannel stranger = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.2", 0));
+             DatagramSocket known = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            stranger.configureBlocking(false);
+            known.setSoTimeout(3000);
+            byte[] rq = TftpListenerTest.request(1, "undionly.kpxe");
+            InetSocketAddress to = new InetSocketAddress("127.0.0.1", server.port());
+            stranger.send(ByteBuffer.wrap(rq), to);
+            stranger.send(ByteBuffer.wrap(TftpListenerTest.request(2, "upload")), to); // not even an error for a write
+            // the listener reads in order: once the known machine has its answer, the stranger's would have come
+            known.send(new DatagramPacket(rq, rq.length, to));
+            DatagramPacket reply = new DatagramPacket(new byte[1024], 1024);
+            known.receive(reply);
+            assertEquals(3, ByteBuffer.wrap(reply.getData()).getShort(0), "DATA for the known machine");
+            known.send(new DatagramPacket(new byte[] {0, 5, 0, 0, 0}, 5, reply.getSocketAddress())); // done with it
+            assertNull(stranger.receive(ByteBuffer.allocate(1024)), "no answer for 127.0.0.2");
+            assertEquals(2, TftpFloodTest.metric(server, "ironbell_tftp_refused_total{reason=\"unknown_client\"}"));
+
+            server.unsetLookup(lookup);
+            known.send(new DatagramPacket(rq, rq.length, to));
+            Await.until("the request without a store to be counted", Duration.ofSeconds(5),
+                    () -> TftpFloodTest.metric(server, "ironbell_tftp_refused_total{reason=\"unknown_client\"}") == 3 ? Boolean.TRUE : null);
+            server.setLookup(lookup);
+            known.send(new DatagramPacket(rq, rq.length, to));
+            known.receive(reply);
+            assertEquals(3, ByteBuffer.wrap(reply.getData()).getShort(0), "served again once the store is back");
+            known.send(new DatagramPacket(new byte[] {0, 5, 0, 0, 0}, 5, reply.getSocketAddress()));
+        }
+    }
+
+    /** A machine whose one interface has this address reserved. */
+    private static Hardware machine(String id, String mac, String ip) {
+        Dhcp dhcp = new Dhcp(mac, null, null, null, null, null, null, null, new IpConfig(ip, "255.0.0.0", null, 4, null),
+                null, null, null, null, null, null, null, null);
+        return new Hardware(id, null, new Network(List.of(new HardwareInterface(dhcp, null, null)), null), null);
     }
 
     private String fetch(String name) throws Exception {

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * One read transfer ({@link Transfer}) on an {@link EmbeddedChannel}, standing for its connected
  * datagram channel: blocks out, ACKs in, OACK negotiation, windows, block-number rollover, the
- * ends of a transfer, resends. Every buffer, inbound and outbound, must end released.
+ * ends of a transfer, resends and their bounds, the time limit, eviction. Every buffer, inbound
+ * and outbound, must end released.
  */
 @ExtendWith(LeakCheck.Paranoid.class)
 class TftpTransferTest {
@@ -44,7 +45,21 @@ class TftpTransferTest {
     private final LeakCheck leaks = new LeakCheck();
     private EmbeddedChannel channel;
     private CountingFile file;
-    private int ended;
+    private Transfer transfer;
+    private final List<Transfer.Outcome> outcomes = new ArrayList<>();
+    private int answered;
+    /** What the server would hear: answers counted, outcomes in order. */
+    private final Transfer.Events events = new Transfer.Events() {
+        @Override
+        public void answered() {
+            answered++;
+        }
+
+        @Override
+        public void ended(Transfer.Outcome outcome, String detail) {
+            outcomes.add(outcome);
+        }
+    };
 
 
     @AfterEach
@@ -57,15 +72,16 @@ class TftpTransferTest {
 
     /** Starts a transfer as the server does: the channel becomes active and the transfer speaks first. */
     private void start(byte[] content, int blksize, int window, long timeoutMillis, Map<String, String> oack) throws Exception {
-        start(new CountingFile(TftpFile.of(content)), content.length, blksize, window, timeoutMillis, oack);
+        start(new CountingFile(TftpFile.of(content)), content.length, blksize, window, timeoutMillis, NO_TIMEOUT, oack);
     }
 
-    private void start(CountingFile f, long size, int blksize, int window, long timeoutMillis, Map<String, String> oack) throws Exception {
+    private void start(CountingFile f, long size, int blksize, int window, long timeoutMillis, long lifetimeMillis,
+                       Map<String, String> oack) throws Exception {
         file = f;
-        Transfer t = new Transfer(CLIENT, f, size, blksize, window, timeoutMillis, oack, () -> ended++);
+        transfer = new Transfer(CLIENT, f, size, blksize, window, timeoutMillis, lifetimeMillis, oack, events);
         channel = new EmbeddedChannel(false, false);
         channel.config().setAllocator(leaks.alloc());
-        channel.pipeline().addLast(t);
+        channel.pipeline().addLast(transfer);
         channel.register();
     }
 
@@ -130,9 +146,9 @@ class TftpTransferTest {
         assertNull(channel.readOutbound(), "nothing sent");
     }
 
-    private void assertEnded() {
+    private void assertEnded(Transfer.Outcome outcome) {
         assertFalse(channel.isOpen(), "the transfer's channel is closed");
-        assertEquals(1, ended, "the server is told once");
+        assertEquals(List.of(outcome), outcomes, "the server is told once, and how");
         assertEquals(1, file.closed, "the file is closed once");
     }
 
@@ -159,11 +175,11 @@ class TftpTransferTest {
         assertEquals(276, last.content().length, "the short block ends the file");
         assertArrayEquals(copyOfRange(content, 1024, 1300), last.content());
         assertTrue(channel.isOpen(), "open until the last block is acknowledged");
-        assertEquals(0, ended);
+        assertEquals(List.of(), outcomes);
 
         ack(3);
         nothingSent();
-        assertEnded();
+        assertEnded(Transfer.Outcome.COMPLETE);
     }
 
     @Test
@@ -177,7 +193,7 @@ class TftpTransferTest {
         assertEquals(3, empty.block());
         assertEquals(0, empty.content().length, "RFC 1350: a block under 512 bytes, here 0, ends it");
         ack(3);
-        assertEnded();
+        assertEnded(Transfer.Outcome.COMPLETE);
     }
 
     @Test
@@ -187,7 +203,7 @@ class TftpTransferTest {
         assertEquals(1, only.block());
         assertEquals(0, only.content().length);
         ack(1);
-        assertEnded();
+        assertEnded(Transfer.Outcome.COMPLETE);
     }
 
     @Test
@@ -208,7 +224,7 @@ class TftpTransferTest {
         assertEquals(3, data().block());
         assertTrue(channel.isOpen());
         send(new byte[] {0, Tftp.ERROR, 0, 0, 0}); // the client gives up: ends the test cleanly
-        assertEnded();
+        assertEnded(Transfer.Outcome.ABORTED);
     }
 
     // ---- options -------------------------------------------------------------------------------
@@ -226,7 +242,9 @@ class TftpTransferTest {
         ack(1);
         nothingSent();
 
+        assertEquals(0, answered);
         ack(0); // RFC 2347: the client accepts the options
+        assertEquals(1, answered, "acknowledging the OACK is an answer");
         Data first = data();
         assertEquals(1, first.block());
         assertArrayEquals(copyOfRange(content, 0, 1024), first.content(), "blocks of the negotiated size");
@@ -236,7 +254,7 @@ class TftpTransferTest {
         Data last = data();
         assertEquals(952, last.content().length);
         ack(3);
-        assertEnded();
+        assertEnded(Transfer.Outcome.COMPLETE);
     }
 
     @Test
@@ -258,7 +276,7 @@ class TftpTransferTest {
         assertArrayEquals(new byte[] {content[content.length - 1]}, last.content());
         nothingSent();
         ack(11);
-        assertEnded();
+        assertEnded(Transfer.Outcome.COMPLETE);
     }
 
     private List<Integer> blocks(int n) {
@@ -311,7 +329,7 @@ class TftpTransferTest {
         }
         assertEquals(65_538, expected, "65537 blocks, numbered 1 .. 65535, 0, 1");
         assertArrayEquals(content, got.toByteArray());
-        assertEnded();
+        assertEnded(Transfer.Outcome.COMPLETE);
     }
 
     // ---- the ends of a transfer ----------------------------------------------------------------------
@@ -322,7 +340,7 @@ class TftpTransferTest {
         data();
         send(new byte[] {0, Tftp.ERROR, 0, 0, 'n', 'o', 0});
         nothingSent();
-        assertEnded();
+        assertEnded(Transfer.Outcome.ABORTED);
     }
 
     @Test
@@ -336,12 +354,12 @@ class TftpTransferTest {
         send(new byte[] {0, Tftp.RRQ, 'f', 0, 'o', 0});   // nor requests
         nothingSent();
         assertTrue(channel.isOpen(), "still running");
-        assertEquals(0, ended);
+        assertEquals(List.of(), outcomes);
 
         ack(1);
         assertEquals(2, data().block());
         send(new byte[] {0, Tftp.ERROR, 0, 0, 0});
-        assertEnded();
+        assertEnded(Transfer.Outcome.ABORTED);
     }
 
     @Test
@@ -357,34 +375,36 @@ class TftpTransferTest {
                 throw new IOException("disk gone");
             }
         });
-        start(failing, 4096, 512, 1, NO_TIMEOUT, Map.of());
+        start(failing, 4096, 512, 1, NO_TIMEOUT, NO_TIMEOUT, Map.of());
         assertArrayEquals("\0\5\0\0read error\0".getBytes(StandardCharsets.US_ASCII), packet(), "ERROR 0");
         nothingSent();
-        assertEnded();
+        assertEnded(Transfer.Outcome.FAILED);
     }
 
     @Test
     void aFileShorterThanItsSizeIsAReadError() throws Exception {
         // the size said 2000 bytes; the content has 700: block 2 comes up short
-        start(new CountingFile(TftpFile.of(random(700))), 2000, 512, 1, NO_TIMEOUT, Map.of());
+        start(new CountingFile(TftpFile.of(random(700))), 2000, 512, 1, NO_TIMEOUT, NO_TIMEOUT, Map.of());
         assertEquals(512, data().content().length);
         ack(1);
         assertArrayEquals("\0\5\0\0read error\0".getBytes(StandardCharsets.US_ASCII), packet());
-        assertEnded();
+        assertEnded(Transfer.Outcome.FAILED);
     }
 
     // ---- resends -------------------------------------------------------------------------------------
 
     @Test
     void aLostAckIsAnsweredByResendingThenTheTransferGivesUp() throws Exception {
-        start(random(2000), 512, 1, 1, Map.of()); // a timeout of 1 ms, doubling up to 8 ms
+        start(random(2000), 512, 1, 1, Map.of()); // a timeout of 1 ms, doubling once to 2 ms
         assertEquals(1, data().block());
 
         fireTimer();
         assertEquals(1, data().block(), "block 1 sent again");
         nothingSent();
+        assertEquals(0, answered);
 
         ack(1);
+        assertEquals(1, answered, "the server hears of the first acknowledgement");
         assertEquals(2, data().block());
         // Block 2 is resent MAX_RETRIES times and then the transfer ends: a count that also shows
         // the ACK reset the retries block 1 had used. (Resends can be queued by the ACK's own
@@ -402,7 +422,125 @@ class TftpTransferTest {
             fireTimer();
         }
         assertEquals(Transfer.MAX_RETRIES, resends, "then it gives up");
-        assertEnded();
+        assertEnded(Transfer.Outcome.NO_ACK);
+    }
+
+    /**
+     * A request without options gets block 1 at once, and nothing says it came from where it
+     * claims: unanswered, the block goes out three times in all (not the seven of a backed-off
+     * retry), then the transfer ends without an error packet, so a forged request reflects three
+     * blocks at most.
+     */
+    @Test
+    void anUnansweredFirstBlockGoesOutThreeTimesThenTheTransferEndsWithoutAWord() throws Exception {
+        start(random(2000), 512, 1, 1, Map.of());
+        int sends = 0;
+        while (true) {
+            Data d;
+            while ((d = dataOrNull()) != null) { // an ERROR packet would fail here
+                assertEquals(1, d.block());
+                sends++;
+            }
+            if (!channel.isOpen()) {
+                break;
+            }
+            fireTimer();
+        }
+        assertEquals(Transfer.FIRST_SENDS, sends);
+        assertEquals(3, sends, "twice resent at most");
+        assertEquals(0, answered);
+        assertEnded(Transfer.Outcome.UNANSWERED);
+    }
+
+    @Test
+    void anUnansweredOackGoesOutThreeTimes() throws Exception {
+        start(random(2000), 1024, 1, 1, Map.of("blksize", "1024"));
+        byte[] oack = "\0\6blksize\0001024\0".getBytes(StandardCharsets.US_ASCII);
+        int sends = 0;
+        while (true) {
+            while (!channel.outboundMessages().isEmpty()) {
+                assertArrayEquals(oack, packet());
+                sends++;
+            }
+            if (!channel.isOpen()) {
+                break;
+            }
+            fireTimer();
+        }
+        assertEquals(Transfer.FIRST_SENDS, sends);
+        assertEnded(Transfer.Outcome.UNANSWERED);
+    }
+
+    /** The first packet is resent a second later at most, whatever timeout the client asked for. */
+    @Test
+    void theFirstResendComesWithinASecondWhateverTheTimeout() throws Exception {
+        start(random(2000), 1024, 1, TimeUnit.SECONDS.toMillis(255), Map.of("blksize", "1024", "timeout", "255"));
+        packet();
+        long next = channel.runScheduledPendingTasks();
+        assertTrue(next > 0 && next <= TimeUnit.MILLISECONDS.toNanos(Transfer.FIRST_TIMEOUT_MILLIS),
+                "the timer is due in " + TimeUnit.NANOSECONDS.toMillis(next) + " ms");
+        send(new byte[] {0, Tftp.ERROR, 0, 0, 0});
+        assertEnded(Transfer.Outcome.ABORTED);
+    }
+
+    /**
+     * A client that acknowledges each block only when it came a second time keeps its
+     * transfer alive, a block per timeout: the time limit ends it, with an error packet, since
+     * this client does listen.
+     */
+    @Test
+    void aClientThatTricklesAcksIsCutAtTheTimeLimit() throws Exception {
+        long limit = 100;
+        byte[] content = random(512 * 200);
+        long begun = System.nanoTime();
+        start(new CountingFile(TftpFile.of(content)), content.length, 512, 1, 5, limit, Map.of());
+        int block = 1;
+        assertEquals(block, data().block());
+        while (true) {
+            fireTimer(); // the client keeps quiet until the block comes again, or the time is up
+            byte[] p = packet();
+            if (ByteBuffer.wrap(p).getShort(0) == Tftp.ERROR) {
+                assertArrayEquals(("\0\5\0\0" + Transfer.TIME_LIMIT + "\0").getBytes(StandardCharsets.US_ASCII), p);
+                break;
+            }
+            assertEquals(block, ByteBuffer.wrap(p).getShort(2), "the same block again");
+            nothingSent();
+            ack(block);
+            block++;
+            assertEquals(block, data().block());
+        }
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begun);
+        assertTrue(took >= limit, "ended after " + took + " ms");
+        assertTrue(block > 2 && block < 200, "it trickled: " + block + " blocks");
+        nothingSent();
+        assertEnded(Transfer.Outcome.TIME_LIMIT);
+    }
+
+    // ---- eviction ---------------------------------------------------------------------------------
+
+    @Test
+    void anEvictedTransferEndsWithoutAWord() throws Exception {
+        start(random(2000), 1024, 1, NO_TIMEOUT, Map.of("blksize", "1024"));
+        packet();
+        transfer.evict();
+        transfer.evict();
+        channel.runPendingTasks();
+        nothingSent();
+        assertEnded(Transfer.Outcome.EVICTED);
+    }
+
+    /** Evicted between the request and its port: it ends as its channel becomes active, having sent nothing. */
+    @Test
+    void aTransferEvictedBeforeItsChannelIsActiveSendsNothing() throws Exception {
+        file = new CountingFile(TftpFile.of(random(2000)));
+        transfer = new Transfer(CLIENT, file, 2000, 512, 1, NO_TIMEOUT, NO_TIMEOUT, Map.of(), events);
+        transfer.evict();
+        channel = new EmbeddedChannel(false, false);
+        channel.config().setAllocator(leaks.alloc());
+        channel.pipeline().addLast(transfer);
+        channel.register();
+        nothingSent();
+        assertEnded(Transfer.Outcome.EVICTED);
     }
 
     /**
