@@ -151,6 +151,94 @@ class SecurityIT {
         }
     }
 
+    /**
+     * H4: a slowloris (60 connections trickling a byte each half second) and a connection flood
+     * (2,000 connections held open from one address), bounded in count and time, while health
+     * checks from another address stay answered within 250 ms.
+     */
+    @Test
+    void aSlowlorisAndAConnectionFloodLeaveHealthChecksFast() throws Exception {
+        java.util.List<java.net.Socket> held = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        long stopAt = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+        Thread flood = new Thread(() -> {
+            for (int i = 0; i < 2_000 && running.get() && System.nanoTime() < stopAt; i++) {
+                try {
+                    held.add(new java.net.Socket("127.0.0.1", server.httpPort()));
+                } catch (java.io.IOException refused) {
+                    // the backlog is full: what a flood meets
+                }
+            }
+        });
+        Thread slowloris = new Thread(() -> {
+            java.util.List<java.net.Socket> slow = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 60; i++) {
+                    java.net.Socket s = new java.net.Socket();
+                    s.bind(new java.net.InetSocketAddress("127.0.2." + (1 + i % 4), 0));
+                    s.connect(new java.net.InetSocketAddress("127.0.0.1", server.httpPort()));
+                    s.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    slow.add(s);
+                }
+                while (running.get() && System.nanoTime() < stopAt) {
+                    Thread.sleep(500);
+                    for (java.net.Socket s : slow) {
+                        try {
+                            s.getOutputStream().write('X');
+                        } catch (java.io.IOException closed) {
+                            // the server hung up on it
+                        }
+                    }
+                }
+            } catch (Exception e) {
+                // ends the attack
+            } finally {
+                slow.forEach(s -> {
+                    try {
+                        s.close();
+                    } catch (java.io.IOException ignored) {
+                        // closing
+                    }
+                });
+            }
+        });
+        flood.start();
+        slowloris.start();
+        java.util.List<Long> latencies = new java.util.ArrayList<>();
+        try {
+            while (System.nanoTime() < stopAt) {
+                long t0 = System.nanoTime();
+                try (java.net.Socket s = new java.net.Socket()) {
+                    s.bind(new java.net.InetSocketAddress("127.0.0.9", 0));
+                    s.connect(new java.net.InetSocketAddress("127.0.0.1", server.httpPort()), 2_000);
+                    s.setSoTimeout(2_000);
+                    s.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+                    assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+                }
+                latencies.add((System.nanoTime() - t0) / 1_000_000);
+                Thread.sleep(100);
+            }
+        } finally {
+            running.set(false);
+            flood.join(15_000);
+            slowloris.join(15_000);
+            synchronized (held) {
+                for (java.net.Socket s : held) {
+                    s.close();
+                }
+            }
+        }
+        java.util.Collections.sort(latencies);
+        long p99 = latencies.get((int) Math.ceil(latencies.size() * 0.99) - 1);
+        System.out.println("health checks during the attack: " + latencies.size() + ", median " + latencies.get(latencies.size() / 2)
+                + " ms, p99 " + p99 + " ms; flood held " + held.size() + " sockets");
+        assertTrue(latencies.size() > 30, "health checks answered: " + latencies.size());
+        assertTrue(p99 < 250, "p99 " + p99 + " ms");
+        assertTrue(server.metric("ironbell_http_connections_refused_total") > 0, "the flood met the per-address cap");
+    }
+
     private static Http.Response get(String path, String bearer) {
         return Http.send(HttpRequest.newBuilder(URI.create(server.url(path))).timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + bearer).GET().build());

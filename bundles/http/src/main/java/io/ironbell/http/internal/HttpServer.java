@@ -69,6 +69,18 @@ public final class HttpServer implements MetricSet {
 
         @AttributeDefinition(description = "requests that may wait for a worker thread before 503")
         int workerQueue() default 1024;
+
+        @AttributeDefinition(description = "connections open at once; more are closed on accept")
+        int maxConnections() default 4096;
+
+        @AttributeDefinition(description = "connections open at once from one client address")
+        int maxConnectionsPerAddress() default 64;
+
+        @AttributeDefinition(description = "seconds a request may take to arrive whole, head and body; then 408")
+        int requestTimeoutSeconds() default 30;
+
+        @AttributeDefinition(description = "bytes of request bodies held at once, over all connections; beyond, 503")
+        long maxBufferedRequestBytes() default 64L << 20;
     }
 
     private volatile RouteTable routes = RouteTable.EMPTY;
@@ -77,6 +89,7 @@ public final class HttpServer implements MetricSet {
     private final EventLoopGroup ioGroup;
     private final ThreadPoolExecutor workers;
     private final Channel channel;
+    private final ConnectionGuard guard;
     private ServiceRegistration<MetricSet> metricsRegistration;
     private ServiceRegistration<HttpEndpoint> endpointRegistration;
 
@@ -96,6 +109,8 @@ public final class HttpServer implements MetricSet {
         RequestHandler handler = new RequestHandler(() -> routes, workers, metrics);
         int maxBody = config.maxRequestBytes();
         int idle = config.idleTimeoutSeconds();
+        guard = new ConnectionGuard(config.maxConnections(), config.maxConnectionsPerAddress(), config.requestTimeoutSeconds(),
+                config.maxBufferedRequestBytes(), maxBody);
         try {
             channel = new ServerBootstrap()
                     .group(boss, ioGroup)
@@ -108,8 +123,11 @@ public final class HttpServer implements MetricSet {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ChannelPipeline p = ch.pipeline();
+                            p.addLast(guard.limiter());
                             p.addLast(new IdleStateHandler(0, 0, idle, TimeUnit.SECONDS));
+                            p.addLast(guard.deadlineStart());
                             p.addLast(new HttpServerCodec(4096, 16 << 10, 16 << 10));
+                            p.addLast(guard.bodyGate());
                             p.addLast(new JsonRejectingAggregator(maxBody));
                             p.addLast(handler);
                         }
@@ -140,6 +158,13 @@ public final class HttpServer implements MetricSet {
         }
         if (c.workerThreads() < 1 || c.workerQueue() < 1 || c.idleTimeoutSeconds() < 1) {
             throw new IllegalArgumentException("http.workerThreads, http.workerQueue and http.idleTimeoutSeconds must be positive");
+        }
+        if (c.maxConnections() < 1 || c.maxConnectionsPerAddress() < 1 || c.requestTimeoutSeconds() < 1) {
+            throw new IllegalArgumentException("http.maxConnections, http.maxConnectionsPerAddress and http.requestTimeoutSeconds must be positive");
+        }
+        if (c.maxBufferedRequestBytes() < c.maxRequestBytes()) {
+            throw new IllegalArgumentException("http.maxBufferedRequestBytes must be at least http.maxRequestBytes (" + c.maxRequestBytes()
+                    + "), was " + c.maxBufferedRequestBytes());
         }
     }
 
@@ -200,10 +225,29 @@ public final class HttpServer implements MetricSet {
         throw new IllegalArgumentException("service property " + HttpRoute.PATH + " must be a String or String[]");
     }
 
+    /** Connections open now (tests). */
+    int connectionsOpen() {
+        return guard.connections();
+    }
+
+    /** Bytes of request bodies held now (tests). */
+    long requestBytesHeld() {
+        return guard.reservedBytes();
+    }
+
     @Override
     public void collect(MetricWriter writer) {
         metrics.collect(writer);
         writer.gauge("ironbell_http_routes", "route patterns served", routes.size());
         writer.gauge("ironbell_http_worker_queue", "requests waiting for a worker thread", workers.getQueue().size());
+        writer.gauge("ironbell_http_connections", "connections open", guard.connections());
+        writer.gauge("ironbell_http_request_bytes_held", "bytes of request bodies held (budget: http.maxBufferedRequestBytes)",
+                guard.reservedBytes());
+        writer.counter("ironbell_http_connections_refused_total", "connections closed on accept: over http.maxConnections or "
+                + "http.maxConnectionsPerAddress", guard.refusedConnections.sum());
+        writer.counter("ironbell_http_request_timeouts_total", "requests that did not arrive whole in http.requestTimeoutSeconds",
+                guard.timedOut.sum());
+        writer.counter("ironbell_http_bodies_refused_total", "requests refused (503) because the body budget was spent",
+                guard.refusedBodies.sum());
     }
 }

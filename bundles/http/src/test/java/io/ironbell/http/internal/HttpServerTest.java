@@ -37,11 +37,120 @@ class HttpServerTest {
 
     @BeforeEach
     void start() {
+        server = server(Map.of());
+    }
+
+    private static HttpServer server(Map<String, Object> extra) {
         Map<String, Object> config = new HashMap<>();
         config.put("port", 0);
         config.put("address", "127.0.0.1");
         config.put("maxRequestBytes", 4096);
-        server = new HttpServer(Converters.standardConverter().convert(config).to(HttpServer.Config.class));
+        config.putAll(extra);
+        return new HttpServer(Converters.standardConverter().convert(config).to(HttpServer.Config.class));
+    }
+
+    private void restart(Map<String, Object> extra) {
+        server.deactivate();
+        server = server(extra);
+        add(r -> HttpResponse.text(200, "ok " + r.body().length), "/echo", "GET", "POST");
+    }
+
+    /** Reads what the server sends until it closes the connection (or 10 s pass). */
+    private static String readToClose(Socket s) throws IOException {
+        s.setSoTimeout(10_000);
+        return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void connectionsOverTheCapsAreClosedOnAccept() throws Exception {
+        restart(Map.of("maxConnectionsPerAddress", 3, "maxConnections", 5));
+        java.util.List<Socket> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                open.add(new Socket("127.0.0.1", server.port()));
+            }
+            try (Socket fourth = new Socket("127.0.0.1", server.port())) {
+                assertEquals("", readToClose(fourth), "closed at once, nothing said");
+            }
+            // another address still gets in, up to the total
+            for (int i = 0; i < 2; i++) {
+                Socket s = new Socket();
+                s.bind(new java.net.InetSocketAddress("127.0.0.2", 0));
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()));
+                open.add(s);
+                s.getOutputStream().write("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            try (Socket sixth = new Socket()) {
+                sixth.bind(new java.net.InetSocketAddress("127.0.0.3", 0));
+                sixth.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()));
+                assertEquals("", readToClose(sixth), "over the total");
+            }
+        } finally {
+            for (Socket s : open) {
+                s.close();
+            }
+        }
+        io.ironbell.testing.Await.until("the connections to be counted out", java.time.Duration.ofSeconds(5),
+                () -> server.connectionsOpen() == 0 ? true : null);
+        assertEquals(200, get("/echo").statusCode(), "closed connections free their places");
+    }
+
+    @Test
+    void aRequestThatTricklesInIsEndedWith408() throws Exception {
+        restart(Map.of("requestTimeoutSeconds", 1));
+        for (String start : new String[] {"GET /echo HTTP/1.1\r\nHost: x\r\n", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123"}) {
+            try (Socket s = new Socket("127.0.0.1", server.port())) {
+                s.getOutputStream().write(start.getBytes(StandardCharsets.US_ASCII));
+                long t0 = System.nanoTime();
+                // one more byte every 200 ms: each would reset an idle timer
+                Thread trickle = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < 30; i++) {
+                            Thread.sleep(200);
+                            s.getOutputStream().write('X');
+                        }
+                    } catch (Exception closed) {
+                        // the server hung up, as it should
+                    }
+                });
+                trickle.start();
+                String answer = readToClose(s);
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                trickle.join(10_000);
+                assertTrue(answer.startsWith("HTTP/1.1 408"), answer);
+                assertTrue(answer.contains("did not arrive whole within 1 s"), answer);
+                assertTrue(ms >= 900 && ms < 5_000, "ended at the deadline: " + ms + " ms");
+            }
+        }
+        assertEquals(200, get("/echo").statusCode(), "a whole request is answered");
+    }
+
+    @Test
+    void bodiesBeyondTheBudgetAre503UntilItIsGivenBack() throws Exception {
+        restart(Map.of("maxBufferedRequestBytes", 8192));
+        String head = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n";
+        try (Socket a = new Socket("127.0.0.1", server.port()); Socket b = new Socket("127.0.0.1", server.port())) {
+            a.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            b.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            io.ironbell.testing.Await.until("both bodies reserved", java.time.Duration.ofSeconds(5),
+                    () -> server.requestBytesHeld() == 8192 ? true : null);
+            try (Socket c = new Socket("127.0.0.1", server.port())) {
+                c.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+                String answer = readToClose(c);
+                assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+                assertTrue(answer.contains("too many request bodies"), answer);
+            }
+            a.getOutputStream().write(new byte[4096]);
+            a.setSoTimeout(10_000);
+            byte[] buf = new byte[256];
+            int n = a.getInputStream().read(buf);
+            assertTrue(new String(buf, 0, n, StandardCharsets.ISO_8859_1).startsWith("HTTP/1.1 200"), "a whole body is answered");
+        }
+        io.ironbell.testing.Await.until("the budget given back", java.time.Duration.ofSeconds(5),
+                () -> server.requestBytesHeld() == 0 ? true : null);
+        var ok = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/echo"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[4000])).build(), BodyHandlers.ofString());
+        assertEquals("ok 4000", ok.body());
     }
 
     @AfterEach
