@@ -239,6 +239,45 @@ class SecurityIT {
         assertTrue(server.metric("ironbell_http_connections_refused_total") > 0, "the flood met the per-address cap");
     }
 
+    /** Roles, expiry, revocation and the audit log, from the CLI as operators use them. */
+    @Test
+    void namedTokensActWithTheirRoleUntilRevokedAndEveryChangeIsAudited() throws Exception {
+        io.ironbell.testing.Sh.Result created = server.cli(Map.of(), "token", "create", "ci-bot", "--role", "operator", "--expires", "30d");
+        assertEquals(0, created.status(), created.errors());
+        String ci = created.output().trim();
+        assertTrue(ci.startsWith("ib_"), created.output());
+        Map<String, String> asCi = Map.of("IRONBELL_TOKEN", ci);
+
+        assertEquals(0, server.cli(asCi, "hardware", "list").status(), "an operator reads");
+        Path hw = Files.writeString(tmp.resolve("sec-hw.json"), "{\"id\":\"sec-1\",\"network\":{\"interfaces\":[{\"dhcp\":"
+                + "{\"mac\":\"52:54:00:00:5e:01\",\"ip\":{\"address\":\"10.95.0.1\"}}}]}}");
+        io.ironbell.testing.Sh.Result denied = server.cli(asCi, "hardware", "push", "-f", hw.toString());
+        assertEquals(4, denied.status(), denied.errors());
+        assertTrue(denied.errors().contains("token ci-bot has the role operator; this needs admin (HTTP 403)"), denied.errors());
+        assertEquals(4, server.cli(asCi, "token", "list").status(), "only admins see tokens");
+        assertEquals(0, server.cli(Map.of(), "hardware", "push", "-f", hw.toString()).status());
+
+        io.ironbell.testing.Sh.Result list = server.cli(Map.of(), "token", "list");
+        assertTrue(list.output().contains("ci-bot") && list.output().contains("OPERATOR".toLowerCase()), list.output());
+        assertFalse(list.output().contains(ci.substring(16)), "no secret is ever listed");
+
+        assertEquals(0, server.cli(Map.of(), "token", "revoke", "ci-bot").status());
+        io.ironbell.testing.Sh.Result revoked = server.cli(asCi, "hardware", "list");
+        assertEquals(4, revoked.status(), "revoked: " + revoked.errors());
+        assertTrue(revoked.errors().contains("wrong, expired or revoked"), revoked.errors());
+
+        io.ironbell.testing.Sh.Result audit = server.cli(Map.of(), "audit", "-o", "json");
+        assertEquals(0, audit.status(), audit.errors());
+        var items = io.ironbell.api.json.Json.mapper().readTree(audit.output()).get("items");
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        items.forEach(e -> seen.add(e.get("actor").asText() + " " + e.get("action").asText() + " " + e.get("target").asText()
+                + " from " + e.get("source").asText()));
+        assertTrue(seen.contains("admin token.create ci-bot from 127.0.0.1"), seen.toString());
+        assertTrue(seen.contains("admin hardware.create sec-1 from 127.0.0.1"), seen.toString());
+        assertTrue(seen.contains("admin token.revoke ci-bot from 127.0.0.1"), seen.toString());
+        assertFalse(audit.output().contains(ci.substring(16)), "no secret in the audit log");
+    }
+
     private static Http.Response get(String path, String bearer) {
         return Http.send(HttpRequest.newBuilder(URI.create(server.url(path))).timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + bearer).GET().build());

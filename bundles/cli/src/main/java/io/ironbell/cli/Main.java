@@ -28,7 +28,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "ironbell", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Ironbell's command-line client: hardware, templates, workflows and machine logs.",
         subcommands = {Main.HardwareCmd.class, Main.TemplateCmd.class, Main.WorkflowCmd.class, Main.LogsCmd.class,
-                Main.CompletionCmd.class},
+                AccessCommands.TokenCmd.class, AccessCommands.AuditCmd.class, Main.CompletionCmd.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:done", "1:refused: bad input", "2:usage", "3:not found", "4:token missing or wrong", "5:no server answers",
                 "6:conflict with the record's state", "7:server error", "8:a watched workflow did not succeed"})

@@ -1,10 +1,13 @@
 package io.ironbell.restapi.internal;
 
+import io.ironbell.api.auth.Role;
+import io.ironbell.api.auth.TokenStore;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareLookup;
 import io.ironbell.api.hardware.MacAddress;
 import io.ironbell.api.http.HttpException;
 import io.ironbell.api.http.HttpRequest;
+import io.ironbell.api.store.StoreException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +24,8 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -28,9 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Who may call the API. Admin endpoints need {@code Authorization: Bearer <api.token>}; with
- * no {@code api.token} configured the server generates one into {@code data/api-token} (mode
- * 600) on first start and keeps it. Worker endpoints serve a machine only: the caller's source
+ * Who may call the API. API endpoints need {@code Authorization: Bearer <token>}: the admin token
+ * ({@code api.token}, or with none configured the one generated into {@code data/api-token}, mode
+ * 600, at first start), or a named token of the {@link TokenStore} whose role covers what the
+ * endpoint needs (viewer reads, operator runs workflows, admin changes everything). Worker endpoints serve a machine only: the caller's source
  * address must be an address of the hardware whose MAC the path names (or the caller holds the
  * admin token, as tests and operators may).
  */
@@ -103,20 +109,66 @@ public final class Auth {
         }
     }
 
-    /** Passes when the request carries the admin token; else 401. */
-    void requireAdmin(HttpRequest r) throws HttpException {
-        if (!isAdmin(r)) {
-            throw new HttpException(401, "unauthorized", r.header("Authorization").isPresent()
-                    ? "the bearer token is wrong" : "this endpoint needs Authorization: Bearer <token> (see data/api-token)");
+    /**
+     * Who made an API request: the token's name ({@value #ADMIN_NAME} for the generated admin
+     * token), the role it acts with, and the address it came from.
+     */
+    record Caller(String name, Role role, String address) {
+    }
+
+    /** The name the generated (or configured) admin token acts under. */
+    static final String ADMIN_NAME = "admin";
+
+    /**
+     * Named tokens, when the store runs: without it only the admin token authenticates.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile TokenStore tokens;
+
+    /** Passes when the request carries a valid token whose role covers {@code least}; else 401 or 403. */
+    Caller require(HttpRequest r, Role least) throws HttpException {
+        Caller c = caller(r).orElseThrow(() -> new HttpException(401, "unauthorized", r.header("Authorization").isPresent()
+                ? "the bearer token is wrong, expired or revoked" : "this endpoint needs Authorization: Bearer <token> (see data/api-token)"));
+        if (!c.role().covers(least)) {
+            throw new HttpException(403, "forbidden", "token " + c.name() + " has the role " + c.role().id() + "; this needs "
+                    + least.id());
         }
+        return c;
+    }
+
+    /** Passes when the request carries the admin token or an admin's named token; else 401 or 403. */
+    Caller requireAdmin(HttpRequest r) throws HttpException {
+        return require(r, Role.ADMIN);
     }
 
     boolean isAdmin(HttpRequest r) {
-        Optional<String> h = r.header("Authorization");
-        if (h.isEmpty() || !h.get().regionMatches(true, 0, "Bearer ", 0, 7)) {
+        try {
+            return caller(r).map(c -> c.role() == Role.ADMIN).orElse(false);
+        } catch (HttpException e) {
             return false;
         }
-        return MessageDigest.isEqual(token, h.get().substring(7).trim().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The caller the request's bearer token names, or empty when it names none that is valid. */
+    Optional<Caller> caller(HttpRequest r) throws HttpException {
+        Optional<String> h = r.header("Authorization");
+        if (h.isEmpty() || !h.get().regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return Optional.empty();
+        }
+        String presented = h.get().substring(7).trim();
+        String address = r.remoteAddress().getAddress().getHostAddress();
+        if (MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8))) {
+            return Optional.of(new Caller(ADMIN_NAME, Role.ADMIN, address));
+        }
+        TokenStore named = tokens;
+        if (named == null || !presented.startsWith("ib_")) {
+            return Optional.empty();
+        }
+        try {
+            return named.authenticate(presented).map(t -> new Caller(t.name(), t.role(), address));
+        } catch (StoreException e) {
+            throw new HttpException(503, "unavailable", "tokens cannot be checked now: " + e.getMessage());
+        }
     }
 
     /**

@@ -59,12 +59,15 @@ public final class BackupRoutes implements HttpRoute {
     }
 
     private final Auth auth;
+    private final Audit audit;
     private final SnapshotService snapshots;
     private final Path dir;
 
     @Activate
-    public BackupRoutes(@Reference Auth auth, @Reference SnapshotService snapshots, Config config, BundleContext context) {
+    public BackupRoutes(@Reference Auth auth, @Reference Audit audit, @Reference SnapshotService snapshots, Config config,
+                        BundleContext context) {
         this.auth = auth;
+        this.audit = audit;
         this.snapshots = snapshots;
         String home = context.getProperty("ironbell.home");
         Path d = Path.of(config.dir());
@@ -73,7 +76,7 @@ public final class BackupRoutes implements HttpRoute {
 
     @Override
     public HttpResponse handle(HttpRequest request) throws HttpException {
-        auth.requireAdmin(request);
+        Auth.Caller caller = auth.requireAdmin(request);
         String type = request.header("Content-Type").orElse("").toLowerCase(Locale.ROOT);
         if (!type.equals("application/json") && !type.startsWith("application/json;")) {
             throw new HttpException(415, "unsupported_media_type", "backup and restore take application/json, was '" + type + "'");
@@ -96,6 +99,7 @@ public final class BackupRoutes implements HttpRoute {
             body.put("tables", tables);
             body.put("millis", (System.nanoTime() - t0) / 1_000_000);
             LOG.info("{} {}: {}", backup ? "backup written to" : "restored from", file, tables);
+            audit.record(caller, backup ? "backup" : "restore", file.getFileName().toString());
             return HttpResponse.json(200, body);
         } catch (FileAlreadyExistsException e) {
             throw new HttpException(409, "conflict", file + " exists; backups never replace a file: name another");

@@ -3,6 +3,7 @@ package io.ironbell.restapi.internal;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareLookup;
 import io.ironbell.api.hardware.HardwareStore;
+import io.ironbell.api.auth.Role;
 import io.ironbell.api.http.HttpException;
 import io.ironbell.api.http.HttpRequest;
 import io.ironbell.api.http.HttpResponse;
@@ -22,19 +23,22 @@ import org.osgi.service.component.annotations.Reference;
 public final class HardwareRoutes implements HttpRoute {
 
     private final Auth auth;
+    private final Audit audit;
     private final HardwareStore store;
     private final HardwareLookup lookup;
 
     @Activate
-    public HardwareRoutes(@Reference Auth auth, @Reference HardwareStore store, @Reference HardwareLookup lookup) {
+    public HardwareRoutes(@Reference Auth auth, @Reference Audit audit, @Reference HardwareStore store, @Reference HardwareLookup lookup) {
         this.auth = auth;
+        this.audit = audit;
         this.store = store;
         this.lookup = lookup;
     }
 
     @Override
     public HttpResponse handle(HttpRequest r) throws HttpException {
-        auth.requireAdmin(r);
+        boolean read = r.method().equals("GET") || r.method().equals("HEAD");
+        Auth.Caller caller = auth.require(r, read ? Role.VIEWER : Role.ADMIN);
         String key = r.pathParams().get("key");
         try {
             if (key == null) {
@@ -43,7 +47,9 @@ public final class HardwareRoutes implements HttpRoute {
                     case "POST" -> {
                         Hardware hw = Api.body(r, Hardware.class);
                         boolean exists = hw.id() != null && lookup.byId(hw.id()).isPresent();
-                        yield HttpResponse.json(exists ? 200 : 201, store.push(hw));
+                        Hardware pushed = store.push(hw);
+                        audit.record(caller, exists ? "hardware.update" : "hardware.create", pushed.id());
+                        yield HttpResponse.json(exists ? 200 : 201, pushed);
                     }
                     default -> throw new HttpException(405, "method_not_allowed", r.method() + " is not allowed on /api/v1/hardware");
                 };
@@ -53,6 +59,7 @@ public final class HardwareRoutes implements HttpRoute {
                 case "GET", "HEAD" -> HttpResponse.json(200, store.get(hw.id()));
                 case "DELETE" -> {
                     store.delete(hw.id());
+                    audit.record(caller, "hardware.delete", hw.id());
                     yield HttpResponse.noContent();
                 }
                 default -> throw new HttpException(405, "method_not_allowed", r.method() + " is not allowed on " + r.path());

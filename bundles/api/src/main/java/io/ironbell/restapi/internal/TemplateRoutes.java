@@ -1,5 +1,6 @@
 package io.ironbell.restapi.internal;
 
+import io.ironbell.api.auth.Role;
 import io.ironbell.api.http.HttpException;
 import io.ironbell.api.http.HttpRequest;
 import io.ironbell.api.http.HttpResponse;
@@ -10,6 +11,7 @@ import io.ironbell.api.template.TemplateException;
 import io.ironbell.api.template.TemplateRecord;
 import io.ironbell.api.template.TemplateService;
 import io.ironbell.api.template.TemplateStore;
+import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -24,25 +26,32 @@ import org.osgi.service.component.annotations.Reference;
 public final class TemplateRoutes implements HttpRoute {
 
     private final Auth auth;
+    private final Audit audit;
     private final TemplateService service;
     private final TemplateStore store;
 
     @Activate
-    public TemplateRoutes(@Reference Auth auth, @Reference TemplateService service, @Reference TemplateStore store) {
+    public TemplateRoutes(@Reference Auth auth, @Reference Audit audit, @Reference TemplateService service, @Reference TemplateStore store) {
         this.auth = auth;
+        this.audit = audit;
         this.service = service;
         this.store = store;
     }
 
     @Override
     public HttpResponse handle(HttpRequest r) throws HttpException {
-        auth.requireAdmin(r);
+        boolean read = r.method().equals("GET") || r.method().equals("HEAD");
+        Auth.Caller caller = auth.require(r, read ? Role.VIEWER : Role.ADMIN);
         String key = r.pathParams().get("key");
         try {
             if (key == null) {
                 return switch (r.method()) {
                     case "GET", "HEAD" -> HttpResponse.json(200, Api.page(store.list(Api.page(r))));
-                    case "POST" -> HttpResponse.json(201, service.create(r.query("name").orElse(null), yaml(r)));
+                    case "POST" -> {
+                        TemplateRecord created = service.create(r.query("name").orElse(null), yaml(r));
+                        audit.record(caller, "template.create", created.name(), Map.of("revision", Integer.toString(created.revision())));
+                        yield HttpResponse.json(201, created);
+                    }
                     default -> throw new HttpException(405, "method_not_allowed", r.method() + " is not allowed on /api/v1/templates");
                 };
             }
@@ -54,10 +63,13 @@ public final class TemplateRoutes implements HttpRoute {
                 case "PUT" -> {
                     TemplateRecord current = store.get(key);
                     int expected = (int) Api.longParam(r, "revision", current.revision());
-                    yield HttpResponse.json(200, service.update(key, yaml(r), expected));
+                    TemplateRecord updated = service.update(key, yaml(r), expected);
+                    audit.record(caller, "template.update", updated.name(), Map.of("revision", Integer.toString(updated.revision())));
+                    yield HttpResponse.json(200, updated);
                 }
                 case "DELETE" -> {
                     store.delete(key);
+                    audit.record(caller, "template.delete", key);
                     yield HttpResponse.noContent();
                 }
                 default -> throw new HttpException(405, "method_not_allowed", r.method() + " is not allowed on " + r.path());

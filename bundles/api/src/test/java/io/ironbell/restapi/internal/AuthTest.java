@@ -75,7 +75,7 @@ class AuthTest {
                 TOKEN.substring(0, TOKEN.length() - 1),   // a prefix
                 TOKEN + "0",                              // longer
                 "x" + TOKEN.substring(1))) {               // one byte differs
-            assertUnauthorized(auth, "Bearer " + wrong, "the bearer token is wrong");
+            assertUnauthorized(auth, "Bearer " + wrong, "the bearer token is wrong, expired or revoked");
         }
     }
 
@@ -110,7 +110,7 @@ class AuthTest {
             assertFalse(auth.isAdmin(request(header)), "'" + header + "'");
             HttpException e = assertThrows(HttpException.class, () -> auth.requireAdmin(request(header)));
             assertEquals(401, e.status(), header);
-            assertEquals("the bearer token is wrong", e.getMessage(), "a header was sent: '" + header + "'");
+            assertEquals("the bearer token is wrong, expired or revoked", e.getMessage(), "a header was sent: '" + header + "'");
         }
     }
 
@@ -121,6 +121,70 @@ class AuthTest {
         assertEquals("api.token must be at least 16 characters", e.getMessage());
         assertTrue(auth("sixteen-chars!!!").isAdmin(request("Bearer sixteen-chars!!!")), "16 is enough");
         assertThrows(IllegalArgumentException.class, () -> auth("abc" + " ".repeat(13)), "spaces do not count towards the 16");
+    }
+
+    // ---- named tokens and roles ------------------------------------------------------------------
+
+    /** Named tokens in a map: what the store answers, without its database. */
+    private static final class MemoryTokens implements io.ironbell.api.auth.TokenStore {
+        final Map<String, io.ironbell.api.auth.ApiToken> bySecret = new java.util.HashMap<>();
+        boolean away;
+
+        void add(String secret, String name, io.ironbell.api.auth.Role role) {
+            bySecret.put(secret, new io.ironbell.api.auth.ApiToken("id-" + name, name, role, java.time.Instant.now(), "admin", null, null, null));
+        }
+
+        @Override
+        public Created create(String name, io.ironbell.api.auth.Role role, java.time.Instant expiresAt, String createdBy) {
+            throw new IllegalStateException("not used here");
+        }
+
+        @Override
+        public List<io.ironbell.api.auth.ApiToken> list() {
+            return List.copyOf(bySecret.values());
+        }
+
+        @Override
+        public io.ironbell.api.auth.ApiToken revoke(String nameOrId) {
+            throw new IllegalStateException("not used here");
+        }
+
+        @Override
+        public Optional<io.ironbell.api.auth.ApiToken> authenticate(String secret) throws io.ironbell.api.store.StoreException {
+            if (away) {
+                throw new io.ironbell.api.store.StoreException(io.ironbell.api.store.StoreException.Reason.UNAVAILABLE, "database away");
+            }
+            return Optional.ofNullable(bySecret.get(secret));
+        }
+    }
+
+    @Test
+    void aNamedTokenActsWithItsRoleAndNoMore() throws Exception {
+        Auth auth = auth(TOKEN);
+        MemoryTokens tokens = new MemoryTokens();
+        String ci = "ib_aaaaaaaaaaaa_" + "c".repeat(43);
+        String watcher = "ib_bbbbbbbbbbbb_" + "v".repeat(43);
+        tokens.add(ci, "ci", io.ironbell.api.auth.Role.OPERATOR);
+        tokens.add(watcher, "watcher", io.ironbell.api.auth.Role.VIEWER);
+        auth.tokens = tokens;
+
+        Auth.Caller c = auth.require(request("Bearer " + ci), io.ironbell.api.auth.Role.OPERATOR);
+        assertEquals("ci", c.name());
+        assertEquals(io.ironbell.api.auth.Role.OPERATOR, c.role());
+        assertEquals(io.ironbell.api.auth.Role.OPERATOR, auth.require(request("Bearer " + ci), io.ironbell.api.auth.Role.VIEWER).role());
+        HttpException denied = assertThrows(HttpException.class, () -> auth.requireAdmin(request("Bearer " + ci)));
+        assertEquals(403, denied.status());
+        assertEquals("token ci has the role operator; this needs admin", denied.getMessage());
+        assertEquals(403, assertThrows(HttpException.class, () -> auth.require(request("Bearer " + watcher),
+                io.ironbell.api.auth.Role.OPERATOR)).status());
+        assertFalse(auth.isAdmin(request("Bearer " + ci)), "an operator is no admin, also not for the worker routes");
+        assertEquals(Auth.ADMIN_NAME, auth.requireAdmin(request("Bearer " + TOKEN)).name(), "the admin token acts as 'admin'");
+
+        assertUnauthorized(auth, "Bearer ib_cccccccccccc_" + "x".repeat(43), "the bearer token is wrong, expired or revoked");
+        tokens.away = true;
+        assertEquals(503, assertThrows(HttpException.class, () -> auth.require(request("Bearer " + ci), io.ironbell.api.auth.Role.VIEWER))
+                .status(), "a token that cannot be checked is neither accepted nor called wrong");
+        assertTrue(auth.isAdmin(request("Bearer " + TOKEN)), "the admin token needs no database");
     }
 
     // ---- the generated token ---------------------------------------------------------------------

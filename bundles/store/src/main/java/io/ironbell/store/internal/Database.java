@@ -68,6 +68,9 @@ public final class Database implements ReadinessCheck {
 
         @AttributeDefinition(description = "lines kept per machine log")
         int log_maxLinesPerMachine() default 10_000;
+
+        @AttributeDefinition(description = "days the audit log keeps an entry")
+        int audit_retentionDays() default 365;
     }
 
     /** Something to run in a transaction. */

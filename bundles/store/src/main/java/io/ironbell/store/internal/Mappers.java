@@ -22,6 +22,47 @@ final class Mappers {
         c.addMapper(EventSql.class);
         c.addMapper(LogSql.class);
         c.addMapper(LeaseSql.class);
+        c.addMapper(TokenSql.class);
+        c.addMapper(AuditSql.class);
+    }
+
+    interface TokenSql {
+        String COLUMNS = "id, name, role, created_at, created_by, expires_at, revoked_at, last_used_at";
+
+        @Insert("INSERT INTO api_token (id, name, role, secret_sha256, created_by, expires_at) "
+                + "VALUES (#{id}, #{name}, #{role}, #{hash}, #{by}, #{expires})")
+        int insert(@Param("id") String id, @Param("name") String name, @Param("role") String role, @Param("hash") byte[] hash,
+                   @Param("by") String by, @Param("expires") java.sql.Timestamp expires);
+
+        @Select("SELECT " + COLUMNS + " FROM api_token ORDER BY name")
+        List<Map<String, Object>> all();
+
+        @Select("SELECT " + COLUMNS + ", secret_sha256 FROM api_token WHERE id = #{id}")
+        Map<String, Object> byId(@Param("id") String id);
+
+        @Select("SELECT " + COLUMNS + " FROM api_token WHERE name = #{key} OR id = #{key}")
+        Map<String, Object> byNameOrId(@Param("key") String key);
+
+        @Update("UPDATE api_token SET revoked_at = coalesce(revoked_at, now()) WHERE id = #{id}")
+        int revoke(@Param("id") String id);
+
+        @Update("UPDATE api_token SET last_used_at = date_trunc('minute', now()) WHERE id = #{id} "
+                + "AND (last_used_at IS NULL OR last_used_at < date_trunc('minute', now()))")
+        int used(@Param("id") String id);
+    }
+
+    interface AuditSql {
+        @Insert("INSERT INTO audit_log (actor, role, source, action, target, detail) "
+                + "VALUES (#{actor}, #{role}, #{source}, #{action}, #{target}, CAST(#{detail} AS jsonb))")
+        int insert(@Param("actor") String actor, @Param("role") String role, @Param("source") String source,
+                   @Param("action") String action, @Param("target") String target, @Param("detail") String detail);
+
+        @Select("SELECT seq, at, actor, role, source, action, target, detail::text AS detail FROM audit_log "
+                + "WHERE seq > #{after} ORDER BY seq LIMIT #{limit}")
+        List<Map<String, Object>> after(@Param("after") long after, @Param("limit") int limit);
+
+        @Delete("DELETE FROM audit_log WHERE at < now() - make_interval(days => #{days})")
+        int trim(@Param("days") int days);
     }
 
     interface HardwareSql {

@@ -118,7 +118,8 @@ class SnapshotTest {
                 // back to version 3: what V004 added, gone
                 s.execute("ALTER TABLE action_state DROP COLUMN timeout_seconds");
                 s.execute("ALTER TABLE workflow DROP COLUMN global_timeout_seconds");
-                s.execute("DELETE FROM schema_migrations WHERE version = 4");
+                s.execute("DROP TABLE api_token, audit_log");
+                s.execute("DELETE FROM schema_migrations WHERE version >= 4");
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 Snapshot.backup(c, out);
                 backup = out.toByteArray();
@@ -132,7 +133,7 @@ class SnapshotTest {
         assertTrue(!formatOne.contains("\"columns\"") && formatOne.contains("\"formatVersion\":1"));
         for (byte[] b : List.of(backup, gzip(formatOne))) {
             try (TestDatabase target = new TestDatabase(); Connection c = target.connect()) {
-                assertEquals(4, Migrations.bundled().migrate(c), "the server migrated its empty database first");
+                assertEquals(Migrations.bundled().latest(), Migrations.bundled().migrate(c), "the server migrated its empty database first");
                 Map<String, Long> restored = Snapshot.restore(c, new ByteArrayInputStream(b), Migrations.bundled());
                 assertEquals(2L, restored.get("workflow"));
                 assertEquals(20L, restored.get("machine_log"));
@@ -141,7 +142,7 @@ class SnapshotTest {
                     r.next();
                     assertEquals(2, r.getInt(1), "the newer column is there, empty");
                 }
-                assertEquals(4, Migrations.current(c));
+                assertEquals(Migrations.bundled().latest(), Migrations.current(c));
             }
         }
     }
