@@ -39,7 +39,7 @@ public final class Main {
     static int run(String[] args) {
         boolean worker = args.length > 0 && args[0].equals("worker");
         if (args.length == 0 || !args[0].equals("server") && !worker) {
-            System.err.println("usage: ironbell server [--console] [-Dkey=value ...] | worker --server URL --id MAC [--token T] [--state DIR]"
+            System.err.println("usage: ironbell server [--console] [-Dkey=value ...] | worker --server URL --id MAC [--token-file FILE] [--state DIR]"
                     + " [-Dkey=value ...]");
             return 64;
         }
@@ -55,7 +55,20 @@ public final class Main {
             String a = args[i];
             if (a.equals("--console") && !worker) {
                 console = true;
+            } else if (worker && a.equals("--token-file") && i + 1 < args.length) {
+                // a token on the command line is in every `ps`: from a file (or IRONBELL_WORKER_TOKEN) it is not
+                String file = args[++i];
+                try {
+                    overrides.put("worker.token", java.nio.file.Files.readString(Path.of(file)).trim());
+                } catch (java.io.IOException e) {
+                    System.err.println("ironbell worker: cannot read --token-file " + file + ": " + e.getMessage());
+                    return EXIT_CONFIG;
+                }
             } else if (worker && workerOptions.containsKey(a) && i + 1 < args.length) {
+                if (a.equals("--token")) {
+                    System.err.println("ironbell worker: --token shows the token to everyone who runs ps; prefer --token-file FILE"
+                            + " or IRONBELL_WORKER_TOKEN");
+                }
                 overrides.put(workerOptions.get(a), args[++i]);
             } else if (a.startsWith("-D") && a.indexOf('=') > 2) {
                 overrides.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
