@@ -2,17 +2,26 @@ package io.ironbell.launcher;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +69,7 @@ final class EmbeddedDatabase implements AutoCloseable {
         static Passwords loadOrCreate(Path file) throws IOException {
             if (Files.isRegularFile(file)) {
                 refuseLoose(file);
-                java.util.Properties p = new java.util.Properties();
+                Properties p = new Properties();
                 try (var in = Files.newInputStream(file)) {
                     p.load(in);
                 }
@@ -74,27 +83,27 @@ final class EmbeddedDatabase implements AutoCloseable {
             Passwords created = new Passwords(random(), random());
             Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
             Files.deleteIfExists(tmp);
-            Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
             Files.writeString(tmp, "# the embedded PostgreSQL's passwords (scram-sha-256); the server connects as " + APP_ROLE + "\n"
                     + SUPERUSER + "=" + created.superuser() + "\n" + APP_ROLE + "=" + created.app() + "\n");
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
             return created;
         }
 
         private static String random() {
             byte[] b = new byte[24];
-            new java.security.SecureRandom().nextBytes(b);
-            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+            new SecureRandom().nextBytes(b);
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
         }
     }
 
     /** A secret others may read is a secret others may have: refused. */
     private static void refuseLoose(Path file) throws IOException {
-        String mode = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
+        String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
         if (!mode.substring(3).equals("------")) {
             throw new IOException(file + " is readable or writable by others (" + mode + "): chmod 600 it");
         }
@@ -283,9 +292,9 @@ final class EmbeddedDatabase implements AutoCloseable {
         try {
             process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return true;
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             return false;
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             return !process.isAlive();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
