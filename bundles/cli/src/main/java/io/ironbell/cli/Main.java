@@ -1,5 +1,8 @@
 package io.ironbell.cli;
 
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironbell.api.json.Json;
@@ -54,7 +57,7 @@ public final class Main {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof CliException c) {
-                cmd.getErr().println("ironbell: " + c.getMessage());
+                cmd.getErr().println("ironbell: " + Output.printable(c.getMessage()));
                 return c.exitCode();
             }
             throw e;
@@ -315,7 +318,7 @@ public final class Main {
                         out.println();
                         bar = null;
                     }
-                    out.println(Output.text(e, "at") + "  " + (e.hasNonNull("action") ? e.get("action").asText() : "workflow") + "  "
+                    out.println(Output.text(e, "at") + "  " + (e.hasNonNull("action") ? Output.text(e, "action") : "workflow") + "  "
                             + Output.text(e, "state") + (e.hasNonNull("message") ? "  " + e.get("message").asText() : ""));
                     after = e.get("sequence").asLong();
                 }
@@ -395,7 +398,16 @@ public final class Main {
 
     // ---- logs ------------------------------------------------------------------------------------
 
-    @Command(name = "logs", description = "Print a machine's log (syslog of its in-memory OS and its actions' output).")
+    /**
+     * Prints a machine's log. What a machine wrote never reaches the terminal as it is: control
+     * characters (escape sequences that clear the screen, set the title or move the cursor; CR
+     * and LF that would forge a line of their own) print as {@code \x1b}, C1 controls and
+     * bidirectional overrides as a backslash, {@code u} and four hex digits, and in JSON as JSON
+     * escapes. Lines that came over syslog print as {@code unauthenticated syslog}: anyone on the
+     * network can send them in a machine's name.
+     */
+    @Command(name = "logs", description = "Print a machine's log (syslog of its in-memory OS and its actions' output). "
+            + "Control characters print escaped; syslog lines, which anyone can forge, print as 'unauthenticated syslog'.")
     static final class LogsCmd implements Callable<Integer> {
         @ParentCommand
         Main main;
@@ -417,7 +429,13 @@ public final class Main {
                 return 0;
             }
             JsonNode r = c.get("/machines/" + enc(machine) + "/logs?tail=" + tail);
-            if (main.format != Output.Format.table) {
+            if (main.format == Output.Format.json) {
+                try {
+                    out.println(Json.mapper().writerWithDefaultPrettyPrinter().with(new NoControls()).writeValueAsString(r));
+                } catch (IOException e) {
+                    throw new CliException(CliException.ERROR, "cannot print the log: " + e.getMessage());
+                }
+            } else if (main.format != Output.Format.table) {
                 main.output().raw(r);
             } else {
                 r.get("lines").forEach(this::print);
@@ -426,8 +444,32 @@ public final class Main {
         }
 
         private void print(JsonNode l) {
-            out.println(Output.text(l, "at") + " " + Output.text(l, "source") + ": " + Output.text(l, "text"));
+            // a server from before the mark still serves syslog lines as source syslog
+            boolean syslog = l.path("unauthenticated").asBoolean(false) || "syslog".equals(l.path("source").asText());
+            out.println(Output.text(l, "at") + " " + (syslog ? "unauthenticated " : "") + Output.text(l, "source")
+                    + ": " + Output.text(l, "text"));
             out.flush();
+        }
+    }
+
+
+    /** JSON escapes for what {@link Output#printable} escapes: the same JSON, safe for a terminal. */
+    private static final class NoControls extends CharacterEscapes {
+        private static final long serialVersionUID = 1L;
+        private final int[] ascii = CharacterEscapes.standardAsciiEscapesForJSON();
+
+        NoControls() {
+            ascii[0x7f] = CharacterEscapes.ESCAPE_STANDARD;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii;
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            return Output.unsafe((char) ch) ? new SerializedString(String.format("\\u%04x", ch)) : null;
         }
     }
 

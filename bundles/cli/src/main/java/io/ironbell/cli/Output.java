@@ -80,11 +80,43 @@ final class Output {
         }
     }
 
+    /** A field's text, made safe for a terminal ({@link #printable}): values come from machines too. */
     static String text(JsonNode n, String... path) {
         JsonNode c = n;
         for (String p : path) {
             c = c == null ? null : c.get(p);
         }
-        return c == null || c.isNull() ? "" : c.isValueNode() ? c.asText() : c.toString();
+        return printable(c == null || c.isNull() ? "" : c.isValueNode() ? c.asText() : c.toString());
     }
+
+    /** Text from a machine, safe for a terminal: control characters escaped (tabs kept), everything else as it is. */
+    static String printable(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder b = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            String escaped = c < 0x20 && c != '\t' || c == 0x7f ? String.format("\\x%02x", (int) c)
+                    : unsafe(c) ? String.format("\\u%04x", (int) c) : null;
+            if (escaped != null && b == null) {
+                b = new StringBuilder(s.length() + 16).append(s, 0, i);
+            }
+            if (b != null) {
+                if (escaped != null) {
+                    b.append(escaped);
+                } else {
+                    b.append(c);
+                }
+            }
+        }
+        return b == null ? s : b.toString();
+    }
+
+    /** C1 controls (U+009B is CSI) and the characters that reorder text (bidirectional overrides). */
+    static boolean unsafe(char c) {
+        return c >= 0x80 && c <= 0x9f || c == 0x061c || c == 0x200e || c == 0x200f || c >= 0x202a && c <= 0x202e
+                || c >= 0x2066 && c <= 0x2069;
+    }
+
 }

@@ -1,5 +1,6 @@
 package io.ironbell.restapi.internal;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareLookup;
 import io.ironbell.api.http.HttpException;
@@ -7,6 +8,7 @@ import io.ironbell.api.http.HttpRequest;
 import io.ironbell.api.http.HttpResponse;
 import io.ironbell.api.http.HttpRoute;
 import io.ironbell.api.http.HttpRouteService;
+import io.ironbell.api.json.Json;
 import io.ironbell.api.log.LogLine;
 import io.ironbell.api.log.MachineLogStore;
 import io.ironbell.api.store.PageRequest;
@@ -27,7 +29,9 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * {@code GET /api/v1/machines/{machine}/logs} (by hardware id, MAC or IP): the last
  * {@code ?tail=} lines (default 100), or those after {@code ?after=}; and
- * {@code .../logs/stream}, which follows the log as Server-Sent Events.
+ * {@code .../logs/stream}, which follows the log as Server-Sent Events. A line from syslog
+ * carries {@code "unauthenticated": true}: it was taken from a UDP datagram by its source
+ * address, which anyone on the network can forge, so nothing shows that the machine wrote it.
  */
 @Component(service = HttpRoute.class)
 @HttpRouteService(path = {"/api/v1/machines/{machine}/logs", "/api/v1/machines/{machine}/logs/stream"})
@@ -69,10 +73,20 @@ public final class LogRoutes implements HttpRoute {
             long after = Api.longParam(r, "after", -1);
             int limit = (int) Math.min(PageRequest.MAX_LIMIT, Math.max(1, Api.longParam(r, "tail", Api.longParam(r, "limit", 100))));
             List<LogLine> lines = after >= 0 ? logs.after(hw.id(), after, limit) : logs.tail(hw.id(), limit);
-            return HttpResponse.json(200, Map.of("machine", hw.id(), "lines", lines));
+            return HttpResponse.json(200, Map.of("machine", hw.id(), "lines", lines.stream().map(LogRoutes::served).toList()));
         } catch (StoreException e) {
             throw Api.error(e);
         }
+    }
+
+    /** A line as clients get it: its fields as they always were, and a mark on what syslog brought. */
+    static Object served(LogLine l) {
+        if (!"syslog".equals(l.source())) {
+            return l;
+        }
+        ObjectNode n = Json.mapper().valueToTree(l);
+        n.put("unauthenticated", true);
+        return n;
     }
 
     /** Polls the store twice a second for new lines; the poll stops when the client leaves. */
@@ -85,14 +99,14 @@ public final class LogRoutes implements HttpRoute {
             streams.opened(out);
             AtomicLong last = new AtomicLong(Math.max(after, 0));
             for (LogLine l : recent) {
-                EventStreams.send(out, "line", l.sequence(), l);
+                EventStreams.send(out, "line", l.sequence(), served(l));
                 last.set(l.sequence());
             }
             AtomicReference<ScheduledFuture<?>> task = new AtomicReference<>();
             task.set(poller.scheduleWithFixedDelay(() -> {
                 try {
                     for (LogLine l : logs.after(machine, last.get(), PageRequest.MAX_LIMIT)) {
-                        if (!EventStreams.send(out, "line", l.sequence(), l)) {
+                        if (!EventStreams.send(out, "line", l.sequence(), served(l))) {
                             break;
                         }
                         last.set(l.sequence());

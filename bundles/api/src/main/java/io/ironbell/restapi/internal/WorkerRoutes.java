@@ -37,6 +37,11 @@ public final class WorkerRoutes implements HttpRoute {
 
     /** Most lines one request may append. */
     static final int MAX_LINES = 1000;
+    /**
+     * Longest report message taken; a longer one is cut and ends with an ellipsis. The engine cuts
+     * there too (its StateMachine): this keeps the rest of the way, logs included, small.
+     */
+    static final int MAX_MESSAGE_CHARS = 2048;
 
     /** The body of a log append: lines with optional time, source and severity. */
     record LogBatch(List<Line> lines) {
@@ -85,6 +90,10 @@ public final class WorkerRoutes implements HttpRoute {
                     if (report.workflowId() == null || report.state() == null) {
                         throw new HttpException(400, "invalid_field", "fields workflowId, actionIndex and state are required");
                     }
+                    if (report.message() != null && report.message().length() > MAX_MESSAGE_CHARS) {
+                        report = new ActionReport(report.workflowId(), report.actionIndex(), report.state(), cut(report.message()),
+                                report.progress());
+                    }
                     Workflow w = engine.report(worker, report);
                     yield HttpResponse.json(200, Map.of("workflow", w.id(), "state", w.state(), "currentAction", w.currentAction()));
                 }
@@ -99,6 +108,15 @@ public final class WorkerRoutes implements HttpRoute {
         } catch (StoreException e) {
             throw Api.error(e);
         }
+    }
+
+    /** The first characters of a too long message, and an ellipsis; never half a surrogate pair. */
+    static String cut(String message) {
+        int keep = MAX_MESSAGE_CHARS - 1;
+        if (Character.isHighSurrogate(message.charAt(keep - 1))) {
+            keep--;
+        }
+        return message.substring(0, keep) + "…";
     }
 
     private void ownWorkflow(String id, String worker) throws WorkflowException, HttpException {

@@ -19,21 +19,31 @@ import java.util.List;
  */
 final class StateMachine {
 
+    /** Longest message kept of a report, with the ellipsis that ends a longer one. */
+    static final int MAX_MESSAGE_CHARS = 2048;
+
     /**
      * What follows.
      *
      * @param workflow the new workflow, or the old one unchanged
      * @param events   the events of the transitions (none for a progress report)
      * @param changed  whether there is anything to store
+     * @param progress whether the events only tell a running action's new message, not a
+     *                 transition: the engine may leave them out (see {@link EventBudget})
      */
-    record Outcome(Workflow workflow, List<WorkflowEvent> events, boolean changed) {
+    record Outcome(Workflow workflow, List<WorkflowEvent> events, boolean changed, boolean progress) {
 
         Outcome(Workflow workflow, List<WorkflowEvent> events) {
-            this(workflow, events, true);
+            this(workflow, events, true, false);
         }
 
         static Outcome unchanged(Workflow w) {
-            return new Outcome(w, List.of(), false);
+            return new Outcome(w, List.of(), false, false);
+        }
+
+        /** The same workflow with other events. */
+        Outcome withEvents(List<WorkflowEvent> other) {
+            return new Outcome(workflow, other, changed, progress);
         }
     }
 
@@ -61,7 +71,8 @@ final class StateMachine {
         }
         List<ActionStatus> actions = new ArrayList<>(w.actions());
         List<WorkflowEvent> events = new ArrayList<>();
-        String message = report.message() == null ? a.message() : report.message();
+        String reported = cut(report.message());
+        String message = reported == null ? a.message() : reported;
         switch (state) {
             case RUNNING -> {
                 actions.set(idx, with(a, ExecutionState.RUNNING, a.finishedAt(), message, report.progress() == null ? a.progress() : report.progress()));
@@ -70,10 +81,10 @@ final class StateMachine {
                     return Outcome.unchanged(w);
                 }
                 // progress is not an event; a new message is
-                if (report.message() != null && !report.message().equals(a.message())) {
-                    events.add(event(w, a, ExecutionState.RUNNING, report.message()));
+                if (reported != null && !reported.equals(a.message())) {
+                    events.add(event(w, a, ExecutionState.RUNNING, reported));
                 }
-                return new Outcome(next, events);
+                return new Outcome(next, events, true, true);
             }
             case SUCCESS -> {
                 actions.set(idx, with(a, ExecutionState.SUCCESS, now, message, report.progress() == null ? a.progress() : report.progress()));
@@ -88,6 +99,22 @@ final class StateMachine {
                 return fail(w, idx, state, message == null ? state.name().toLowerCase() : message, now);
             }
         }
+    }
+
+    /**
+     * A worker's message as it is kept: at most {@link #MAX_MESSAGE_CHARS}, a longer one cut and
+     * ended with an ellipsis (never inside a surrogate pair). Every report becomes the action's
+     * message and may become an event, so its length bounds what one report can store.
+     */
+    static String cut(String message) {
+        if (message == null || message.length() <= MAX_MESSAGE_CHARS) {
+            return message;
+        }
+        int keep = MAX_MESSAGE_CHARS - 1;
+        if (Character.isHighSurrogate(message.charAt(keep - 1))) {
+            keep--;
+        }
+        return message.substring(0, keep) + "…";
     }
 
     /** The current action failed or timed out: retried while it has retries left, else the workflow ends. */

@@ -82,12 +82,17 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     public @interface Config {
         @AttributeDefinition(description = "milliseconds between sweeps for overdue actions and workflows")
         long sweepMillis() default 1000;
+
+        @AttributeDefinition(description = "events a workflow may have before its actions' progress messages are no longer "
+                + "recorded as events (transitions always are)")
+        int maxEventsPerWorkflow() default 10_000;
     }
 
     private final WorkflowStore workflows;
     private final TemplateStore templates;
     private final EventStore events;
     private final HardwareLookup hardware;
+    private final EventBudget budget;
     private final ScheduledExecutorService sweeper;
     private final ExecutorService fanout;
     private final Map<String, List<Subscription>> subscriptions = new ConcurrentHashMap<>();
@@ -96,6 +101,7 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     private final LongAdder reports = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder staleRetries = new LongAdder();
+    private final LongAdder messagesNotRecorded = new LongAdder();
 
     @Activate
     public WorkflowEngine(@Reference WorkflowStore workflows, @Reference TemplateStore templates, @Reference EventStore events,
@@ -104,11 +110,16 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
         this.templates = templates;
         this.events = events;
         this.hardware = hardware;
+        if (config.maxEventsPerWorkflow() < 1) {
+            throw new IllegalArgumentException("engine.maxEventsPerWorkflow must be at least 1, was " + config.maxEventsPerWorkflow());
+        }
+        this.budget = new EventBudget(events, config.maxEventsPerWorkflow());
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "ironbell-engine-sweeper"));
         this.fanout = Executors.newSingleThreadExecutor(r -> daemon(r, "ironbell-engine-events"));
         long every = Math.max(100, config.sweepMillis());
         sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
-        LOG.info("started: workflow engine, sweeping for timeouts every {} ms", every);
+        LOG.info("started: workflow engine, sweeping for timeouts every {} ms, at most {} events per workflow before progress "
+                + "messages are no longer recorded", every, config.maxEventsPerWorkflow());
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -271,7 +282,15 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
                 throw new WorkflowException(Reason.FORBIDDEN, "action " + idx + " of workflow " + w.id() + " belongs to worker "
                         + w.actions().get(idx).worker() + ", not " + worker);
             }
-            return StateMachine.report(w, report, Instant.now());
+            StateMachine.Outcome o = StateMachine.report(w, report, Instant.now());
+            if (!o.progress() || o.events().isEmpty()) {
+                return o;
+            }
+            List<WorkflowEvent> kept = store(() -> budget.admit(w, o.events()));
+            if (kept.isEmpty()) {
+                messagesNotRecorded.increment();
+            }
+            return o.withEvents(kept);
         });
     }
 
@@ -320,7 +339,11 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
                 return w;
             }
             try {
-                return workflows.update(o.workflow(), o.events());
+                Workflow updated = workflows.update(o.workflow(), o.events());
+                if (updated.state().isTerminal()) {
+                    budget.forget(id);
+                }
+                return updated;
             } catch (StoreException e) {
                 if (e.reason() != StoreException.Reason.STALE || attempt >= STALE_RETRIES) {
                     throw translate(e);
@@ -467,6 +490,8 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
         w.counter("ironbell_workflow_reports_total", "reports from workers", reports.sum());
         w.counter("ironbell_workflow_timeouts_total", "actions and workflows ended by a timeout", timeouts.sum());
         w.counter("ironbell_workflow_stale_retries_total", "transitions retried after losing a race", staleRetries.sum());
+        w.counter("ironbell_workflow_messages_not_recorded_total", "progress messages not recorded as events: their workflow "
+                + "had engine.maxEventsPerWorkflow events", messagesNotRecorded.sum());
         w.gauge("ironbell_workflow_subscriptions", "workflows with live event subscribers", subscriptions.size());
     }
 }

@@ -162,6 +162,23 @@ class StateMachineTest {
     }
 
     @Test
+    void aLongMessageIsCutWithAnEllipsisWhereverItGoes() throws Exception {
+        String huge = "m".repeat(100_000);
+        StateMachine.Outcome running = StateMachine.report(claimed(created()), report(0, ExecutionState.RUNNING, huge, null), NOW);
+        String kept = running.workflow().actions().get(0).message();
+        assertEquals(2048, kept.length(), "2 KiB of a message are kept");
+        assertTrue(kept.endsWith("m…"));
+        assertEquals(kept, running.events().get(0).message());
+        // the same long message again is no new event
+        assertFalse(StateMachine.report(running.workflow(), report(0, ExecutionState.RUNNING, huge, null), NOW).changed());
+        StateMachine.Outcome failed = StateMachine.report(running.workflow(), report(0, ExecutionState.FAILED, huge, null), NOW);
+        for (WorkflowEvent e : failed.events()) {
+            assertTrue(e.message().length() <= 2048 + 40, "retry and failure events too: " + e.message().length());
+        }
+        assertEquals(2048, failed.workflow().actions().get(0).message().length());
+    }
+
+    @Test
     void anIdenticalRunningReportChangesNothing() throws Exception {
         Workflow w = apply(claimed(created()), report(0, ExecutionState.RUNNING, "half", new Progress(5, 10, 1)));
         StateMachine.Outcome again = StateMachine.report(w, report(0, ExecutionState.RUNNING, "half", new Progress(5, 10, 1)), NOW);

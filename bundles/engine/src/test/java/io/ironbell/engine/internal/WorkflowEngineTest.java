@@ -49,8 +49,12 @@ class WorkflowEngineTest {
     }
 
     static WorkflowEngine engine(StoreFixture s, long sweepMillis) {
+        return engine(s, Map.of("sweepMillis", sweepMillis));
+    }
+
+    static WorkflowEngine engine(StoreFixture s, Map<String, Object> config) {
         WorkflowEngine e = new WorkflowEngine(s.workflows, s.templates, s.events, s.hardware,
-                Converters.standardConverter().convert(Map.of("sweepMillis", sweepMillis)).to(WorkflowEngine.Config.class));
+                Converters.standardConverter().convert(config).to(WorkflowEngine.Config.class));
         s.addChangeListener(e);
         return e;
     }
@@ -123,6 +127,36 @@ class WorkflowEngineTest {
         assertTrue(engine.nextAction(MAC).isEmpty());
         assertEquals(List.of("workflow PENDING", "stream RUNNING", "stream SUCCESS", "kexec RUNNING", "kexec SUCCESS", "workflow SUCCESS"),
                 eventLines(w.id()));
+    }
+
+    @Test
+    void aMachineCannotFillTheEventLogWithProgressMessages() throws Exception {
+        engine.deactivate();
+        engine = engine(store, Map.of("sweepMillis", 200, "maxEventsPerWorkflow", 40));
+        template("chatty", """
+                - {name: chatty, image: i, timeout: 600}
+                - {name: last, image: i, timeout: 600}
+                """);
+        Workflow w = engine.create("chatty", Map.of("device_1", MAC));
+        WorkerAction a = engine.nextAction(MAC).orElseThrow();
+        for (int i = 0; i < 200; i++) {
+            engine.report(MAC, report(a, ExecutionState.RUNNING, "step " + i + " " + "x".repeat(50_000)));
+        }
+        assertTrue(engine.get(w.id()).actions().get(0).message().startsWith("step 199 "), "the action still shows the latest message");
+        engine.report(MAC, report(a, ExecutionState.SUCCESS, "done"));
+        WorkerAction last = engine.nextAction(MAC).orElseThrow();
+        engine.report(MAC, report(last, ExecutionState.RUNNING, "one more message"));
+        engine.report(MAC, report(last, ExecutionState.SUCCESS, "done"));
+
+        List<WorkflowEvent> events = engine.events(w.id(), 0, 1000);
+        List<String> lines = eventLines(w.id());
+        assertTrue(events.size() <= 40 + 5, "40 events, then the notice and the transitions: " + events.size());
+        assertTrue(events.stream().allMatch(e -> e.message() == null || e.message().length() <= 2048), "messages are cut");
+        assertEquals(1, events.stream().filter(e -> e.action() == null && e.message().contains("not recorded")).count(),
+                "one event says that messages are no longer recorded: " + lines);
+        assertEquals(List.of("chatty SUCCESS", "last RUNNING", "last SUCCESS", "workflow SUCCESS"), lines.subList(lines.size() - 4, lines.size()),
+                "transitions are always recorded, a progress message past the cap is not");
+        assertEquals(ExecutionState.SUCCESS, engine.get(w.id()).state());
     }
 
     @Test

@@ -20,6 +20,10 @@ public final class PgMachineLogStore implements MachineLogStore {
 
     /** Longest line kept; the rest is cut, so that one chatty process cannot fill the database. */
     static final int MAX_LINE_CHARS = 8192;
+    /** Longest source kept: an action's name (templates allow 199 characters), {@code worker} or {@code syslog}. */
+    static final int MAX_SOURCE_CHARS = 200;
+    /** Longest severity kept: syslog's names are at most 7 characters ({@code warning}). */
+    static final int MAX_SEVERITY_CHARS = 16;
 
     private final Database db;
 
@@ -41,8 +45,9 @@ public final class PgMachineLogStore implements MachineLogStore {
                 if (l.machine() == null || l.text() == null || l.source() == null) {
                     throw new StoreException(Reason.INVALID, "a log line needs a machine, a source and text");
                 }
-                String text = l.text().length() > MAX_LINE_CHARS ? l.text().substring(0, MAX_LINE_CHARS) : l.text();
-                LogLine cut = new LogLine(0, l.machine(), l.at(), l.source(), l.severity(), text);
+                // every field comes from the machine, not only the text
+                LogLine cut = new LogLine(0, l.machine(), l.at(), cut(l.source(), MAX_SOURCE_CHARS), cut(l.severity(), MAX_SEVERITY_CHARS),
+                        cut(l.text(), MAX_LINE_CHARS));
                 sql.insert(cut, Rows.timestamp(l.at() == null ? Instant.now() : l.at()));
                 machines.add(l.machine());
             }
@@ -61,6 +66,14 @@ public final class PgMachineLogStore implements MachineLogStore {
     @Override
     public List<LogLine> tail(String machine, int limit) throws StoreException {
         return lines(db.tx(s -> s.getMapper(Mappers.LogSql.class).tail(machine, limit)));
+    }
+
+    /** The first {@code max} characters, or one fewer rather than half a surrogate pair. */
+    private static String cut(String s, int max) {
+        if (s == null || s.length() <= max) {
+            return s;
+        }
+        return s.substring(0, Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max);
     }
 
     private static List<LogLine> lines(List<Map<String, Object>> rows) {

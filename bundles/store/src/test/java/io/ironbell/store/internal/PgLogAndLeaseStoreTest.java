@@ -55,6 +55,23 @@ class PgLogAndLeaseStoreTest {
     }
 
     @Test
+    void everyFieldOfALineIsBounded() throws Exception {
+        PgMachineLogStore logs = new PgMachineLogStore(db);
+        // source and severity come from the machine (a worker's POST), as the text does
+        logs.append(List.of(new LogLine(0, "m1", Instant.now(), "s".repeat(100_000), "e".repeat(100_000), "text")));
+        LogLine l = logs.tail("m1", 1).get(0);
+        assertEquals(PgMachineLogStore.MAX_SOURCE_CHARS, l.source().length(), "source cut to the longest action name");
+        assertTrue(l.source().startsWith("sss"));
+        assertEquals(PgMachineLogStore.MAX_SEVERITY_CHARS, l.severity().length(), "severity cut");
+        assertEquals("text", l.text());
+        // a cut never leaves half a character
+        logs.append(List.of(new LogLine(0, "m4", null, "worker", null, "x" + "\uD83D\uDE00".repeat(10_000))));
+        String text = logs.tail("m4", 1).get(0).text();
+        assertEquals(PgMachineLogStore.MAX_LINE_CHARS - 1, text.length());
+        assertTrue(text.endsWith("\uD83D\uDE00"), "ends with a whole emoji");
+    }
+
+    @Test
     void leasesKeepTheLastExchange() throws Exception {
         PgLeaseStore leases = new PgLeaseStore(db);
         MacAddress mac = MacAddress.parse("52:54:00:12:34:56");

@@ -10,7 +10,9 @@ import java.util.Set;
  * One syslog message, parsed from a datagram in either format: RFC 5424 ({@code <PRI>1 TIMESTAMP
  * HOST APP PROCID MSGID SD MSG}) or the BSD format of RFC 3164 ({@code <PRI>Mmm dd hh:mm:ss HOST
  * TAG: MSG}, where timestamp and host may be missing). A datagram without a valid priority is
- * not syslog and is refused.
+ * not syslog and is refused. Control characters in the tag and the message are escaped as
+ * rsyslog escapes them on receipt ({@code #033} for ESC, octal), C1 controls too: a datagram
+ * is anyone's, and must not reach an operator's terminal as escape sequences or forged lines.
  *
  * @param facility  0–23
  * @param severity  0 (emerg) – 7 (debug)
@@ -86,7 +88,7 @@ record SyslogMessage(int facility, int severity, Instant timestamp, String host,
         if (msg.startsWith("\uFEFF")) {
             msg = msg.substring(1);
         }
-        return new SyslogMessage(facility, severity, at, nil(f[1]), nil(f[2]), trimEnd(msg));
+        return new SyslogMessage(facility, severity, at, nil(f[1]), escape(nil(f[2])), escape(trimEnd(msg)));
     }
 
     /** Skips "-" or one or more [id param="value"] elements (quoted values may hold \] and \"). */
@@ -146,11 +148,34 @@ record SyslogMessage(int facility, int severity, Instant timestamp, String host,
                 rest = rest.substring(colon + 1).stripLeading();
             }
         }
-        return new SyslogMessage(facility, severity, null, host, app, trimEnd(rest));
+        return new SyslogMessage(facility, severity, null, host, escape(app), escape(trimEnd(rest)));
     }
 
     private static String nil(String field) {
         return field.equals("-") ? null : field;
+    }
+
+    /** {@code s} with each control character (C0, DEL, C1) as {@code #} and its three octal digits. */
+    static String escape(String s) {
+        if (s == null) {
+            return null;
+        }
+        StringBuilder b = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean control = c < 0x20 || c >= 0x7f && c <= 0x9f;
+            if (control && b == null) {
+                b = new StringBuilder(s.length() + 16).append(s, 0, i);
+            }
+            if (b != null) {
+                if (control) {
+                    b.append('#').append((char) ('0' + (c >> 6))).append((char) ('0' + (c >> 3 & 7))).append((char) ('0' + (c & 7)));
+                } else {
+                    b.append(c);
+                }
+            }
+        }
+        return b == null ? s : b.toString();
     }
 
     private static String trimEnd(String s) {

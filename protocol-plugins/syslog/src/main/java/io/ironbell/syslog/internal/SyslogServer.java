@@ -44,9 +44,13 @@ import org.slf4j.LoggerFactory;
  * The syslog receiver the in-memory OS sends to: UDP datagrams in RFC 3164 or 5424 format,
  * attributed to the machine whose interface holds the source address and kept in that machine's
  * log (bounded per machine by the store). Parsing and attribution happen on the network thread
- * from memory; a writer thread stores batches. The queue between them is bounded: a flood drops
- * lines (counted in /metrics) and never grows the heap; a malformed datagram or an unknown
- * sender is counted and dropped.
+ * from memory; a writer thread stores batches. The queue between them is bounded by lines and
+ * by bytes: a flood drops lines (counted in /metrics) and never grows the heap; a malformed
+ * datagram or an unknown sender is counted and dropped.
+ *
+ * <p>Nothing authenticates a datagram: its source address is whatever the sender wrote, so
+ * anyone who can reach the port can put lines in any machine's log. The API serves these lines
+ * marked {@code "unauthenticated": true}, and {@code ironbell logs} prints them so.
  */
 @Component(configurationPid = SyslogServer.PID, service = {ReadinessCheck.class, MetricSet.class}, property = ReadinessCheck.NAME + "=syslog")
 @Designate(ocd = SyslogServer.Config.class)
@@ -54,6 +58,8 @@ public final class SyslogServer implements ReadinessCheck, MetricSet {
 
     static final String PID = "io.ironbell.syslog";
     static final int QUEUE = 50_000;
+    /** Most heap the waiting lines may take (as {@link #heapBytes} estimates it): 50,000 datagrams of 8 KiB would be 0.4–0.8 GB. */
+    static final long QUEUE_BYTES = 16L << 20;
     static final int BATCH = 2_000;
     static final int MAX_DATAGRAM = 8_192;
 
@@ -82,6 +88,8 @@ public final class SyslogServer implements ReadinessCheck, MetricSet {
     private final LongAdder received = new LongAdder();
     private final LongAdder stored = new LongAdder();
     private final LongAdder dropped = new LongAdder();
+    /** Bytes of the lines queued or in the batch being stored: released once the store has them (or failed). */
+    private final AtomicLong queuedBytes = new AtomicLong();
     private final LongAdder malformed = new LongAdder();
     private final LongAdder strangers = new LongAdder();
     private final AtomicLong lastWarning = new AtomicLong();
@@ -144,7 +152,10 @@ public final class SyslogServer implements ReadinessCheck, MetricSet {
                 return;
             }
             Instant at = m.timestamp() != null ? m.timestamp() : Instant.now();
-            if (!queue.offer(new LogLine(0, hw.get().id(), at, "syslog", m.severityName(), m.line()))) {
+            LogLine line = new LogLine(0, hw.get().id(), at, "syslog", m.severityName(), m.line());
+            long size = heapBytes(line);
+            if (queuedBytes.addAndGet(size) > QUEUE_BYTES || !queue.offer(line)) {
+                queuedBytes.addAndGet(-size);
                 dropped.increment();
             }
         }
@@ -162,6 +173,17 @@ public final class SyslogServer implements ReadinessCheck, MetricSet {
         if (now - last > 1_000_000_000L && lastWarning.compareAndSet(last, now)) {
             LOG.warn(format, a, b);
         }
+    }
+
+    /** What a queued line takes of the heap: its text (one byte a character when all are Latin-1), the line and its time. */
+    static long heapBytes(LogLine l) {
+        String t = l.text();
+        for (int i = 0; i < t.length(); i++) {
+            if (t.charAt(i) > 0xFF) {
+                return 2L * t.length() + 112;
+            }
+        }
+        return t.length() + 112;
     }
 
     private void write() {
@@ -183,6 +205,11 @@ public final class SyslogServer implements ReadinessCheck, MetricSet {
                 dropped.add(batch.size());
                 LOG.debug("{} syslog lines not stored: {}", batch.size(), e.getMessage());
             } finally {
+                long bytes = 0;
+                for (LogLine l : batch) {
+                    bytes += heapBytes(l);
+                }
+                queuedBytes.addAndGet(-bytes);
                 batch.clear();
             }
         }
@@ -197,9 +224,11 @@ public final class SyslogServer implements ReadinessCheck, MetricSet {
     public void collect(MetricWriter w) {
         w.counter("ironbell_syslog_received_total", "syslog datagrams received", received.sum());
         w.counter("ironbell_syslog_stored_total", "syslog lines stored in machine logs", stored.sum());
-        w.counter("ironbell_syslog_dropped_total", "syslog lines dropped because the queue to the store was full", dropped.sum());
+        w.counter("ironbell_syslog_dropped_total", "syslog lines dropped because the queue to the store was full (" + QUEUE
+                + " lines or " + (QUEUE_BYTES >> 20) + " MiB) or the store failed", dropped.sum());
         w.counter("ironbell_syslog_malformed_total", "datagrams that were not syslog", malformed.sum());
         w.counter("ironbell_syslog_unknown_sender_total", "datagrams from addresses no machine has", strangers.sum());
         w.gauge("ironbell_syslog_queued", "syslog lines waiting for the store", queue.size());
+        w.gauge("ironbell_syslog_queued_bytes", "heap taken by the syslog lines waiting for the store, estimated", queuedBytes.get());
     }
 }
