@@ -278,6 +278,21 @@ class SecurityIT {
         assertFalse(audit.output().contains(ci.substring(16)), "no secret in the audit log");
     }
 
+    /** L3: a worker's token given on the command line was in every `ps`. */
+    @Test
+    void theWorkersTokenStaysOutOfPs() throws Exception {
+        Path file = Files.writeString(tmp.resolve("worker-token"), token + "\n");
+        try (ServerProcess worker = ServerProcess.startWorker(home, server.url(""), "52:54:00:00:5e:09", Map.of(),
+                "--token-file", file.toString(), "-Dworker.pollMillis=200")) {
+            Await.until("the worker to run", Duration.ofSeconds(60), () -> worker.output().stream()
+                    .anyMatch(l -> l.contains("started")) ? true : null);
+            assertTrue(worker.process().isAlive(), String.join("\n", worker.output()));
+            String cmdline = Files.readString(Path.of("/proc/" + worker.process().pid() + "/cmdline")).replace('\0', ' ');
+            assertTrue(cmdline.contains("--token-file"), cmdline);
+            assertFalse(cmdline.contains(token), "the token is not on the command line");
+        }
+    }
+
     private static Http.Response get(String path, String bearer) {
         return Http.send(HttpRequest.newBuilder(URI.create(server.url(path))).timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + bearer).GET().build());
