@@ -16,7 +16,9 @@ trap cleanup EXIT
 ironbell_start() {
   cp -r "$root/distribution/target/ironbell" "$work/home"
   rm -rf "$work/home/data/felix-cache"
-  IRONBELL_HTTP_PORT=$1 IRONBELL_LOG_LEVEL=WARN "$work/home/bin/ironbell" server >"$work/server.log" 2>&1 &
+  # one wrk client from one address: the per-caller limits (metadata, connections) would measure themselves, not the server
+  IRONBELL_HTTP_PORT=$1 IRONBELL_LOG_LEVEL=WARN IRONBELL_METADATA_RATE_PER_ADDRESS=0 IRONBELL_HTTP_MAX_CONNECTIONS_PER_ADDRESS=4096 \
+    "$work/home/bin/ironbell" server >"$work/server.log" 2>&1 &
   pid=$!
   until curl -sf "http://127.0.0.1:$1/readyz" >/dev/null 2>&1; do sleep 0.2; done
   token=$(cat "$work/home/data/api-token")

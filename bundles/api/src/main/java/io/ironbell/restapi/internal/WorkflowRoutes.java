@@ -100,7 +100,7 @@ public final class WorkflowRoutes implements HttpRoute {
         if (streams.full()) {
             throw new HttpException(503, "overloaded", "too many event streams are open");
         }
-        long after = Api.longParam(r, "after", r.header("Last-Event-ID").map(Long::parseLong).orElse(0L));
+        long after = Api.longParam(r, "after", lastEventId(r));
         List<WorkflowEvent> past = engine.events(id, after, PageRequest.MAX_LIMIT);
         boolean ended = engine.get(id).state().isTerminal();
         return HttpResponse.stream(200, "text/event-stream", out -> {
@@ -132,6 +132,20 @@ public final class WorkflowRoutes implements HttpRoute {
                 out.close();
             }
         }).withHeader("Cache-Control", "no-cache");
+    }
+
+    /** The SSE reconnect header: the sequence of the last event the client saw; 0 without one. */
+    private static long lastEventId(HttpRequest r) throws HttpException {
+        String v = r.header("Last-Event-ID").map(String::trim).orElse("");
+        if (v.isEmpty()) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new HttpException(400, "invalid_header", "header Last-Event-ID must be the whole number of an event's id, was '"
+                    + (v.length() > 40 ? v.substring(0, 40) + "..." : v) + "'");
+        }
     }
 
     private static void closeQuietly(AutoCloseable c) {

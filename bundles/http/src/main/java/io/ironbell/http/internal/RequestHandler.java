@@ -30,6 +30,7 @@ import java.nio.file.NoSuchFileException;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,8 +116,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         } catch (HttpException e) {
             return Errors.of(e.status(), e.code(), e.getMessage());
         } catch (RuntimeException | Error e) {
-            LOG.error("route {} failed on {} {}", found.entry().pattern(), request.method(), request.path(), e);
-            return Errors.of(500, "internal_error", "the route failed: " + e);
+            // the exception's text is for the operator, not the caller: the id finds it in the log
+            String id = incidentId();
+            LOG.error("internal error {}: route {} failed on {} {}", id, found.entry().pattern(), request.method(), request.path(), e);
+            return Errors.of(500, "internal_error", "internal error " + id + "; see the server log");
         }
     }
 
@@ -221,6 +224,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         if (!keepAlive) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
+    }
+
+    /** Eight hex digits: short enough to read out, enough to find one line among a day's. */
+    static String incidentId() {
+        return String.format("%08x", ThreadLocalRandom.current().nextInt());
     }
 
     /** Refuses relative paths and dot segments, which no route should have to think about. */

@@ -69,6 +69,8 @@ class HttpServerTest {
             for (int i = 0; i < 3; i++) {
                 open.add(new Socket("127.0.0.1", server.port()));
             }
+            // each connection is counted on its own event loop: wait for them, or the fourth may be counted first
+            awaitConnections(3);
             try (Socket fourth = new Socket("127.0.0.1", server.port())) {
                 assertEquals("", readToClose(fourth), "closed at once, nothing said");
             }
@@ -80,6 +82,7 @@ class HttpServerTest {
                 open.add(s);
                 s.getOutputStream().write("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             }
+            awaitConnections(5);
             try (Socket sixth = new Socket()) {
                 sixth.bind(new java.net.InetSocketAddress("127.0.0.3", 0));
                 sixth.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()));
@@ -93,6 +96,11 @@ class HttpServerTest {
         io.ironbell.testing.Await.until("the connections to be counted out", java.time.Duration.ofSeconds(5),
                 () -> server.connectionsOpen() == 0 ? true : null);
         assertEquals(200, get("/echo").statusCode(), "closed connections free their places");
+    }
+
+    private void awaitConnections(int n) {
+        io.ironbell.testing.Await.until(n + " connections counted", java.time.Duration.ofSeconds(5),
+                () -> server.connectionsOpen() == n ? true : null);
     }
 
     @Test
@@ -204,6 +212,43 @@ class HttpServerTest {
         assertEquals(405, wrong.statusCode());
         assertEquals("POST", wrong.headers().firstValue("allow").orElseThrow());
         assertEquals(400, rawStatus("GET /a/../b HTTP/1.1\r\nHost: x\r\n\r\n"));
+    }
+
+    @Test
+    void anUnexpectedFailureAnswersAnIdThatTheLogLineCarriesNotTheExceptionText() throws Exception {
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RequestHandler.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines = new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        log.addAppender(lines);
+        try {
+            add(r -> {
+                throw new IllegalStateException("cannot open /var/lib/ironbell/secret.key as postgres:hunter2");
+            }, "/broken");
+            add(r -> {
+                throw new HttpException(500, "backup_failed", "the backup directory is full");
+            }, "/own-500");
+            var res = get("/broken");
+            assertEquals(500, res.statusCode());
+            assertEquals("application/json", res.headers().firstValue("content-type").orElseThrow());
+            java.util.regex.Matcher m = java.util.regex.Pattern
+                    .compile("\\{\"code\":\"internal_error\",\"message\":\"internal error ([0-9a-f]{8}); see the server log\"}")
+                    .matcher(res.body());
+            assertTrue(m.matches(), res.body());
+            String id = m.group(1);
+            var line = io.ironbell.testing.Await.until("the log line", java.time.Duration.ofSeconds(5), () -> {
+                synchronized (lines) {
+                    return lines.list.stream().filter(e -> e.getFormattedMessage().contains(id)).findFirst().orElse(null);
+                }
+            }).value();
+            assertEquals("internal error " + id + ": route /broken failed on GET /broken", line.getFormattedMessage());
+            assertEquals("cannot open /var/lib/ironbell/secret.key as postgres:hunter2", line.getThrowableProxy().getMessage(),
+                    "the log has what the caller does not");
+            assertTrue(!get("/broken").body().contains(id), "each failure its own id");
+            // a route's own errors keep their words, 500 or not
+            assertEquals("{\"code\":\"backup_failed\",\"message\":\"the backup directory is full\"}", get("/own-500").body());
+        } finally {
+            log.detachAppender(lines);
+        }
     }
 
     @Test

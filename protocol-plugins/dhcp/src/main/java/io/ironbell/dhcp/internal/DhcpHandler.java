@@ -1,10 +1,14 @@
 package io.ironbell.dhcp.internal;
 
 import io.ironbell.api.hardware.Hardware;
+import io.ironbell.api.hardware.HardwareInterface;
 import io.ironbell.api.hardware.HardwareLookup;
+import io.ironbell.api.hardware.MacAddress;
 import io.ironbell.dhcp.codec.DhcpCodec;
 import io.ironbell.dhcp.codec.DhcpMessage;
 import io.ironbell.dhcp.codec.DhcpProtocolException;
+import io.ironbell.protocol.support.RateLimit;
+import io.ironbell.protocol.support.Tally;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
@@ -13,6 +17,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -25,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * Answers each datagram from memory: decode, look the MAC up, build the reply, send it where
  * RFC 2131 §4.1 says (the relay agent, the client's own address when it has one, else
  * broadcast). The exchange is recorded afterwards, off the reply path. A malformed datagram
- * is counted, logged at most once a second, and dropped.
+ * is counted, logged at most once a second, and dropped. A relayed request whose relay
+ * ({@code giaddr}) the {@link RelayPolicy} does not allow, and answers to a MAC beyond its rate
+ * ({@code dhcp.ratePerMac}), are dropped silently, counted, and logged once per 10 s at most.
  */
 @Sharable
 final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
@@ -41,23 +48,32 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     private final BiConsumer<DhcpMessage, Optional<Hardware>> recorder;
     private final boolean bootServerPort;
     private final AtomicLong lastMalformedLog = new AtomicLong();
+    private final RelayPolicy relays;
+    private final RateLimit<MacAddress> perMac;
     final LongAdder received = new LongAdder();
     final LongAdder answered = new LongAdder();
     final LongAdder ignored = new LongAdder();
     final LongAdder malformed = new LongAdder();
+    final Tally relayRefused = new Tally(Duration.ofSeconds(10));
+    final Tally rateLimited = new Tally(Duration.ofSeconds(10));
 
     /**
      * @param bootServerPort whether this handler serves the PXE boot-server port (4011), whose
      *                  requests are answered at their source
+     * @param relays    which relay agents get answers
+     * @param perMac    answers per MAC, shared by the handlers of one server
      */
     DhcpHandler(Supplier<HardwareLookup> lookup, DhcpResponder responder, int serverPort, int clientPort,
-                BiConsumer<DhcpMessage, Optional<Hardware>> recorder, boolean bootServerPort) {
+                BiConsumer<DhcpMessage, Optional<Hardware>> recorder, boolean bootServerPort, RelayPolicy relays,
+                RateLimit<MacAddress> perMac) {
         this.bootServerPort = bootServerPort;
         this.lookup = lookup;
         this.responder = responder;
         this.serverPort = serverPort;
         this.clientPort = clientPort;
         this.recorder = recorder;
+        this.relays = relays;
+        this.perMac = perMac;
     }
 
     @Override
@@ -81,6 +97,20 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
         if (reply.isEmpty()) {
             ignored.increment();
             LOG.debug("no answer to {} from {}", request, packet.sender());
+        } else if (!bootServerPort && request.relayed() && !relays.allows(request.giaddr(), nic(hw, request))) {
+            long held = relayRefused.add();
+            if (held >= 0) {
+                LOG.warn("DHCP: request for {} relayed by {} not answered: {}{}", request.clientMac().orElseThrow(),
+                        request.giaddr().getHostAddress(), relays.configured() ? "not in dhcp.relays"
+                                : "neither in the subnet of the machine's reservation nor on this server's links; list it in dhcp.relays",
+                        Tally.more(held));
+            }
+            return; // not recorded either: anyone may have sent it
+        } else if (perMac.take(request.clientMac().orElseThrow()) > 0) {
+            long held = rateLimited.add();
+            if (held >= 0) {
+                LOG.warn("DHCP: answer to {} dropped: over dhcp.ratePerMac{}", request.clientMac().orElseThrow(), Tally.more(held));
+            }
         } else {
             ByteBuf out = ctx.alloc().buffer(576);
             try {
@@ -103,6 +133,10 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
         if (hw.isPresent()) {
             recorder.accept(request, hw);
         }
+    }
+
+    private static HardwareInterface nic(Optional<Hardware> hw, DhcpMessage request) {
+        return hw.flatMap(h -> request.clientMac().flatMap(h::interfaceByMac)).orElse(null);
     }
 
     /**

@@ -11,6 +11,7 @@ import io.ironbell.api.metrics.MetricSet;
 import io.ironbell.api.metrics.MetricWriter;
 import io.ironbell.dhcp.codec.DhcpMessage;
 import io.ironbell.dhcp.codec.DhcpOptions;
+import io.ironbell.protocol.support.RateLimit;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -92,7 +93,20 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
 
         @AttributeDefinition(description = "server.address: the IPv4 address machines reach Ironbell at")
         String address() default "";
+
+        @AttributeDefinition(description = "relay agents answered, by giaddr (IPv4 addresses and CIDR blocks, comma-separated); "
+                + "empty: a giaddr in the subnet of the machine's reservation or of one of this server's interfaces")
+        String relays() default "";
+
+        @AttributeDefinition(description = "answers a second to one MAC once its burst is spent; beyond, requests are dropped; 0: no limit")
+        int ratePerMac() default 10;
+
+        @AttributeDefinition(description = "answers to one MAC at once before dhcp.ratePerMac applies")
+        int burstPerMac() default 50;
     }
+
+    /** Most MACs whose answers are counted at once (only known MACs are answered, so only they count). */
+    static final int MAX_RATED_MACS = 100_000;
 
     private final Config config;
     private final HttpEndpoint http;
@@ -140,8 +154,20 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
             throw new IllegalStateException("dhcp.listen must be an IPv4 address, was '" + config.listen() + "'");
         }
         Inet4Address server = serverAddress();
+        List<Subnet> relayBlocks;
+        try {
+            relayBlocks = Subnet.parseList(config.relays());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("dhcp.relays: " + e.getMessage());
+        }
+        if (config.ratePerMac() < 0 || config.burstPerMac() < 1) {
+            throw new IllegalStateException("dhcp.ratePerMac must be 0 (no limit) or more and dhcp.burstPerMac 1 or more, were "
+                    + config.ratePerMac() + " and " + config.burstPerMac());
+        }
+        RelayPolicy relays = new RelayPolicy(relayBlocks, RelayPolicy.interfaces(TimeUnit.SECONDS.toNanos(30)));
+        RateLimit<MacAddress> perMac = new RateLimit<>(config.ratePerMac(), config.burstPerMac(), MAX_RATED_MACS, System::nanoTime);
         DhcpResponder responder = new DhcpResponder(new DhcpResponder.Settings(server, http.url(server.getHostAddress(), ""), proxy));
-        handler = new DhcpHandler(() -> lookup, responder, config.port(), config.clientPort(), this::record, false);
+        handler = new DhcpHandler(() -> lookup, responder, config.port(), config.clientPort(), this::record, false, relays, perMac);
         channels.add(bind(listen, config.port(), handler));
         Inet4Address own = interfaceAddress();
         if (own != null && listen.isAnyLocalAddress()) {
@@ -151,11 +177,13 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
             handler.broadcastVia(out);
         }
         if (proxy) {
-            bootHandler = new DhcpHandler(() -> lookup, responder, config.port(), config.clientPort(), this::record, true);
+            bootHandler = new DhcpHandler(() -> lookup, responder, config.port(), config.clientPort(), this::record, true, relays, perMac);
             channels.add(bind(listen, config.proxyPort(), bootHandler));
         }
-        LOG.info("started: DHCP ({}) on UDP {}{} as {}", config.mode(), config.port(), proxy ? " and " + config.proxyPort() : "",
-                server.getHostAddress());
+        LOG.info("started: DHCP ({}) on UDP {}{} as {}; relays answered: {}; answers per MAC: {}", config.mode(), config.port(),
+                proxy ? " and " + config.proxyPort() : "", server.getHostAddress(),
+                relayBlocks.isEmpty() ? "in reservations' subnets and on this server's links" : relayBlocks,
+                config.ratePerMac() == 0 ? "unlimited" : config.ratePerMac() + "/s after " + config.burstPerMac());
     }
 
     private Channel bind(Inet4Address address, int port, DhcpHandler h) {
@@ -341,5 +369,9 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
             w.counter("ironbell_dhcp_boot_server_answered_total", "proxy mode: replies sent from the PXE boot-server port", b.answered.sum());
         }
         w.counter("ironbell_dhcp_malformed_total", "malformed DHCP datagrams dropped", h.malformed.sum() + (b == null ? 0 : b.malformed.sum()));
+        w.counter("ironbell_dhcp_relay_refused_total", "relayed DHCP requests not answered: their relay (giaddr) is not allowed "
+                + "(dhcp.relays)", h.relayRefused.sum() + (b == null ? 0 : b.relayRefused.sum()));
+        w.counter("ironbell_dhcp_rate_limited_total", "DHCP answers dropped: over dhcp.ratePerMac for their MAC",
+                h.rateLimited.sum() + (b == null ? 0 : b.rateLimited.sum()));
     }
 }

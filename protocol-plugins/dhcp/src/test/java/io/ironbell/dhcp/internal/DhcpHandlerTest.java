@@ -18,11 +18,15 @@ import io.ironbell.api.json.Json;
 import io.ironbell.dhcp.codec.DhcpCodec;
 import io.ironbell.dhcp.codec.DhcpMessage;
 import io.ironbell.dhcp.codec.DhcpOptions;
+import io.ironbell.protocol.support.RateLimit;
 import io.ironbell.testing.LeakCheck;
 import io.ironbell.testing.MemoryHardwareLookup;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.io.InputStream;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
@@ -37,6 +41,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * The DHCP handler on an {@link EmbeddedChannel}: datagrams in, datagrams out, decoded with the
@@ -66,6 +71,8 @@ class DhcpHandlerTest {
     private final List<EmbeddedChannel> channels = new ArrayList<>();
     private DhcpHandler handler;
     private EmbeddedChannel channel;
+    /** The rate limits' clock, moved by the tests. */
+    private long now = 1_000_000_000L;
 
 
     @BeforeEach
@@ -87,8 +94,13 @@ class DhcpHandlerTest {
     }
 
     private DhcpHandler handler(boolean proxy, boolean bootServerPort, BiConsumer<DhcpMessage, Optional<Hardware>> recorder) {
+        return handler(proxy, bootServerPort, recorder, new RelayPolicy(List.of(), List::of), new RateLimit<>(10, 50, 1000, () -> now));
+    }
+
+    private DhcpHandler handler(boolean proxy, boolean bootServerPort, BiConsumer<DhcpMessage, Optional<Hardware>> recorder,
+                                RelayPolicy relays, RateLimit<MacAddress> perMac) {
         DhcpResponder responder = new DhcpResponder(new DhcpResponder.Settings(SERVER, "http://10.250.0.2:8080", proxy));
-        return new DhcpHandler(() -> lookup, responder, SERVER_PORT, CLIENT_PORT, recorder, bootServerPort);
+        return new DhcpHandler(() -> lookup, responder, SERVER_PORT, CLIENT_PORT, recorder, bootServerPort, relays, perMac);
     }
 
     /** An embedded channel whose buffers come from the leak-checking allocator. */
@@ -154,8 +166,12 @@ class DhcpHandlerTest {
     }
 
     private static DhcpMessage message(int type, Inet4Address ciaddr, Inet4Address giaddr, int flags, DhcpOptions.Builder o) {
+        return message(MAC, type, ciaddr, giaddr, flags, o);
+    }
+
+    private static DhcpMessage message(String mac, int type, Inet4Address ciaddr, Inet4Address giaddr, int flags, DhcpOptions.Builder o) {
         byte[] chaddr = new byte[16];
-        System.arraycopy(MacAddress.parse(MAC).toBytes(), 0, chaddr, 0, 6);
+        System.arraycopy(MacAddress.parse(mac).toBytes(), 0, chaddr, 0, 6);
         return new DhcpMessage(DhcpMessage.BOOTREQUEST, 1, 6, giaddr.isAnyLocalAddress() ? 0 : 1, 0x5eed, 0, flags, ciaddr, ANY, ANY,
                 giaddr, chaddr, "", "", o.u8(DhcpOptions.MESSAGE_TYPE, type).build());
     }
@@ -237,7 +253,7 @@ class DhcpHandlerTest {
 
     @Test
     void aRelayedRequestIsAnsweredToTheRelay() {
-        Inet4Address relay = ipv4("10.250.7.1");
+        Inet4Address relay = ipv4("10.250.0.1"); // the router of the machine's subnet
         Reply r = exchange(message(DhcpMessage.DISCOVER, ANY, relay, DhcpMessage.FLAG_BROADCAST, DhcpOptions.builder()));
         assertEquals(new InetSocketAddress(relay, SERVER_PORT), r.to(), "the relay's server port");
         assertEquals(relay, r.message().giaddr());
@@ -246,7 +262,7 @@ class DhcpHandlerTest {
 
     @Test
     void aRelayedNakHasTheBroadcastBitSoTheRelayBroadcastsIt() {
-        Inet4Address relay = ipv4("10.250.7.1");
+        Inet4Address relay = ipv4("10.250.0.1");
         Reply r = exchange(message(DhcpMessage.REQUEST, ANY, relay, 0, DhcpOptions.builder()
                 .addresses(DhcpOptions.REQUESTED_IP, List.of(ipv4("10.250.0.99")))));
         assertEquals(new InetSocketAddress(relay, SERVER_PORT), r.to());
@@ -288,6 +304,116 @@ class DhcpHandlerTest {
         assertEquals(ANY, r.message().yiaddr(), "proxy mode gives no address");
         assertEquals("undionly.kpxe", r.message().file());
         assertEquals(1, boot.answered.sum());
+    }
+
+    // ---- relays and rates --------------------------------------------------------------------
+
+    /** The lines of WARN and above the handler logs while {@code body} runs. */
+    private static List<ILoggingEvent> logged(Runnable body) {
+        Logger log = (Logger) LoggerFactory.getLogger(DhcpHandler.class);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        log.addAppender(lines);
+        log.setLevel(ch.qos.logback.classic.Level.WARN);
+        log.setAdditive(false);
+        try {
+            body.run();
+        } finally {
+            log.detachAppender(lines);
+            log.setLevel(null);
+            log.setAdditive(true);
+        }
+        return lines.list;
+    }
+
+    @Test
+    void aForgedRelayAddressGetsNoAnswerAndAFloodOfThemOneLogLine() throws Exception {
+        Inet4Address victim = ipv4("203.0.113.9");
+        List<ILoggingEvent> lines = logged(() -> {
+            for (int i = 0; i < 1000; i++) {
+                receive(channel, datagram(message(DhcpMessage.DISCOVER, ANY, victim, DhcpMessage.FLAG_BROADCAST, DhcpOptions.builder()),
+                        new InetSocketAddress(victim, SERVER_PORT)));
+                assertNull(channel.readOutbound(), "nothing reflected to " + victim);
+            }
+        });
+        assertEquals(1000, handler.relayRefused.sum());
+        assertEquals(0, handler.answered.sum());
+        assertEquals(0, handler.ignored.sum(), "refused, not merely unanswered");
+        assertEquals(List.of(), recorded, "a forged request is not recorded");
+        assertEquals(1, lines.size(), "one line for the flood, not one per packet: " + lines);
+        assertEquals("DHCP: request for 52:54:00:12:34:56 relayed by 203.0.113.9 not answered: neither in the subnet of the machine's "
+                + "reservation nor on this server's links; list it in dhcp.relays", lines.get(0).getFormattedMessage());
+
+        // the relay of the machine's own subnet (10.250.0.0/24) is answered
+        Reply r = exchange(message(DhcpMessage.DISCOVER, ANY, ipv4("10.250.0.254"), 0, DhcpOptions.builder()));
+        assertEquals(new InetSocketAddress(ipv4("10.250.0.254"), SERVER_PORT), r.to());
+        // and the proxy port answers where the request came from, whatever its giaddr
+        DhcpHandler boot = handler(true, true, (m, h) -> { });
+        EmbeddedChannel c = channel(boot);
+        InetSocketAddress client = new InetSocketAddress(ipv4("10.250.0.10"), 4011);
+        receive(c, datagram(message(DhcpMessage.REQUEST, ANY, victim, 0, pxe(0, "PXEClient:Arch:00000")), client));
+        assertEquals(client, reply(c).to());
+    }
+
+    @Test
+    void dhcpRelaysListsTheOnlyRelaysAnswered() throws Exception {
+        EmbeddedChannel c = channel(handler(false, false, (m, h) -> { },
+                new RelayPolicy(Subnet.parseList("192.0.2.0/24, 198.51.100.7"), () -> List.of(Subnet.parse("10.250.0.0/16"))),
+                new RateLimit<>(10, 50, 1000, () -> now)));
+        for (String relay : List.of("192.0.2.200", "198.51.100.7")) {
+            receive(c, datagram(message(DhcpMessage.DISCOVER, ANY, ipv4(relay), 0, DhcpOptions.builder()), FROM_UNCONFIGURED));
+            assertEquals(new InetSocketAddress(ipv4(relay), SERVER_PORT), reply(c).to());
+        }
+        for (String relay : List.of("198.51.100.8", "10.250.0.1")) { // the list wins over the reservation's subnet and the server's links
+            receive(c, datagram(message(DhcpMessage.DISCOVER, ANY, ipv4(relay), 0, DhcpOptions.builder()), FROM_UNCONFIGURED));
+            assertNull(c.readOutbound(), relay);
+        }
+    }
+
+    @Test
+    void aRelayOnOneOfTheServersLinksIsAnswered() throws Exception {
+        EmbeddedChannel c = channel(handler(false, false, (m, h) -> { },
+                new RelayPolicy(List.of(), () -> List.of(Subnet.parse("10.231.1.0/30"))), new RateLimit<>(10, 50, 1000, () -> now)));
+        receive(c, datagram(message(DhcpMessage.DISCOVER, ANY, ipv4("10.231.1.1"), 0, DhcpOptions.builder()), FROM_UNCONFIGURED));
+        assertEquals(new InetSocketAddress(ipv4("10.231.1.1"), SERVER_PORT), reply(c).to());
+        receive(c, datagram(message(DhcpMessage.DISCOVER, ANY, ipv4("10.231.1.5"), 0, DhcpOptions.builder()), FROM_UNCONFIGURED));
+        assertNull(c.readOutbound(), "outside the link's /30");
+    }
+
+    @Test
+    void answersToOneMacBeyondItsRateAreDroppedAndCounted() throws Exception {
+        DhcpHandler h = handler(false, false, (m, found) -> { }, new RelayPolicy(List.of(), List::of),
+                new RateLimit<>(2, 5, 1000, () -> now));
+        EmbeddedChannel c = channel(h);
+        Runnable discover = () -> receive(c, datagram(request(MAC, DhcpMessage.DISCOVER, pxe(0, "PXEClient")), FROM_UNCONFIGURED));
+        List<ILoggingEvent> lines = logged(() -> {
+            for (int i = 0; i < 5; i++) {
+                discover.run();
+                assertEquals(DhcpMessage.OFFER, reply(c).message().messageType().orElseThrow(), "within the burst: " + i);
+            }
+            for (int i = 0; i < 100; i++) {
+                discover.run();
+                assertNull(c.readOutbound(), "over the rate");
+            }
+        });
+        assertEquals(5, h.answered.sum());
+        assertEquals(100, h.rateLimited.sum());
+        assertEquals(1, lines.size(), lines.toString());
+        assertEquals("DHCP: answer to 52:54:00:12:34:56 dropped: over dhcp.ratePerMac", lines.get(0).getFormattedMessage());
+
+        // another MAC has its own allowance (the sample's second interface has a reservation too)
+        receive(c, datagram(request("52:54:00:12:34:57", DhcpMessage.DISCOVER, null), FROM_UNCONFIGURED));
+        assertEquals(DhcpMessage.OFFER, reply(c).message().messageType().orElseThrow());
+
+        now += 499_000_000L; // 2 a second: one more after half a second, not before
+        discover.run();
+        assertNull(c.readOutbound());
+        now += 1_000_000L;
+        discover.run();
+        assertEquals(DhcpMessage.OFFER, reply(c).message().messageType().orElseThrow());
+        discover.run();
+        assertNull(c.readOutbound());
+        assertEquals(102, h.rateLimited.sum());
     }
 
     // ---- silence -----------------------------------------------------------------------------

@@ -11,25 +11,33 @@ import io.ironbell.api.http.HttpRoute;
 import io.ironbell.api.http.HttpRouteService;
 import io.ironbell.api.metrics.MetricSet;
 import io.ironbell.api.metrics.MetricWriter;
+import io.ironbell.protocol.support.Tally;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /ipxe/{mac}/auto.ipxe} and {@code GET /ipxe/auto.ipxe} (found by the caller's
  * address): the machine's iPXE script, answered from memory on the network thread; a machine
  * without an unfinished workflow is sent to its next boot device ({@link PendingWork}). Its typed
- * configuration merges server.* and ipxe.*.
+ * configuration merges server.* and ipxe.*; settings that cannot go into a script stop it from
+ * starting. A record whose values cannot ({@link IpxeScripts}) is counted and logged, once per
+ * 10 s at most, since anyone may ask for any machine's script.
  */
 @Component(service = {HttpRoute.class, MetricSet.class}, configurationPid = {"io.ironbell.server", IpxeRoutes.PID})
 @HttpRouteService(path = {"/ipxe/{mac}/auto.ipxe", "/ipxe/auto.ipxe"}, inline = true)
 public final class IpxeRoutes implements HttpRoute, MetricSet {
 
     static final String PID = "io.ironbell.ipxe";
+
+    private static final Logger LOG = LoggerFactory.getLogger(IpxeRoutes.class);
 
     @ObjectClassDefinition(name = "Ironbell iPXE", description = "ipxe.* keys, and server.address")
     public @interface Config {
@@ -55,13 +63,23 @@ public final class IpxeRoutes implements HttpRoute, MetricSet {
     private final PendingWork work;
     private final LongAdder scripts = new LongAdder();
     private final LongAdder bootScripts = new LongAdder();
+    private final Tally refused = new Tally(Duration.ofSeconds(10));
 
+    /**
+     * @throws IllegalArgumentException naming the setting that cannot go into a script
+     */
     @Activate
     public IpxeRoutes(Config config, @Reference HardwareLookup lookup, @Reference HttpEndpoint http, @Reference PendingWork work) {
         this.config = config;
         this.lookup = lookup;
         this.http = http;
         this.work = work;
+        String host = config.address().isBlank() ? "0.0.0.0" : config.address();
+        settings(host).check();
+    }
+
+    private IpxeScripts.Settings settings(String host) {
+        return new IpxeScripts.Settings(host, http.url(host, ""), config.kernel(), config.initrd(), config.kernelArgs(), config.exitScript());
     }
 
     @Override
@@ -83,19 +101,41 @@ public final class IpxeRoutes implements HttpRoute, MetricSet {
                     .orElseThrow(() -> HttpException.notFound("hardware " + hw.id() + " has no MAC address"));
         }
         String host = config.address().isBlank() ? r.localAddress().getAddress().getHostAddress() : config.address();
-        IpxeScripts.Settings s = new IpxeScripts.Settings(host, http.url(host, ""), config.kernel(), config.initrd(),
-                config.kernelArgs(), config.exitScript());
         boolean hasWork = work.hasWork(hw, mac);
+        IpxeScripts.Script script = IpxeScripts.script(hw, mac, hasWork, settings(host));
         scripts.increment();
-        if (hasWork) {
+        if (script.refused() != null) {
+            long held = refused.add();
+            if (held >= 0) {
+                LOG.warn("iPXE: no boot script for {} (hardware {}): {}; it gets the exit script{}", mac, printable(hw.id()),
+                        script.refused(), Tally.more(held));
+            }
+        } else if (hasWork) {
             bootScripts.increment();
         }
-        return HttpResponse.of(200, "text/plain; charset=utf-8", IpxeScripts.forMachine(hw, mac, hasWork, s).getBytes(StandardCharsets.UTF_8));
+        // 200 even when refused: iPXE runs only a script it got with 2xx, and this one says why on the console
+        return HttpResponse.of(200, "text/plain; charset=utf-8", script.text().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A record's id for a log line: escaped, so that it cannot forge lines, and cut short. */
+    static String printable(String s) {
+        if (s == null) {
+            return "(none)";
+        }
+        StringBuilder b = new StringBuilder();
+        int i = 0;
+        for (; i < s.length() && i < 80; i++) {
+            char c = s.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f && c != '\\' ? String.valueOf(c) : String.format("\\u%04x", (int) c));
+        }
+        return i < s.length() ? b + "..." : b.toString();
     }
 
     @Override
     public void collect(MetricWriter writer) {
         writer.counter("ironbell_ipxe_scripts_total", "iPXE scripts served", scripts.sum());
         writer.counter("ironbell_ipxe_work_scripts_total", "iPXE scripts served to machines with unfinished work", bootScripts.sum());
+        writer.counter("ironbell_ipxe_refused_total", "iPXE boot scripts refused: a record value that cannot go into a script "
+                + "(whitespace, quotes, control characters); the machine got the exit script", refused.sum());
     }
 }

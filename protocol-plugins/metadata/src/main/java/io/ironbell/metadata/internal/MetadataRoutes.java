@@ -9,6 +9,7 @@ import io.ironbell.api.http.HttpRequest;
 import io.ironbell.api.http.HttpResponse;
 import io.ironbell.api.http.HttpRoute;
 import io.ironbell.api.http.HttpRouteService;
+import io.ironbell.protocol.support.RateLimit;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -31,7 +33,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * ({@code PUT /latest/api/token}). The caller is the machine whose interface holds the request's
  * source address ({@code X-Forwarded-For} only from {@code metadata.trustedProxies}): no machine
  * reads another's metadata. Answered from the in-memory hardware index on the network thread, so
- * a changed record shows at once.
+ * a changed record shows at once. Each caller has a rate ({@code metadata.ratePerAddress} a second
+ * after a burst of {@code metadata.burstPerAddress}, far above cloud-init's crawl at boot); beyond
+ * it, 429 with {@code Retry-After}.
  */
 @Component(configurationPid = MetadataRoutes.PID, service = {HttpRoute.class, ReadinessCheck.class},
         property = ReadinessCheck.NAME + "=metadata")
@@ -54,7 +58,18 @@ public final class MetadataRoutes implements HttpRoute, ReadinessCheck {
 
         @AttributeDefinition(description = "whether requests need an IMDSv2 session token")
         boolean requireToken() default false;
+
+        @AttributeDefinition(description = "requests a second from one caller once its burst is spent; beyond, 429; 0: no limit")
+        int ratePerAddress() default DEFAULT_RATE;
+
+        @AttributeDefinition(description = "requests from one caller at once before metadata.ratePerAddress applies")
+        int burstPerAddress() default DEFAULT_BURST;
     }
+
+    static final int DEFAULT_RATE = 50;
+    static final int DEFAULT_BURST = 500;
+    /** Most callers whose rates are kept at once; see {@link RateLimit}. */
+    static final int MAX_RATED_CALLERS = 100_000;
 
     /** What a version directory lists; user-data and vendor-data answer 404 when the record has none. */
     static final String VERSION_LISTING = "meta-data/\nuser-data\nvendor-data";
@@ -65,6 +80,8 @@ public final class MetadataRoutes implements HttpRoute, ReadinessCheck {
     private final String problem;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    private final RateLimit<InetAddress> perCaller;
+    private final int rate;
 
     /** An IMDSv2 token: good for one caller address until it expires. */
     private record Session(InetAddress caller, long expiresNanos) {
@@ -72,6 +89,10 @@ public final class MetadataRoutes implements HttpRoute, ReadinessCheck {
 
     @Activate
     public MetadataRoutes(Config config, @Reference HardwareLookup lookup) {
+        this(config, lookup, System::nanoTime);
+    }
+
+    MetadataRoutes(Config config, HardwareLookup lookup, LongSupplier clock) {
         this.lookup = lookup;
         this.requireToken = config.requireToken();
         List<Cidr> blocks;
@@ -83,8 +104,19 @@ public final class MetadataRoutes implements HttpRoute, ReadinessCheck {
             blocks = List.of();
             why = "metadata.trustedProxies: " + e.getMessage();
         }
+        int rate = config.ratePerAddress();
+        int burst = config.burstPerAddress();
+        if (rate < 0 || burst < 1) {
+            // fail closed: keep the default limit, and say why on /readyz
+            why = (why == null ? "" : why + "; ") + "metadata.ratePerAddress must be 0 (no limit) or more and metadata.burstPerAddress "
+                    + "1 or more, were " + rate + " and " + burst;
+            rate = DEFAULT_RATE;
+            burst = DEFAULT_BURST;
+        }
         this.trusted = blocks;
         this.problem = why;
+        this.rate = rate;
+        this.perCaller = new RateLimit<>(rate, burst, MAX_RATED_CALLERS, clock);
     }
 
     @Override
@@ -94,13 +126,22 @@ public final class MetadataRoutes implements HttpRoute, ReadinessCheck {
 
     @Override
     public HttpResponse handle(HttpRequest r) throws HttpException {
+        InetAddress caller = caller(r);
+        long wait = perCaller.take(caller);
+        if (wait > 0) {
+            long seconds = Math.max(1, (wait + 999_999_999L) / 1_000_000_000L);
+            Map<String, String> body = new java.util.LinkedHashMap<>();
+            body.put("code", "too_many_requests");
+            body.put("message", "more than " + rate + " metadata requests a second from " + caller.getHostAddress()
+                    + "; try again in " + seconds + " s");
+            return HttpResponse.json(429, body).withHeader("Retry-After", Long.toString(seconds));
+        }
         if (r.method().equals("PUT")) {
             return token(r);
         }
         if (!r.method().equals("GET") && !r.method().equals("HEAD")) {
             throw new HttpException(405, "method_not_allowed", r.method() + " is not allowed on " + r.path());
         }
-        InetAddress caller = caller(r);
         checkToken(r, caller);
         Hardware hw = lookup.byIp(caller).orElseThrow(() -> HttpException.notFound("no machine has the address " + caller.getHostAddress()));
         if (r.path().equals("/metadata")) {

@@ -6,6 +6,7 @@ import io.ironbell.api.metrics.MetricSet;
 import io.ironbell.api.metrics.MetricWriter;
 import io.ironbell.api.tftp.TftpFile;
 import io.ironbell.api.tftp.TftpFileProvider;
+import io.ironbell.protocol.support.Tally;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;

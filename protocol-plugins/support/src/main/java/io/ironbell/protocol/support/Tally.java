@@ -1,4 +1,4 @@
-package io.ironbell.tftp.internal;
+package io.ironbell.protocol.support;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -9,14 +9,14 @@ import java.util.concurrent.atomic.LongAdder;
  * it: one line per interval at most, so that a flood costs a counter, not a log line per
  * datagram.
  */
-final class Tally {
+public final class Tally {
 
     private final LongAdder count = new LongAdder();
     private final AtomicLong held = new AtomicLong();
     private final AtomicLong nextLine;
     private final long intervalNanos;
 
-    Tally(Duration interval) {
+    public Tally(Duration interval) {
         this.intervalNanos = interval.toNanos();
         this.nextLine = new AtomicLong(System.nanoTime());
     }
@@ -26,7 +26,7 @@ final class Tally {
      *
      * @return -1 when it is not to be logged, else how many went unlogged since the last line
      */
-    long add() {
+    public long add() {
         count.increment();
         long now = System.nanoTime();
         long next = nextLine.get();
@@ -37,12 +37,13 @@ final class Tally {
         return -1;
     }
 
-    long sum() {
+    /** How many were counted. */
+    public long sum() {
         return count.sum();
     }
 
     /** The suffix a log line gets for the ones it stands for. */
-    static String more(long held) {
+    public static String more(long held) {
         return held <= 0 ? "" : " (and " + held + " more since the last such line)";
     }
 }
