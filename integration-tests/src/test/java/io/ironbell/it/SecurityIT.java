@@ -250,12 +250,26 @@ class SecurityIT {
 
         assertEquals(0, server.cli(asCi, "hardware", "list").status(), "an operator reads");
         Path hw = Files.writeString(tmp.resolve("sec-hw.json"), "{\"id\":\"sec-1\",\"network\":{\"interfaces\":[{\"dhcp\":"
-                + "{\"mac\":\"52:54:00:00:5e:01\",\"ip\":{\"address\":\"10.95.0.1\"}}}]}}");
+                + "{\"mac\":\"52:54:00:00:5e:01\",\"ip\":{\"address\":\"10.95.0.1\"}},\"netboot\":{\"allow_pxe\":true,\"allow_workflow\":true}}]}}");
         io.ironbell.testing.Sh.Result denied = server.cli(asCi, "hardware", "push", "-f", hw.toString());
         assertEquals(4, denied.status(), denied.errors());
         assertTrue(denied.errors().contains("token ci-bot has the role operator; this needs admin (HTTP 403)"), denied.errors());
         assertEquals(4, server.cli(asCi, "token", "list").status(), "only admins see tokens");
         assertEquals(0, server.cli(Map.of(), "hardware", "push", "-f", hw.toString()).status());
+
+        // an operator runs workflows; a viewer only looks
+        Path tpl = Files.writeString(tmp.resolve("sec-template.yaml"), ControlPlaneIT.TEMPLATE.replace("name: install", "name: sec-install"));
+        assertEquals(0, server.cli(Map.of(), "template", "create", "-f", tpl.toString()).status());
+        io.ironbell.testing.Sh.Result wf = server.cli(asCi, "workflow", "create", "-t", "sec-install", "-r", "{\"device_1\":\"52:54:00:00:5e:01\"}");
+        assertEquals(0, wf.status(), wf.errors());
+        String workflow = wf.output().trim();
+        assertEquals(0, server.cli(asCi, "workflow", "cancel", workflow).status());
+        String viewer = server.cli(Map.of(), "token", "create", "watcher", "--role", "viewer").output().trim();
+        assertEquals(0, server.cli(Map.of("IRONBELL_TOKEN", viewer), "workflow", "get", workflow).status());
+        io.ironbell.testing.Sh.Result looking = server.cli(Map.of("IRONBELL_TOKEN", viewer), "workflow", "create", "-t", "sec-install",
+                "-r", "{\"device_1\":\"52:54:00:00:5e:01\"}");
+        assertEquals(4, looking.status(), looking.errors());
+        assertTrue(looking.errors().contains("token watcher has the role viewer; this needs operator"), looking.errors());
 
         io.ironbell.testing.Sh.Result list = server.cli(Map.of(), "token", "list");
         assertTrue(list.output().contains("ci-bot") && list.output().contains("OPERATOR".toLowerCase()), list.output());
@@ -275,6 +289,9 @@ class SecurityIT {
         assertTrue(seen.contains("admin token.create ci-bot from 127.0.0.1"), seen.toString());
         assertTrue(seen.contains("admin hardware.create sec-1 from 127.0.0.1"), seen.toString());
         assertTrue(seen.contains("admin token.revoke ci-bot from 127.0.0.1"), seen.toString());
+        assertTrue(seen.contains("ci-bot workflow.create " + workflow + " from 127.0.0.1"), seen.toString());
+        assertTrue(seen.contains("ci-bot workflow.cancel " + workflow + " from 127.0.0.1"), seen.toString());
+        assertTrue(seen.contains("admin template.create sec-install from 127.0.0.1"), seen.toString());
         assertFalse(audit.output().contains(ci.substring(16)), "no secret in the audit log");
     }
 

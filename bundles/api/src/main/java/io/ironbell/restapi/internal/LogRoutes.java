@@ -1,6 +1,7 @@
 package io.ironbell.restapi.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ironbell.api.auth.Role;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareLookup;
 import io.ironbell.api.http.HttpException;
@@ -63,7 +64,7 @@ public final class LogRoutes implements HttpRoute {
 
     @Override
     public HttpResponse handle(HttpRequest r) throws HttpException {
-        auth.requireAdmin(r);
+        auth.require(r, Role.VIEWER);
         String key = r.pathParam("machine");
         Hardware hw = hardware.find(key).orElseThrow(() -> HttpException.notFound("no hardware with id, MAC or IP " + key));
         try {

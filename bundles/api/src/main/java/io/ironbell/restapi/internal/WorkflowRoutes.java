@@ -1,6 +1,7 @@
 package io.ironbell.restapi.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ironbell.api.auth.Role;
 import io.ironbell.api.http.HttpException;
 import io.ironbell.api.http.HttpRequest;
 import io.ironbell.api.http.HttpResponse;
@@ -8,6 +9,7 @@ import io.ironbell.api.http.HttpRoute;
 import io.ironbell.api.http.HttpRouteService;
 import io.ironbell.api.store.PageRequest;
 import io.ironbell.api.workflow.ExecutionState;
+import io.ironbell.api.workflow.Workflow;
 import io.ironbell.api.workflow.WorkflowEvent;
 import io.ironbell.api.workflow.WorkflowException;
 import io.ironbell.api.workflow.WorkflowService;
@@ -34,19 +36,23 @@ public final class WorkflowRoutes implements HttpRoute {
     }
 
     private final Auth auth;
+    private final Audit audit;
     private final WorkflowService engine;
     private final EventStreams streams;
 
     @Activate
-    public WorkflowRoutes(@Reference Auth auth, @Reference WorkflowService engine, @Reference EventStreams streams) {
+    public WorkflowRoutes(@Reference Auth auth, @Reference Audit audit, @Reference WorkflowService engine, @Reference EventStreams streams) {
         this.auth = auth;
+        this.audit = audit;
         this.engine = engine;
         this.streams = streams;
     }
 
     @Override
     public HttpResponse handle(HttpRequest r) throws HttpException {
-        auth.requireAdmin(r);
+        // reading is a viewer's, running workflows (create, cancel, delete, their data) an operator's
+        boolean read = r.method().equals("GET") || r.method().equals("HEAD");
+        Auth.Caller caller = auth.require(r, read ? Role.VIEWER : Role.OPERATOR);
         String id = r.pathParams().get("id");
         String sub = r.pathParams().get("sub");
         String m = r.method().equals("HEAD") ? "GET" : r.method();
@@ -62,7 +68,9 @@ public final class WorkflowRoutes implements HttpRoute {
                         if (c.hardware() == null) {
                             throw new HttpException(400, "invalid_field", "field hardware is required: {\"device_1\": \"<MAC>\"}");
                         }
-                        yield HttpResponse.json(201, engine.create(c.template(), c.hardware()));
+                        Workflow created = engine.create(c.template(), c.hardware());
+                        audit.record(caller, "workflow.create", created.id(), Map.of("template", c.template()));
+                        yield HttpResponse.json(201, created);
                     }
                     default -> throw notAllowed(r);
                 };
@@ -75,18 +83,24 @@ public final class WorkflowRoutes implements HttpRoute {
                     case "GET" -> HttpResponse.json(200, engine.get(id));
                     case "DELETE" -> {
                         engine.delete(id);
+                        audit.record(caller, "workflow.delete", id);
                         yield HttpResponse.noContent();
                     }
                     default -> throw notAllowed(r);
                 };
             }
             return switch (sub + " " + m) {
-                case "cancel POST" -> HttpResponse.json(200, engine.cancel(id));
+                case "cancel POST" -> {
+                    Workflow cancelled = engine.cancel(id);
+                    audit.record(caller, "workflow.cancel", id);
+                    yield HttpResponse.json(200, cancelled);
+                }
                 case "events GET" -> HttpResponse.json(200, Map.of("items", engine.events(id, Api.longParam(r, "after", 0),
                         (int) Api.longParam(r, "limit", PageRequest.DEFAULT_LIMIT))));
                 case "data GET" -> HttpResponse.json(200, engine.data(id));
                 case "data PUT" -> {
                     engine.putData(id, Api.body(r, JsonNode.class));
+                    audit.record(caller, "workflow.data", id);
                     yield HttpResponse.json(200, engine.data(id));
                 }
                 default -> throw new HttpException(404, "not_found", "no route for " + r.method() + " " + r.path());

@@ -40,7 +40,7 @@ class WorkflowRoutesTest {
                 });
         Auth auth = new Auth(Converters.standardConverter().convert(Map.of("token", TOKEN)).to(Auth.Config.class), null,
                 new MemoryHardwareLookup());
-        routes = new WorkflowRoutes(auth, engine, streams);
+        routes = new WorkflowRoutes(auth, new Audit(), engine, streams);
     }
 
     @AfterEach
