@@ -64,7 +64,10 @@ class ConfigurationIT {
         int port = FreePort.find();
         Path home = tmp.resolve("home");
         try (ServerProcess server = ServerProcess.start(DISTRIBUTION, home, Map.of("IRONBELL_HTTP_PORT", "0"))) {
-            server.terminate(Duration.ofSeconds(5));
+            // started whole (its database created) and stopped as an operator stops it
+            Await.until("the first start", Duration.ofMinutes(2), () -> server.output().stream()
+                    .anyMatch(l -> l.contains("started with")) ? true : null);
+            server.terminate(Duration.ofSeconds(30));
         }
         // Edit the copied conf/ironbell.properties, as an operator would, and start again without overrides.
         Path conf = home.resolve("conf/ironbell.properties");
@@ -75,6 +78,8 @@ class ConfigurationIT {
         Process p = pb.start();
         try {
             awaitHealthy(port);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; the server said:\n" + Files.readString(tmp.resolve("out.log")), e);
         } finally {
             p.toHandle().destroy();
             assertTrue(p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS));
@@ -95,7 +100,7 @@ class ConfigurationIT {
     }
 
     private static Duration awaitHealthy(int port) {
-        return Await.until("GET /healthz on port " + port, Duration.ofSeconds(30),
+        return Await.until("GET /healthz on port " + port, Duration.ofSeconds(90),
                 () -> Http.get("http://127.0.0.1:" + port + "/healthz").status() == 200 ? Boolean.TRUE : null).elapsed();
     }
 }

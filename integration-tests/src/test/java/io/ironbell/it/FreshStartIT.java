@@ -70,6 +70,28 @@ class FreshStartIT {
         }
     }
 
+    /** SIGTERM (Ctrl-C) while the embedded database is being created: the start is finished and stopped, never left half made. */
+    @Test
+    void aServerStoppedDuringItsFirstStartStartsAgain(@TempDir Path tmp) throws Exception {
+        Path home = ServerProcess.install(DISTRIBUTION, tmp.resolve("home"));
+        Path emptyTmp = Files.createDirectories(tmp.resolve("empty-tmp"));
+        Map<String, String> env = Map.of("JAVA_OPTS", "-Djava.io.tmpdir=" + emptyTmp);
+        try (ServerProcess server = ServerProcess.startIn(home, env)) {
+            Await.until("the embedded database's start", Duration.ofSeconds(60), () -> server.output().stream()
+                    .anyMatch(l -> l.contains("embedded PostgreSQL: starting")) ? true : null);
+            server.terminate(Duration.ofMinutes(2));
+        }
+        if (Files.exists(home.resolve("data/postgres/postmaster.pid"))) {
+            awaitExit(postmasterPid(home), "the embedded database to stop with the server");
+        }
+        try (ServerProcess again = ServerProcess.startIn(home, env)) {
+            again.awaitHealthy(Duration.ofMinutes(2));
+            awaitReady(again);
+            assertFalse(again.output().stream().anyMatch(l -> l.contains("still runs on")), "nothing was left running");
+            again.terminate(Duration.ofSeconds(30));
+        }
+    }
+
     @Test
     void aServerKilledMidWorkflowStopsItsOrphanedDatabaseAndLosesNothingItAcknowledged(@TempDir Path tmp) throws Exception {
         Path home = tmp.resolve("home");

@@ -100,21 +100,29 @@ public final class Main {
         if (!unknownKeys.isEmpty()) {
             log.warn("settings no component declares (a typo?): {}", unknownKeys);
         }
-        EmbeddedDatabase database = null;
+        // registered before anything starts, so that a SIGTERM during the start (even during the embedded
+        // database's initdb) waits for what is starting and stops it, instead of leaving it half made
+        Lifecycle life = new Lifecycle(log);
+        Runtime.getRuntime().addShutdownHook(new Thread(life::stop, "ironbell-shutdown"));
         if (!worker && settings.get("storage.jdbc.url", "").isBlank()) {
-            try {
-                database = EmbeddedDatabase.start(home.data().resolve("postgres"), settings.getInt("storage.embedded.port", 0),
-                        Duration.ofSeconds(settings.getInt("storage.embedded.startTimeoutSeconds", 120)));
-                settings = settings.with(database.settings());
-            } catch (Exception e) {
-                log.error("cannot start the embedded PostgreSQL in {}: {}", home.data().resolve("postgres"), e.getMessage(), e);
-                return EXIT_START;
+            synchronized (life) {
+                try {
+                    life.database = EmbeddedDatabase.start(home.data().resolve("postgres"), settings.getInt("storage.embedded.port", 0),
+                            Duration.ofSeconds(settings.getInt("storage.embedded.startTimeoutSeconds", 120)));
+                    settings = settings.with(life.database.settings());
+                } catch (Exception e) {
+                    log.error("cannot start the embedded PostgreSQL in {}: {}", home.data().resolve("postgres"), e.getMessage(), e);
+                    return EXIT_START;
+                }
             }
         }
         Container container = new Container(home, settings, console);
-        EmbeddedDatabase db = database;
-        Thread stopper = new Thread(() -> stop(container, db, log), "ironbell-shutdown");
-        Runtime.getRuntime().addShutdownHook(stopper);
+        synchronized (life) {
+            if (life.stopped) {
+                return 0;
+            }
+            life.container = container;
+        }
         try {
             container.start();
             container.awaitStop();
@@ -123,6 +131,34 @@ public final class Main {
         } catch (Exception e) {
             log.error("cannot start: {}", e.getMessage(), e);
             return EXIT_START;
+        }
+    }
+
+    /** What runs, for the shutdown hook: the container and the embedded database, each once started. */
+    private static final class Lifecycle {
+        private final Logger log;
+        private EmbeddedDatabase database;
+        private Container container;
+        private boolean stopped;
+
+        Lifecycle(Logger log) {
+            this.log = log;
+        }
+
+        /** Stops the bundles first, so that nothing writes to the database while it stops. */
+        synchronized void stop() {
+            stopped = true;
+            try {
+                log.info("stopping");
+                if (container != null && !container.stop(STOP_MILLIS)) {
+                    log.warn("bundles did not stop within {} ms; exiting anyway", STOP_MILLIS);
+                }
+            } catch (Exception e) {
+                log.warn("stop failed", e);
+            }
+            if (database != null) {
+                database.close();
+            }
         }
     }
 
@@ -139,18 +175,4 @@ public final class Main {
         }
     }
 
-    /** Stops the bundles first, so that nothing writes to the database while it stops. */
-    private static synchronized void stop(Container container, EmbeddedDatabase database, Logger log) {
-        try {
-            log.info("stopping");
-            if (!container.stop(STOP_MILLIS)) {
-                log.warn("bundles did not stop within {} ms; exiting anyway", STOP_MILLIS);
-            }
-        } catch (Exception e) {
-            log.warn("stop failed", e);
-        }
-        if (database != null) {
-            database.close();
-        }
-    }
 }

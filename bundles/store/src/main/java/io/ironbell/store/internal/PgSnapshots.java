@@ -28,17 +28,7 @@ public final class PgSnapshots implements SnapshotService {
     public Map<String, Long> backup(OutputStream out) throws StoreException, IOException {
         try (Connection c = db.connection()) {
             // the snapshot's gzip stream closes what it writes to; the caller's stream stays open
-            return Snapshot.backup(c, new java.io.FilterOutputStream(out) {
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    out.write(b, off, len);
-                }
-
-                @Override
-                public void close() throws IOException {
-                    flush();
-                }
-            });
+            return Snapshot.backup(c, new Snapshot.NonClosing(out));
         } catch (SQLException e) {
             throw new StoreException(Reason.UNAVAILABLE, "database: " + e.getMessage(), e);
         }

@@ -232,8 +232,8 @@ final class Snapshot {
         out.write('\n');
     }
 
-    /** Lets CopyManager write into the gzip stream without closing it. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
+    /** A stream that its writer may close without closing what it writes to (CopyManager does, and so does gzip). */
+    static final class NonClosing extends java.io.FilterOutputStream {
         NonClosing(OutputStream out) {
             super(out);
         }
