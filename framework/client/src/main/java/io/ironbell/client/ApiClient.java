@@ -16,6 +16,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 
 /**
  * Ironbell's REST API ({@code <server>/api/v1}) as a Java caller sees it: every call is bounded
@@ -48,10 +49,20 @@ public final class ApiClient {
      * @param token  the bearer token to show, or {@code null} or blank for none
      */
     public ApiClient(URI server, String token) {
+        this(server, token, Trust.system());
+    }
+
+    /**
+     * @param server the server's base URL, {@code http(s)://host:port} (a trailing slash is ignored)
+     * @param token  the bearer token to show, or {@code null} or blank for none
+     * @param trust  which HTTPS servers to believe ({@link Trust})
+     */
+    public ApiClient(URI server, String token, SSLContext trust) {
         String s = server.toString();
         this.base = (s.endsWith("/") ? s.substring(0, s.length() - 1) : s) + "/api/v1";
         this.token = token == null || token.isBlank() ? null : token.trim();
-        this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).sslContext(trust)
+                .build();
     }
 
     /** The server's base URL, as given. */
@@ -190,6 +201,12 @@ public final class ApiClient {
     private ApiException unreachable(String method, String path, IOException e) {
         if (e instanceof ConnectException) {
             return new ApiException(ApiException.UNREACHABLE, null, "no Ironbell server answers at " + server() + " for " + method + " /api/v1" + path);
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLHandshakeException h) {
+                return new ApiException(ApiException.UNTRUSTED, null, "the server at " + server() + " is not trusted (wrong CA, pin or "
+                        + "name; see --ca): " + (h.getMessage() == null ? "handshake failed" : h.getMessage()));
+            }
         }
         if (e instanceof HttpTimeoutException) {
             return new ApiException(ApiException.UNREACHABLE, null, method + " " + path + " got no answer from " + server() + " in time");

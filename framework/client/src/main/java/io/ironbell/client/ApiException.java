@@ -14,6 +14,12 @@ public final class ApiException extends IOException {
     /** The {@link #status()} of a call that got no answer: no server, a broken connection, a timeout. */
     public static final int UNREACHABLE = 0;
 
+    /**
+     * The {@link #status()} of a call to a server whose certificate the client does not trust (a
+     * wrong CA or pin, a name the certificate does not carry): nothing was sent.
+     */
+    public static final int UNTRUSTED = -1;
+
     private final int status;
     private final String code;
 
@@ -41,6 +47,11 @@ public final class ApiException extends IOException {
     /** Whether no answer came at all. */
     public boolean unreachable() {
         return status == UNREACHABLE;
+    }
+
+    /** Whether the server's certificate was not trusted, so that nothing was sent. */
+    public boolean untrusted() {
+        return status == UNTRUSTED;
     }
 
     /**

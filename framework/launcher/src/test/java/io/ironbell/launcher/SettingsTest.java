@@ -78,7 +78,7 @@ class SettingsTest {
     void theDistributionFileIsTheEmbeddedDefaults() throws Exception {
         Settings s = Settings.load(null, Map.of(), Map.of());
         assertEquals(Set.of("log.format", "log.level", "deploy.poll", "http.port", "http.address", "http.maxRequestBytes",
-                "http.idleTimeoutSeconds", "http.workerThreads", "http.workerQueue", "http.maxConnections", "http.maxConnectionsPerAddress", "http.requestTimeoutSeconds", "http.maxBufferedRequestBytes", "storage.jdbc.url", "storage.user",
+                "http.idleTimeoutSeconds", "http.workerThreads", "http.workerQueue", "http.maxConnections", "http.maxConnectionsPerAddress", "http.requestTimeoutSeconds", "http.maxBufferedRequestBytes", "http.tls", "http.tlsPort", "http.tlsCertificate", "http.tlsKey", "http.tlsNames", "http.tlsCheckSeconds", "storage.jdbc.url", "storage.user",
                 "storage.password", "storage.embedded.port", "storage.embedded.startTimeoutSeconds", "storage.pool.size", "storage.pool.timeoutMillis",
                 "storage.log.maxLinesPerMachine", "storage.audit.retentionDays", "backup.dir", "api.token", "engine.sweepMillis", "engine.maxEventsPerWorkflow", "server.address", "dhcp.enabled", "dhcp.interface", "dhcp.mode", "dhcp.port",
                 "dhcp.clientPort", "dhcp.proxyPort", "dhcp.listen", "dhcp.relays", "dhcp.ratePerMac", "dhcp.burstPerMac", "tftp.enabled", "tftp.root", "tftp.port", "tftp.followLinks", "tftp.maxPerClient", "tftp.maxTransfers",

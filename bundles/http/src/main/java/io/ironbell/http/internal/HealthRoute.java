@@ -9,7 +9,7 @@ import org.osgi.service.component.annotations.Component;
 
 /** {@code GET /healthz}: the process is alive and its HTTP server answers. */
 @Component(service = HttpRoute.class)
-@HttpRouteService(path = "/healthz", inline = true)
+@HttpRouteService(path = "/healthz", inline = true, plain = true)
 public final class HealthRoute implements HttpRoute {
 
     private static final HttpResponse OK = HttpResponse.json(200, Map.of("status", "ok"));

@@ -18,8 +18,13 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.handler.ssl.SslHandler;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -81,6 +86,26 @@ public final class HttpServer implements MetricSet {
 
         @AttributeDefinition(description = "bytes of request bodies held at once, over all connections; beyond, 503")
         long maxBufferedRequestBytes() default 64L << 20;
+
+        @AttributeDefinition(description = "serve HTTPS on tlsPort; the plain port then serves only routes marked plain "
+                + "(iPXE scripts, boot artifacts, EC2 metadata, health)")
+        boolean tls() default true;
+
+        @AttributeDefinition(description = "TCP port of the HTTPS listener")
+        int tlsPort() default 8443;
+
+        @AttributeDefinition(description = "PEM file: the server's certificate, then its issuers; empty: a CA and certificate "
+                + "made in data/tls")
+        String tlsCertificate() default "";
+
+        @AttributeDefinition(description = "PEM file: the certificate's unencrypted PKCS#8 private key")
+        String tlsKey() default "";
+
+        @AttributeDefinition(description = "more DNS names or addresses for the generated certificate, comma-separated")
+        String tlsNames() default "";
+
+        @AttributeDefinition(description = "seconds between checks whether the certificate files changed")
+        int tlsCheckSeconds() default 10;
     }
 
     private volatile RouteTable routes = RouteTable.EMPTY;
@@ -89,64 +114,126 @@ public final class HttpServer implements MetricSet {
     private final EventLoopGroup ioGroup;
     private final ThreadPoolExecutor workers;
     private final Channel channel;
+    private final Channel secureChannel;
+    private final TlsContext tls;
     private final ConnectionGuard guard;
     private ServiceRegistration<MetricSet> metricsRegistration;
     private ServiceRegistration<HttpEndpoint> endpointRegistration;
 
-    /** Starts a server that is not registered as a metric set (tests). */
-    HttpServer(Config config) {
-        this(config, null);
+    /** Starts a server that is not registered as a metric set (tests); a generated certificate goes to {@code tlsDir}. */
+    HttpServer(Config config, Path tlsDir) {
+        this(config, null, tlsDir);
     }
 
     @Activate
     public HttpServer(Config config, BundleContext context) {
+        this(config, context, tlsDir(context));
+    }
+
+    private HttpServer(Config config, BundleContext context, Path tlsDir) {
         validate(config);
+        tls = config.tls() ? tlsContext(config, tlsDir) : null;
         boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ironbell-http-accept", true), NioIoHandler.newFactory());
         ioGroup = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("ironbell-http-io", true), NioIoHandler.newFactory());
         workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.workerQueue()), new DefaultThreadFactory("ironbell-http-worker", true));
         workers.allowCoreThreadTimeOut(true);
-        RequestHandler handler = new RequestHandler(() -> routes, workers, metrics);
-        int maxBody = config.maxRequestBytes();
-        int idle = config.idleTimeoutSeconds();
         guard = new ConnectionGuard(config.maxConnections(), config.maxConnectionsPerAddress(), config.requestTimeoutSeconds(),
-                config.maxBufferedRequestBytes(), maxBody);
+                config.maxBufferedRequestBytes(), config.maxRequestBytes());
+        Channel plain = null;
+        Channel secure = null;
+        String at = config.address() + ":" + config.port();
         try {
-            channel = new ServerBootstrap()
-                    .group(boss, ioGroup)
-                    .channel(NioServerSocketChannel.class)
-                    .option(ChannelOption.SO_BACKLOG, 1024)
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ChannelPipeline p = ch.pipeline();
-                            p.addLast(guard.limiter());
-                            p.addLast(new IdleStateHandler(0, 0, idle, TimeUnit.SECONDS));
-                            p.addLast(guard.deadlineStart());
-                            p.addLast(new HttpServerCodec(4096, 16 << 10, 16 << 10));
-                            p.addLast(guard.bodyGate());
-                            p.addLast(new JsonRejectingAggregator(maxBody));
-                            p.addLast(handler);
-                        }
-                    })
-                    .bind(new InetSocketAddress(config.address(), config.port()))
-                    .syncUninterruptibly()
-                    .channel();
+            if (tls != null) {
+                at = config.address() + ":" + config.tlsPort();
+                secure = listen(config, config.tlsPort(), new RequestHandler(() -> routes, workers, metrics, true, -1), true);
+                int every = config.tlsCheckSeconds();
+                boss.scheduleAtFixedRate(tls::reloadIfChanged, every, every, TimeUnit.SECONDS);
+            }
+            at = config.address() + ":" + config.port();
+            int httpsPort = secure == null ? -1 : ((InetSocketAddress) secure.localAddress()).getPort();
+            plain = listen(config, config.port(), new RequestHandler(() -> routes, workers, metrics, false, httpsPort), false);
         } catch (RuntimeException e) {
+            if (secure != null) {
+                secure.close().syncUninterruptibly();
+            }
             shutdown();
-            throw new IllegalStateException("cannot listen on " + config.address() + ":" + config.port() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot listen on " + at + ": " + e.getMessage(), e);
         }
+        channel = plain;
+        secureChannel = secure;
         // Registered by hand, after the bind: as a DS service it would close a cycle
         // (server -> metrics route -> metric sets -> server) while the server activates.
         if (context != null) {
             metricsRegistration = context.registerService(MetricSet.class, this, null);
-            int bound = port();
-            endpointRegistration = context.registerService(HttpEndpoint.class, () -> bound, null);
+            endpointRegistration = context.registerService(HttpEndpoint.class, new Endpoint(port(), securePort(), tls), null);
         }
-        LOG.info("started: HTTP on {}", channel.localAddress());
+        LOG.info("started: HTTP on {}{}", channel.localAddress(), secureChannel == null ? " (TLS off: every route over plain HTTP)"
+                : ", HTTPS on " + secureChannel.localAddress());
+    }
+
+    /** What plugins learn of the listeners. */
+    private record Endpoint(int port, int securePort, TlsContext tls) implements HttpEndpoint {
+        @Override
+        public Optional<String> trustAnchor() {
+            return tls == null ? Optional.empty() : Optional.of(tls.anchor());
+        }
+    }
+
+    private Channel listen(Config config, int port, RequestHandler handler, boolean secure) {
+        int maxBody = config.maxRequestBytes();
+        int idle = config.idleTimeoutSeconds();
+        return new ServerBootstrap()
+                .group(boss, ioGroup)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        p.addLast(guard.limiter());
+                        if (secure) {
+                            SslHandler ssl = tls.current().newHandler(ch.alloc());
+                            ssl.setHandshakeTimeout(config.requestTimeoutSeconds(), TimeUnit.SECONDS);
+                            ssl.handshakeFuture().addListener(f -> {
+                                if (!f.isSuccess()) {
+                                    metrics.countHandshakeFailed();
+                                }
+                            });
+                            p.addLast(ssl);
+                        }
+                        p.addLast(new IdleStateHandler(0, 0, idle, TimeUnit.SECONDS));
+                        p.addLast(guard.deadlineStart());
+                        p.addLast(new HttpServerCodec(4096, 16 << 10, 16 << 10));
+                        p.addLast(guard.bodyGate());
+                        p.addLast(new JsonRejectingAggregator(maxBody));
+                        p.addLast(handler);
+                    }
+                })
+                .bind(new InetSocketAddress(config.address(), port))
+                .syncUninterruptibly()
+                .channel();
+    }
+
+    /** Where a generated certificate lives: the distribution's data/tls, else this bundle's data area. */
+    private static Path tlsDir(BundleContext context) {
+        String home = context.getProperty("ironbell.home");
+        return home != null ? Path.of(home, "data", "tls") : context.getDataFile("tls").toPath();
+    }
+
+    private static TlsContext tlsContext(Config config, Path dir) {
+        try {
+            if (!config.tlsCertificate().isBlank()) {
+                return new TlsContext(Path.of(config.tlsCertificate().trim()), Path.of(config.tlsKey().trim()));
+            }
+            ServerCertificates.ensure(dir, ServerCertificates.localNames(List.of(config.tlsNames().split(","))));
+            return new TlsContext(dir.resolve(ServerCertificates.CHAIN), dir.resolve(ServerCertificates.KEY));
+        } catch (IOException e) {
+            throw new IllegalStateException("http.tls: " + e.getMessage(), e);
+        }
     }
 
     private static void validate(Config c) {
@@ -161,6 +248,15 @@ public final class HttpServer implements MetricSet {
         }
         if (c.maxConnections() < 1 || c.maxConnectionsPerAddress() < 1 || c.requestTimeoutSeconds() < 1) {
             throw new IllegalArgumentException("http.maxConnections, http.maxConnectionsPerAddress and http.requestTimeoutSeconds must be positive");
+        }
+        if (c.tls() && (c.tlsPort() < 0 || c.tlsPort() > 65535 || (c.tlsPort() == c.port() && c.port() != 0))) {
+            throw new IllegalArgumentException("http.tlsPort must be between 0 and 65535 and differ from http.port, was " + c.tlsPort());
+        }
+        if (c.tls() && c.tlsCertificate().isBlank() != c.tlsKey().isBlank()) {
+            throw new IllegalArgumentException("http.tlsCertificate and http.tlsKey go together: give both, or neither for a generated certificate");
+        }
+        if (c.tlsCheckSeconds() < 1) {
+            throw new IllegalArgumentException("http.tlsCheckSeconds must be positive, was " + c.tlsCheckSeconds());
         }
         if (c.maxBufferedRequestBytes() < c.maxRequestBytes()) {
             throw new IllegalArgumentException("http.maxBufferedRequestBytes must be at least http.maxRequestBytes (" + c.maxRequestBytes()
@@ -177,6 +273,9 @@ public final class HttpServer implements MetricSet {
         }
         InetSocketAddress at = (InetSocketAddress) channel.localAddress();
         channel.close().syncUninterruptibly();
+        if (secureChannel != null) {
+            secureChannel.close().syncUninterruptibly();
+        }
         shutdown();
         LOG.info("stopped: HTTP on {}", at);
     }
@@ -194,13 +293,24 @@ public final class HttpServer implements MetricSet {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
+    /** The HTTPS port actually bound, or -1 when TLS is off. */
+    int securePort() {
+        return secureChannel == null ? -1 : ((InetSocketAddress) secureChannel.localAddress()).getPort();
+    }
+
+    /** The certificate the HTTPS listener serves, or null when TLS is off (tests). */
+    TlsContext tls() {
+        return tls;
+    }
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     synchronized void addRoute(HttpRoute route, Map<String, Object> props) {
         long id = (Long) props.get(Constants.SERVICE_ID);
         try {
             routes = routes.with(route, id, strings(props.get(HttpRoute.PATH)),
                     props.containsKey(HttpRoute.METHODS) ? strings(props.get(HttpRoute.METHODS)) : new String[] {"GET"},
-                    Boolean.parseBoolean(String.valueOf(props.get(HttpRoute.INLINE))));
+                    Boolean.parseBoolean(String.valueOf(props.get(HttpRoute.INLINE))),
+                    Boolean.parseBoolean(String.valueOf(props.get(HttpRoute.PLAIN))));
             LOG.debug("route added: {} {}", props.get(HttpRoute.PATH), route.getClass().getName());
         } catch (IllegalArgumentException e) {
             LOG.error("route {} from service {} ignored: {}", props.get(HttpRoute.PATH), id, e.getMessage());

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /** {@code GET /metrics}: every registered {@link MetricSet}, in Prometheus' text format. */
 @Component(service = HttpRoute.class)
-@HttpRouteService(path = "/metrics")
+@HttpRouteService(path = "/metrics", plain = true)
 public final class MetricsRoute implements HttpRoute {
 
     private static final Logger LOG = LoggerFactory.getLogger(MetricsRoute.class);

@@ -20,9 +20,10 @@ final class NettyHttpRequest implements HttpRequest {
     private final byte[] body;
     private final InetSocketAddress remote;
     private final InetSocketAddress local;
+    private final boolean secure;
 
     NettyHttpRequest(FullHttpRequest request, String path, Map<String, List<String>> query,
-                     Map<String, String> pathParams, InetSocketAddress remote, InetSocketAddress local) {
+                     Map<String, String> pathParams, InetSocketAddress remote, InetSocketAddress local, boolean secure) {
         this.method = request.method().name();
         this.path = path;
         this.pathParams = Map.copyOf(pathParams);
@@ -31,6 +32,7 @@ final class NettyHttpRequest implements HttpRequest {
         this.body = request.content().isReadable() ? ByteBufUtil.getBytes(request.content()) : new byte[0];
         this.remote = remote;
         this.local = local;
+        this.secure = secure;
     }
 
     @Override
@@ -76,5 +78,10 @@ final class NettyHttpRequest implements HttpRequest {
     @Override
     public InetSocketAddress localAddress() {
         return local;
+    }
+
+    @Override
+    public boolean secure() {
+        return secure;
     }
 }

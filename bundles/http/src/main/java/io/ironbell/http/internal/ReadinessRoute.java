@@ -31,7 +31,7 @@ import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
  * counted: it is switched off, not broken.
  */
 @Component(service = HttpRoute.class)
-@HttpRouteService(path = "/readyz")
+@HttpRouteService(path = "/readyz", plain = true)
 public final class ReadinessRoute implements HttpRoute {
 
     private static final String OWN_BUNDLES = "io.ironbell.";

@@ -49,11 +49,21 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private final Supplier<RouteTable> routes;
     private final Executor workers;
     private final HttpMetrics metrics;
+    private final boolean secure;
+    private final int httpsPort;
 
-    RequestHandler(Supplier<RouteTable> routes, Executor workers, HttpMetrics metrics) {
+    /**
+     * @param secure    whether this handler serves the HTTPS listener
+     * @param httpsPort on the plain listener: the HTTPS port that routes not marked
+     *                  {@link io.ironbell.api.http.HttpRoute#PLAIN} are served on instead, or -1
+     *                  when TLS is off and every route is served here
+     */
+    RequestHandler(Supplier<RouteTable> routes, Executor workers, HttpMetrics metrics, boolean secure, int httpsPort) {
         this.routes = routes;
         this.workers = workers;
         this.metrics = metrics;
+        this.secure = secure;
+        this.httpsPort = httpsPort;
     }
 
     @Override
@@ -91,8 +101,15 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             return;
         }
         RouteTable.Found found = (RouteTable.Found) match;
+        if (!secure && httpsPort >= 0 && !found.entry().plain()) {
+            // no redirect: the request (and any token in it) has crossed the network in clear already
+            metrics.countPlainRefused();
+            send(ctx, Errors.of(403, "https_required", method + " " + path + " is served over HTTPS only, on port " + httpsPort
+                    + " of this server"), keepAlive, head, null);
+            return;
+        }
         NettyHttpRequest request = new NettyHttpRequest(req, path, uri.parameters(), found.params(),
-                (InetSocketAddress) ctx.channel().remoteAddress(), (InetSocketAddress) ctx.channel().localAddress());
+                (InetSocketAddress) ctx.channel().remoteAddress(), (InetSocketAddress) ctx.channel().localAddress(), secure);
         String range = req.headers().get(HttpHeaderNames.RANGE);
         if (found.entry().inline()) {
             send(ctx, answer(found, request), keepAlive, head, range);

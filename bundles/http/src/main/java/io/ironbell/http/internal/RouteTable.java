@@ -25,8 +25,9 @@ final class RouteTable {
      * @param inline   whether it runs on the network thread
      * @param route    the service
      * @param id       the service id, to remove it again
+     * @param plain    whether it is served on the plain-HTTP listener too
      */
-    record Entry(PathPattern pattern, Set<String> methods, boolean inline, HttpRoute route, long id) {
+    record Entry(PathPattern pattern, Set<String> methods, boolean inline, HttpRoute route, long id, boolean plain) {
     }
 
     /** The outcome of matching a request. */
@@ -55,6 +56,11 @@ final class RouteTable {
 
     /** Returns a table with the service's patterns added. */
     RouteTable with(HttpRoute route, long id, String[] paths, String[] methods, boolean inline) {
+        return with(route, id, paths, methods, inline, false);
+    }
+
+    /** Returns a table with the service's patterns added, served over plain HTTP too when {@code plain}. */
+    RouteTable with(HttpRoute route, long id, String[] paths, String[] methods, boolean inline, boolean plain) {
         Set<String> m = new TreeSet<>();
         for (String method : methods) {
             m.add(method.trim().toUpperCase(Locale.ROOT));
@@ -64,7 +70,7 @@ final class RouteTable {
         }
         List<Entry> next = new ArrayList<>(entries);
         for (String path : paths) {
-            next.add(new Entry(PathPattern.parse(path), Set.copyOf(m), inline, route, id));
+            next.add(new Entry(PathPattern.parse(path), Set.copyOf(m), inline, route, id, plain));
         }
         next.sort(Comparator.comparing(Entry::pattern).thenComparingLong(Entry::id));
         return new RouteTable(List.copyOf(next));

@@ -45,8 +45,9 @@ class HttpServerTest {
         config.put("port", 0);
         config.put("address", "127.0.0.1");
         config.put("maxRequestBytes", 4096);
+        config.put("tls", false);
         config.putAll(extra);
-        return new HttpServer(Converters.standardConverter().convert(config).to(HttpServer.Config.class));
+        return new HttpServer(Converters.standardConverter().convert(config).to(HttpServer.Config.class), (java.nio.file.Path) null);
     }
 
     private void restart(Map<String, Object> extra) {

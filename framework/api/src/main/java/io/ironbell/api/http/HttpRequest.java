@@ -59,4 +59,9 @@ public interface HttpRequest {
 
     /** The server address the request arrived at. */
     InetSocketAddress localAddress();
+
+    /** Whether the request came over TLS (the HTTPS listener). */
+    default boolean secure() {
+        return false;
+    }
 }

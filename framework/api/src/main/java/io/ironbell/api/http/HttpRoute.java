@@ -18,6 +18,10 @@ import org.osgi.annotation.versioning.ConsumerType;
  * <li>{@value #INLINE} (Boolean, default false): run the route on the network thread. Only
  * for routes that answer from memory and never block (iPXE scripts, metadata); others run on
  * the server's bounded worker pool.</li>
+ * <li>{@value #PLAIN} (Boolean, default false): serve the route on the plain-HTTP listener too.
+ * Only for what firmware and cloud-init must fetch without TLS (iPXE scripts, boot artifacts,
+ * the EC2 metadata service) and health checks; every other route is served over HTTPS only
+ * while TLS is on, and a plain-HTTP request for it gets 403 naming the HTTPS URL.</li>
  * </ul>
  */
 @ConsumerType
@@ -31,6 +35,9 @@ public interface HttpRoute {
 
     /** Service property: run on the network thread. */
     String INLINE = "ironbell.http.inline";
+
+    /** Service property: also served over plain HTTP. */
+    String PLAIN = "ironbell.http.plain";
 
     /**
      * Answers a request.

@@ -26,4 +26,7 @@ public @interface HttpRouteService {
 
     /** {@value HttpRoute#INLINE}: run on the network thread. */
     boolean inline() default false;
+
+    /** {@value HttpRoute#PLAIN}: served over plain HTTP too. */
+    boolean plain() default false;
 }

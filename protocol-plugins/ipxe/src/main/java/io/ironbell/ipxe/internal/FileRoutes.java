@@ -19,7 +19,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * {@code /artifacts/*} (the in-memory OS, OS images).
  */
 @Component(service = HttpRoute.class, configurationPid = FileRoutes.PID)
-@HttpRouteService(path = {"/ipxe/binaries/{name}", "/artifacts/*"})
+@HttpRouteService(path = {"/ipxe/binaries/{name}", "/artifacts/*"}, plain = true)
 @Designate(ocd = FileRoutes.Config.class)
 public final class FileRoutes implements HttpRoute {
 

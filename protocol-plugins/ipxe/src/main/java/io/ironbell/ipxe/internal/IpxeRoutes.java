@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * 10 s at most, since anyone may ask for any machine's script.
  */
 @Component(service = {HttpRoute.class, MetricSet.class}, configurationPid = {"io.ironbell.server", IpxeRoutes.PID})
-@HttpRouteService(path = {"/ipxe/{mac}/auto.ipxe", "/ipxe/auto.ipxe"}, inline = true)
+@HttpRouteService(path = {"/ipxe/{mac}/auto.ipxe", "/ipxe/auto.ipxe"}, inline = true, plain = true)
 public final class IpxeRoutes implements HttpRoute, MetricSet {
 
     static final String PID = "io.ironbell.ipxe";

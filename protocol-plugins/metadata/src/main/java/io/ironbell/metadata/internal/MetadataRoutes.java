@@ -40,7 +40,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @Component(configurationPid = MetadataRoutes.PID, service = {HttpRoute.class, ReadinessCheck.class},
         property = ReadinessCheck.NAME + "=metadata")
 @HttpRouteService(path = {"/metadata", "/latest/*", "/2009-04-04/*", "/2016-09-02/*", "/2018-09-24/*", "/2021-03-23/*"},
-        methods = {"GET", "PUT"}, inline = true)
+        methods = {"GET", "PUT"}, inline = true, plain = true)
 @Designate(ocd = MetadataRoutes.Config.class)
 public final class MetadataRoutes implements HttpRoute, ReadinessCheck {
 
