@@ -99,6 +99,7 @@ public class ContainerIT {
             }
             Dictionary<String, Object> props = new Hashtable<>();
             props.put("port", port);
+            props.put("tlsPort", 0); // HTTPS on a free port: the routes here are the plain ones
             props.put("address", "127.0.0.1");
             configAdmin.getConfiguration("io.ironbell.http", "?").update(props);
             Dictionary<String, Object> storage = new Hashtable<>();
@@ -214,6 +215,7 @@ public class ContainerIT {
         int original = port;
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("port", other);
+        props.put("tlsPort", 0);
         props.put("address", "127.0.0.1");
         configAdmin.getConfiguration("io.ironbell.http", "?").update(props);
         port = other;

@@ -78,11 +78,16 @@ class ControlPlaneIT {
         server.close();
     }
 
+    /** The machine's session, once it has one: what calls that are not the admin's show. */
+    static String machine;
+
     static Http.Response call(String method, String path, String body, boolean admin) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url("/api/v1" + path))).timeout(Duration.ofSeconds(30))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.secureUrl("/api/v1" + path))).timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (admin) {
             b.header("Authorization", "Bearer " + token);
+        } else if (machine != null) {
+            b.header("Authorization", "Bearer " + machine);
         }
         return Http.send(b.build());
     }
@@ -136,7 +141,7 @@ class ControlPlaneIT {
         CompletableFuture<List<String>> streamed = CompletableFuture.supplyAsync(() -> {
             List<String> seen = new ArrayList<>();
             try {
-                HttpResponse<Stream<String>> r = CLIENT.send(HttpRequest.newBuilder(URI.create(server.url("/api/v1/workflows/" + id + "/events/stream")))
+                HttpResponse<Stream<String>> r = io.ironbell.testing.Http.client().send(HttpRequest.newBuilder(URI.create(server.secureUrl("/api/v1/workflows/" + id + "/events/stream")))
                         .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofLines());
                 r.body().filter(l -> l.startsWith("data: ")).forEach(l -> {
                     try {
@@ -152,9 +157,11 @@ class ControlPlaneIT {
             return seen;
         });
         Thread.sleep(300);
+        // the machine (its address is 127.0.0.1) shows the session its boot token gave; without it, nothing
+        assertEquals(401, call("GET", "/worker/52:54:00:00:7f:01/next", null, false).status());
+        machine = server.machineSession("52:54:00:00:7f:01");
         // another machine may not ask for this one's work
         assertEquals(403, call("GET", "/worker/52:54:00:00:7f:02/next", null, false).status());
-        // the machine itself (its address is 127.0.0.1) needs no token
         Http.Response next = call("GET", "/worker/52:54:00:00:7f:01/next", null, false);
         assertEquals(200, next.status(), next.body());
         JsonNode action = json(next);

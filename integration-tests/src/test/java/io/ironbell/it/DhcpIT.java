@@ -77,7 +77,7 @@ class DhcpIT {
         server.awaitHealthy(Duration.ofSeconds(60));
         Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
         String token = Files.readString(work.resolve("home/data/api-token")).trim();
-        Http.Response pushed = Http.send(HttpRequest.newBuilder(URI.create(server.url("/api/v1/hardware")))
+        Http.Response pushed = Http.send(HttpRequest.newBuilder(URI.create(server.secureUrl("/api/v1/hardware")))
                 .header("Authorization", "Bearer " + token)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"vm1\",\"network\":{\"interfaces\":[{\"dhcp\":{\"mac\":\"" + MAC
                         + "\",\"hostname\":\"vm1\",\"lease_time\":7200,\"name_servers\":[\"10.231.0.53\"],\"ip\":{\"address\":\"10.231.0.10\","

@@ -60,7 +60,7 @@ class DhcpRelayIT {
         for (int i = 0; i < MACHINES; i++) {
             String mac = String.format("52:54:00:aa:01:%02x", i);
             macs.add(mac);
-            Http.Response r = Http.send(HttpRequest.newBuilder(URI.create(server.url("/api/v1/hardware")))
+            Http.Response r = Http.send(HttpRequest.newBuilder(URI.create(server.secureUrl("/api/v1/hardware")))
                     .header("Authorization", "Bearer " + token)
                     .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"relay" + i + "\",\"network\":{\"interfaces\":[{\"dhcp\":{\"mac\":\""
                             + mac + "\",\"ip\":{\"address\":\"10.77.0." + (10 + i) + "\",\"netmask\":\"255.255.255.0\",\"gateway\":\"10.77.0.1\"}},"

@@ -157,7 +157,7 @@ class EndToEndIT {
         assertTrue(events.stream().anyMatch(e -> e.startsWith("stream-image SUCCESS") && e.contains("sha256 verified")), events.toString());
 
         // the install's logs, as an operator reads them: the worker's lines and the in-memory OS's syslog
-        Result logs = Shell.run(List.of(home.resolve("bin/ironbell").toString(), "logs", HOSTNAME, "--tail", "1000", "--server", server.url(""), "--token", token));
+        Result logs = Shell.run(List.of(home.resolve("bin/ironbell").toString(), "logs", HOSTNAME, "--tail", "1000", "--server", server.secureUrl(""), "--token", token));
         assertEquals(0, logs.status(), logs.output());
         for (String expected : List.of("stream-image: wrote", "worker: running kexec", "ironbell: up: worker " + MAC)) {
             assertTrue(logs.output().contains(expected), "'" + expected + "' in ironbell logs:\n" + logs.output());
@@ -310,7 +310,7 @@ class EndToEndIT {
     }
 
     private static Http.Response api(String method, String path, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url("/api/v1" + path))).timeout(Duration.ofSeconds(10))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.secureUrl("/api/v1" + path))).timeout(Duration.ofSeconds(10))
                 .header("Authorization", "Bearer " + token);
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         return Http.send(b.build());

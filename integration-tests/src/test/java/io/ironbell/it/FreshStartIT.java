@@ -106,11 +106,12 @@ class FreshStartIT {
             Http.Response created = call(server, token, "POST", "/workflows", "{\"template\":\"fresh\",\"hardware\":{\"device_1\":\"" + MAC + "\"}}");
             assertEquals(201, created.status(), created.body());
             id = Json.mapper().readTree(created.body()).get("id").asText();
-            // the machine (loopback, no token) runs its first action to the end and starts the second
-            assertEquals("stream", json(call(server, null, "GET", "/worker/" + MAC + "/next", null)).get("name").asText());
-            assertEquals(204, call(server, null, "POST", "/worker/" + MAC + "/logs", "{\"lines\":[{\"text\":\"writing image\"}]}").status());
+            // the machine (loopback, with the session of its boot token) runs its first action to the end and starts the second
+            session = server.machineSession(MAC);
+            assertEquals("stream", json(call(server, session, "GET", "/worker/" + MAC + "/next", null)).get("name").asText());
+            assertEquals(204, call(server, session, "POST", "/worker/" + MAC + "/logs", "{\"lines\":[{\"text\":\"writing image\"}]}").status());
             assertEquals(200, report(server, id, 0, "SUCCESS").status());
-            assertEquals("kexec", json(call(server, null, "GET", "/worker/" + MAC + "/next", null)).get("name").asText());
+            assertEquals("kexec", json(call(server, session, "GET", "/worker/" + MAC + "/next", null)).get("name").asText());
             assertEquals(200, report(server, id, 1, "RUNNING").status());
 
             orphan = postmasterPid(home);
@@ -141,7 +142,7 @@ class FreshStartIT {
 
             // backup and restore find their server like every other command: here through IRONBELL_SERVER only
             Path backup = home.resolve("data/backups/after-crash.ironbell.gz");
-            Map<String, String> remote = Map.of("IRONBELL_SERVER", again.url(""), "IRONBELL_HTTP_PORT", "1");
+            Map<String, String> remote = Map.of("IRONBELL_SERVER", again.secureUrl(""), "IRONBELL_HTTP_PORT", "1");
             Sh.Result b = again.cli(remote, "backup", "after-crash.ironbell.gz");
             assertEquals(0, b.status(), b.output() + b.errors());
             assertTrue(b.output().contains("\"workflow\":1") && Files.size(backup) > 100, b.output());
@@ -155,13 +156,16 @@ class FreshStartIT {
         }
     }
 
+    /** The machine's session: it lives in the database, so it outlives a restart of the server. */
+    private static String session;
+
     private static Http.Response report(ServerProcess server, String workflow, int action, String state) {
-        return call(server, null, "POST", "/worker/" + MAC + "/report",
+        return call(server, session, "POST", "/worker/" + MAC + "/report",
                 "{\"workflowId\":\"" + workflow + "\",\"actionIndex\":" + action + ",\"state\":\"" + state + "\"}");
     }
 
     private static Http.Response call(ServerProcess server, String token, String method, String path, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url("/api/v1" + path))).timeout(Duration.ofSeconds(30))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.secureUrl("/api/v1" + path))).timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);

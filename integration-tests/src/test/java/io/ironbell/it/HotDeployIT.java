@@ -38,7 +38,7 @@ class HotDeployIT {
         try (ServerProcess server = ServerProcess.start(DISTRIBUTION, tmp.resolve("home"), Map.of())) {
             Duration startup = server.awaitHealthy(Duration.ofSeconds(30));
             System.out.println("server healthy after " + startup.toMillis() + " ms");
-            assertEquals(404, Http.get(server.url("/hello")).status());
+            assertEquals(404, Http.get(server.secureUrl("/hello")).status());
 
             HealthPoller poller = new HealthPoller(server.url("/healthz"));
             poller.start();
@@ -53,7 +53,7 @@ class HotDeployIT {
 
                 Files.delete(server.deploy().resolve("hello.jar"));
                 Duration removed = Await.until("/hello to answer 404", DEPLOY_LIMIT,
-                        () -> Http.get(server.url("/hello")).status() == 404 ? Boolean.TRUE : null).elapsed();
+                        () -> Http.get(server.secureUrl("/hello")).status() == 404 ? Boolean.TRUE : null).elapsed();
                 System.out.println("(c) removed bundle gone after " + removed.toMillis() + " ms");
             } finally {
                 poller.stop();
@@ -71,7 +71,7 @@ class HotDeployIT {
 
     private static Duration awaitAnswer(ServerProcess server, String answer) {
         return Await.until("/hello to answer '" + answer + "'", DEPLOY_LIMIT, () -> {
-            Http.Response r = Http.get(server.url("/hello"));
+            Http.Response r = Http.get(server.secureUrl("/hello"));
             return r.status() == 200 && r.body().equals(answer) ? Boolean.TRUE : null;
         }).elapsed();
     }

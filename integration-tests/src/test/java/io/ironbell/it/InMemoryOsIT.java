@@ -105,13 +105,14 @@ class InMemoryOsIT {
 
     @Test
     void aStaticAddressFromTheKernelCommandLineCarriesTheWorkersRequests() throws Exception {
-        Process vm = boot("static", "ironbell.worker=52:54:00:05:1e:01 ironbell.server=http://10.236.0.1:9 ip=10.236.0.50::10.236.0.1:255.255.255.0:node-static:eth0");
+        Process vm = boot("static", "ironbell.worker=52:54:00:05:1e:01 ironbell.server=https://10.236.0.1:9 ironbell.ca=sha256:"
+                + "0f".repeat(32) + " ironbell.boot_token=ibb_test.token ip=10.236.0.50::10.236.0.1:255.255.255.0:node-static:eth0");
         try {
             awaitConsole("static", vm, "ironbell: static address 10.236.0.50/255.255.255.0 on eth0", Duration.ofMinutes(3));
             awaitConsole("static", vm, "ironbell: up: worker 52:54:00:05:1e:01", Duration.ofSeconds(30));
             // its worker runs and asks the server (nothing listens on port 9), from the static address:
             // the bridge learned 10.236.0.50 at the machine's MAC
-            awaitConsole("static", vm, "cannot reach the server (no Ironbell server answers at http://10.236.0.1:9 for GET /api/v1/worker/52:54:00:05:1e:01/next", Duration.ofMinutes(3));
+            awaitConsole("static", vm, "cannot reach the server (no Ironbell server answers at https://10.236.0.1:9 for POST /api/v1/machines/session", Duration.ofMinutes(3));
             String neighbours = Shell.run(List.of("ip", "-n", NS, "neigh", "show", "10.236.0.50")).output();
             assertTrue(neighbours.contains("lladdr 52:54:00:05:1e:01"), "the bridge's neighbours: " + neighbours);
         } finally {

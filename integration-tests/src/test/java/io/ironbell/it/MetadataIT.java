@@ -85,7 +85,7 @@ class MetadataIT {
     }
 
     static void push(String json) {
-        Http.Response r = Http.send(HttpRequest.newBuilder(URI.create(server.url("/api/v1/hardware")))
+        Http.Response r = Http.send(HttpRequest.newBuilder(URI.create(server.secureUrl("/api/v1/hardware")))
                 .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString(json)).build());
         assertTrue(r.status() == 201 || r.status() == 200, r.body());
     }

@@ -307,7 +307,7 @@ class NetbootIT {
     }
 
     private static Http.Response call(Site site, String method, String path, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(site.server().url("/api/v1" + path)))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(site.server().secureUrl("/api/v1" + path)))
                 .header("Authorization", "Bearer " + site.token());
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         return Http.send(b.build());
@@ -325,6 +325,7 @@ class NetbootIT {
                   case "$a" in
                     ironbell.server=*) server=${a#ironbell.server=} ;;
                     ironbell.worker=*) worker=${a#ironbell.worker=} ;;
+                    ironbell.boot_token=*) boot=${a#ironbell.boot_token=} ;;
                   esac
                 done
                 echo "IRONBELL-TEST-OS up: worker=$worker server=$server"
@@ -332,11 +333,16 @@ class NetbootIT {
                 ip link set lo up; ip link set eth0 up
                 udhcpc -i eth0 -n -q -t 10 -T 2 -s /udhcpc.sh || fail "no lease"
                 api="$server/api/v1/worker/$worker"
-                # busybox's wget -T crashes: bound each call with timeout instead
-                timeout 30 wget -q -O /tmp/next "$api/next" || fail "no next action"
+                case "$server" in https://*) ;; *) fail "the worker API is not HTTPS: $server" ;; esac
+                # busybox's wget -T crashes: bound each call with timeout instead. It speaks TLS but checks no
+                # certificate: the real worker pins the CA (EndToEndIT); this OS proves the boot token's way
+                timeout 30 wget -q -O /tmp/session --header 'Content-Type: application/json' --post-data "{\\"bootToken\\":\\"$boot\\"}" \
+                  "$server/api/v1/machines/session" || fail "no session for the boot token"
+                auth="Authorization: Bearer $(sed -n 's/.*"token":"\\([^"]*\\)".*/\\1/p' /tmp/session)"
+                timeout 30 wget -q -O /tmp/next --header "$auth" "$api/next" || fail "no next action"
                 wf=$(sed -n 's/.*"workflowId":"\\([^"]*\\)".*/\\1/p' /tmp/next)
                 idx=$(sed -n 's/.*"actionIndex":\\([0-9]*\\).*/\\1/p' /tmp/next)
-                post() { timeout 30 wget -q -O /dev/null --header 'Content-Type: application/json' --post-data "$2" "$api/$1"; }
+                post() { timeout 30 wget -q -O /dev/null --header "$auth" --header 'Content-Type: application/json' --post-data "$2" "$api/$1"; }
                 post report "{\\"workflowId\\":\\"$wf\\",\\"actionIndex\\":$idx,\\"state\\":\\"RUNNING\\"}" || fail "report RUNNING"
                 post logs "{\\"lines\\":[{\\"text\\":\\"hello from the test OS on $worker\\"}]}" || fail "logs"
                 post report "{\\"workflowId\\":\\"$wf\\",\\"actionIndex\\":$idx,\\"state\\":\\"SUCCESS\\"}" || fail "report SUCCESS"

@@ -299,8 +299,8 @@ class SecurityIT {
     @Test
     void theWorkersTokenStaysOutOfPs() throws Exception {
         Path file = Files.writeString(tmp.resolve("worker-token"), token + "\n");
-        try (ServerProcess worker = ServerProcess.startWorker(home, server.url(""), "52:54:00:00:5e:09", Map.of(),
-                "--token-file", file.toString(), "-Dworker.pollMillis=200")) {
+        try (ServerProcess worker = ServerProcess.startWorker(home, server.secureUrl(""), "52:54:00:00:5e:09", Map.of(),
+                "--ca", server.caFile().toString(), "--token-file", file.toString(), "-Dworker.pollMillis=200")) {
             Await.until("the worker to run", Duration.ofSeconds(60), () -> worker.output().stream()
                     .anyMatch(l -> l.contains("started")) ? true : null);
             assertTrue(worker.process().isAlive(), String.join("\n", worker.output()));

@@ -27,11 +27,11 @@ class ShellIT {
             server.awaitHealthy(Duration.ofSeconds(60));
             Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
             String token = Files.readString(server.home().resolve("data/api-token")).trim();
-            Http.Response pushed = Http.send(HttpRequest.newBuilder(URI.create(server.url("/api/v1/hardware")))
+            Http.Response pushed = Http.send(HttpRequest.newBuilder(URI.create(server.secureUrl("/api/v1/hardware")))
                     .header("Authorization", "Bearer " + token)
                     .POST(HttpRequest.BodyPublishers.ofString(ControlPlaneIT.OTHER)).build());
             assertEquals(201, pushed.status(), pushed.body());
-            Http.Response tpl = Http.send(HttpRequest.newBuilder(URI.create(server.url("/api/v1/templates")))
+            Http.Response tpl = Http.send(HttpRequest.newBuilder(URI.create(server.secureUrl("/api/v1/templates")))
                     .header("Authorization", "Bearer " + token)
                     .POST(HttpRequest.BodyPublishers.ofString(ControlPlaneIT.TEMPLATE)).build());
             assertEquals(201, tpl.status(), tpl.body());

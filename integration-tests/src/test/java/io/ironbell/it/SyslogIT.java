@@ -55,8 +55,8 @@ class SyslogIT {
                 "IRONBELL_STORAGE_LOG_MAX_LINES_PER_MACHINE", Integer.toString(MAX_LINES)));
         server.awaitHealthy(Duration.ofSeconds(60));
         Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
-        String token = Files.readString(work.resolve("home/data/api-token")).trim();
-        Http.Response r = Http.send(HttpRequest.newBuilder(URI.create(server.url("/api/v1/hardware"))).header("Authorization", "Bearer " + token)
+        token = Files.readString(work.resolve("home/data/api-token")).trim();
+        Http.Response r = Http.send(HttpRequest.newBuilder(URI.create(server.secureUrl("/api/v1/hardware"))).header("Authorization", "Bearer " + token)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"node-7\",\"network\":{\"interfaces\":[{\"dhcp\":{\"mac\":\"" + MAC
                         + "\",\"ip\":{\"address\":\"127.0.0.1\"}},\"netboot\":{\"allow_pxe\":true}}]}}")).build());
         assertEquals(201, r.status(), r.body());
@@ -93,12 +93,16 @@ class SyslogIT {
         return server.metric(name);
     }
 
+    /** The admin token: this test posts the worker's lines as an operator would, the machine's session is SecurityIT's. */
+    private static String token;
+
     @Test
     void loggerMessagesAndWorkerOutputShowInIronbellLogs() throws Exception {
         String id = UUID.randomUUID().toString().substring(0, 8);
         logger("rfc3164", "bootscript", "hello in RFC 3164 " + id);
         logger("rfc5424", "image2disk", "hello in RFC 5424 " + id);
-        Http.Response posted = Http.send(HttpRequest.newBuilder(URI.create(server.url("/api/v1/worker/" + MAC + "/logs")))
+        Http.Response posted = Http.send(HttpRequest.newBuilder(URI.create(server.secureUrl("/api/v1/worker/" + MAC + "/logs")))
+                .header("Authorization", "Bearer " + token)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"lines\":[{\"text\":\"action output " + id + "\"}]}")).build());
         assertTrue(posted.status() / 100 == 2, posted.status() + " " + posted.body());
         String out = Await.until("the three lines in `ironbell logs node-7`", Duration.ofSeconds(15), () -> {

@@ -77,8 +77,21 @@ class WorkerIT {
         Files.write(tmp.resolve("image.raw"), image);
         sh("zstd -q -f " + tmp.resolve("image.raw") + " -o " + tmp.resolve("image.raw.zst"));
         images = FileServer.serve(tmp);
-        worker = ServerProcess.startWorker(home, server.url(""), MAC, Map.of(), "-Dworker.pollMillis=200", "-Dworker.maxBackoffMillis=1000");
+        worker = startWorker();
         awaitWorkerSays("takes its actions from", Duration.ofSeconds(60));
+    }
+
+    /**
+     * The worker as an operator runs one on a laptop: HTTPS, verifying the server's own CA, with an
+     * admin token from a file (a booted machine shows its session instead: EndToEndIT, SecurityIT).
+     */
+    private static ServerProcess startWorker() throws Exception {
+        Path tokenFile = tmp.resolve("worker-token");
+        if (!Files.exists(tokenFile)) {
+            Files.writeString(tokenFile, token + "\n");
+        }
+        return ServerProcess.startWorker(home, server.secureUrl(""), MAC, Map.of(), "--ca", server.caFile().toString(), "--token-file",
+                tokenFile.toString(), "-Dworker.pollMillis=200", "-Dworker.maxBackoffMillis=1000");
     }
 
     @AfterAll
@@ -208,7 +221,7 @@ class WorkerIT {
                 """);
         awaitEvent(id, "interrupted RUNNING running on hello", Duration.ofSeconds(30));
         worker.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        worker = ServerProcess.startWorker(home, server.url(""), MAC, Map.of(), "-Dworker.pollMillis=200", "-Dworker.maxBackoffMillis=1000");
+        worker = startWorker();
 
         JsonNode w = awaitEnd(id, Duration.ofSeconds(90));
         assertEquals("SUCCESS", w.get("state").asText(), w.toPrettyString());
@@ -326,7 +339,7 @@ class WorkerIT {
     }
 
     private static Http.Response api(String method, String path, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url("/api/v1" + path))).timeout(Duration.ofSeconds(10))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.secureUrl("/api/v1" + path))).timeout(Duration.ofSeconds(10))
                 .header("Authorization", "Bearer " + token);
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         return Http.send(b.build());

@@ -22,6 +22,9 @@ final class CliException extends Exception {
     /** A watched workflow ended other than SUCCESS. */
     static final int WORKFLOW_FAILED = 8;
 
+    /** The server's certificate is not the one trusted (wrong CA, fingerprint or name): nothing was sent. */
+    static final int UNTRUSTED = 9;
+
     private final int exitCode;
 
     CliException(int exitCode, String message) {

@@ -3,6 +3,7 @@ package io.ironbell.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ironbell.client.ApiClient;
 import io.ironbell.client.ApiException;
+import io.ironbell.client.Trust;
 import java.net.URI;
 import java.util.function.Consumer;
 
@@ -19,8 +20,19 @@ final class Client {
 
     private final ApiClient api;
 
-    Client(Connection connection) {
-        this.api = new ApiClient(URI.create(connection.server()), connection.token());
+    Client(Connection connection) throws CliException {
+        this.api = new ApiClient(URI.create(connection.server()), connection.token(), trust(connection));
+    }
+
+    private static javax.net.ssl.SSLContext trust(Connection c) throws CliException {
+        if (c.insecure()) {
+            return Trust.insecure();
+        }
+        try {
+            return c.pin() != null ? Trust.pinned(c.pin()) : c.ca() != null ? Trust.caFile(c.ca()) : Trust.system();
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            throw new CliException(CliException.ERROR, e.getMessage());
+        }
     }
 
     static String enc(String s) {
@@ -68,6 +80,9 @@ final class Client {
     }
 
     private CliException failure(ApiException e) {
+        if (e.untrusted()) {
+            return new CliException(CliException.UNTRUSTED, e.getMessage() + " (give --ca FILE or --ca-fingerprint sha256:...)");
+        }
         if (e.unreachable()) {
             return new CliException(CliException.UNREACHABLE, e.getMessage() + " (set --server or IRONBELL_SERVER)");
         }

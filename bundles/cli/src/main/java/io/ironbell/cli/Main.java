@@ -34,7 +34,8 @@ import picocli.CommandLine.ScopeType;
                 AccessCommands.TokenCmd.class, AccessCommands.AuditCmd.class, Main.CompletionCmd.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:done", "1:refused: bad input", "2:usage", "3:not found", "4:token missing or wrong", "5:no server answers",
-                "6:conflict with the record's state", "7:server error", "8:a watched workflow did not succeed"})
+                "6:conflict with the record's state", "7:server error", "8:a watched workflow did not succeed",
+                "9:the server's certificate is not trusted (nothing was sent)"})
 public final class Main {
 
     @Option(names = "--server", scope = ScopeType.INHERIT, description = "server URL (default: IRONBELL_SERVER, ~/.config/ironbell/cli.properties, or this machine's server)")
@@ -42,6 +43,18 @@ public final class Main {
 
     @Option(names = "--token", scope = ScopeType.INHERIT, description = "admin token (default: IRONBELL_TOKEN, the config file, or data/api-token)")
     String token;
+
+    @Option(names = "--ca", scope = ScopeType.INHERIT, description = "PEM file of the CA that signed the server's certificate (default: "
+            + "IRONBELL_CA, the config file, or this machine's data/tls/ca.pem)")
+    String ca;
+
+    @Option(names = "--ca-fingerprint", scope = ScopeType.INHERIT, description = "trust the server whose chain holds the certificate with "
+            + "this SHA-256 (sha256:HEX; default: IRONBELL_CA_FINGERPRINT or the config file's caFingerprint)")
+    String caFingerprint;
+
+    @Option(names = "--insecure", scope = ScopeType.INHERIT, description = "believe any server certificate (never for production: "
+            + "whoever answers gets the token)")
+    boolean insecure;
 
     @Option(names = {"-o", "--output"}, scope = ScopeType.INHERIT, defaultValue = "table", description = "table, json or yaml")
     Output.Format format;
@@ -65,10 +78,10 @@ public final class Main {
         return cl.execute(args);
     }
 
-    Client client() {
+    Client client() throws CliException {
         Path home = System.getProperty("ironbell.home") == null ? null : Path.of(System.getProperty("ironbell.home"));
         Path user = Path.of(System.getProperty("user.home"), ".config", "ironbell", "cli.properties");
-        return new Client(Connection.resolve(server, token, System.getenv(), user, home));
+        return new Client(Connection.resolve(server, token, ca, caFingerprint, insecure, System.getenv(), user, home));
     }
 
     Output output() {

@@ -21,7 +21,21 @@ class ConnectionTest {
         Path user = dir.resolve("cli.properties");
 
         Connection local = Connection.resolve(null, null, Map.of(), user, home);
+        assertEquals("https://127.0.0.1:8443", local.server(), "HTTPS unless http.tls is false");
+        Files.writeString(home.resolve("conf/ironbell.properties"), "http.port = 9191\nhttp.tlsPort = 9443\n");
+        assertEquals("https://127.0.0.1:9443", Connection.resolve(null, null, Map.of(), user, home).server());
+        assertEquals("https://127.0.0.1:9444", Connection.resolve(null, null, Map.of("IRONBELL_HTTP_TLS_PORT", "9444"), user, home).server());
+        Files.writeString(home.resolve("conf/ironbell.properties"), "http.port = 9191\nhttp.tls = false\n");
+        local = Connection.resolve(null, null, Map.of(), user, home);
         assertEquals("http://127.0.0.1:9191", local.server());
+        assertNull(local.ca(), "no CA made yet");
+        Files.createDirectories(home.resolve("data/tls"));
+        Files.writeString(home.resolve("data/tls/ca.pem"), "x");
+        assertEquals(home.resolve("data/tls/ca.pem"), Connection.resolve(null, null, Map.of(), user, home).ca(), "the local install's CA");
+        assertEquals(Path.of("/etc/ca.pem"), Connection.resolve(null, null, "/etc/ca.pem", null, false, Map.of(), user, home).ca());
+        Connection pinned = Connection.resolve(null, null, null, null, false, Map.of("IRONBELL_CA_FINGERPRINT", "sha256:ab"), user, home);
+        assertEquals("sha256:ab", pinned.pin());
+        assertNull(pinned.ca(), "a pin wins over a CA file");
         assertEquals("local-token-0123456789", local.token());
 
         Files.writeString(user, "server = http://prov.example:8080/\ntoken = file-token\n");
@@ -41,7 +55,7 @@ class ConnectionTest {
     @Test
     void withNothingConfiguredItTriesThisMachinesDefaultPort(@TempDir Path dir) {
         Connection c = Connection.resolve(null, null, Map.of(), dir.resolve("none.properties"), null);
-        assertEquals("http://127.0.0.1:8080", c.server());
+        assertEquals("https://127.0.0.1:8443", c.server());
         assertNull(c.token());
     }
 

@@ -39,7 +39,8 @@ public final class Main {
     static int run(String[] args) {
         boolean worker = args.length > 0 && args[0].equals("worker");
         if (args.length == 0 || !args[0].equals("server") && !worker) {
-            System.err.println("usage: ironbell server [--console] [-Dkey=value ...] | worker --server URL --id MAC [--token-file FILE] [--state DIR]"
+            System.err.println("usage: ironbell server [--console] [-Dkey=value ...] | worker --server URL --id MAC [--ca-fingerprint sha256:HEX | --ca FILE]"
+                    + " [--token-file FILE] [--state DIR]"
                     + " [-Dkey=value ...]");
             return 64;
         }
@@ -49,7 +50,7 @@ public final class Main {
             overrides.put(sp, System.getProperty(sp));
         }
         Map<String, String> workerOptions = Map.of("--server", "worker.server", "--id", "worker.id", "--token", "worker.token",
-                "--state", "worker.stateDir");
+                "--state", "worker.stateDir", "--ca-fingerprint", "worker.caFingerprint", "--ca", "worker.ca");
         List<String> unknown = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String a = args[i];

@@ -82,7 +82,7 @@ class SettingsTest {
                 "storage.password", "storage.embedded.port", "storage.embedded.startTimeoutSeconds", "storage.pool.size", "storage.pool.timeoutMillis",
                 "storage.log.maxLinesPerMachine", "storage.audit.retentionDays", "backup.dir", "api.token", "engine.sweepMillis", "engine.maxEventsPerWorkflow", "server.address", "dhcp.enabled", "dhcp.interface", "dhcp.mode", "dhcp.port",
                 "dhcp.clientPort", "dhcp.proxyPort", "dhcp.listen", "dhcp.relays", "dhcp.ratePerMac", "dhcp.burstPerMac", "tftp.enabled", "tftp.root", "tftp.port", "tftp.followLinks", "tftp.maxPerClient", "tftp.maxTransfers",
-                "tftp.maxTransferSeconds", "tftp.maxTimeoutSeconds", "tftp.knownHardwareOnly", "metadata.trustedProxies", "metadata.requireToken", "metadata.ratePerAddress", "metadata.burstPerAddress", "syslog.enabled", "syslog.address", "syslog.port", "worker.server", "worker.id", "worker.token", "worker.stateDir", "worker.pollMillis", "worker.maxBackoffMillis", "worker.graceSeconds", "ipxe.kernel", "ipxe.initrd", "ipxe.kernelArgs",
+                "tftp.maxTransferSeconds", "tftp.maxTimeoutSeconds", "tftp.knownHardwareOnly", "metadata.trustedProxies", "metadata.requireToken", "metadata.ratePerAddress", "metadata.burstPerAddress", "syslog.enabled", "syslog.address", "syslog.port", "worker.server", "worker.id", "worker.caFingerprint", "worker.ca", "worker.allowPlainHttp", "worker.bootToken", "worker.token", "worker.stateDir", "worker.pollMillis", "worker.maxBackoffMillis", "worker.graceSeconds", "ipxe.kernel", "ipxe.initrd", "ipxe.kernelArgs",
                 "ipxe.exitScript", "artifacts.dir", "artifacts.ipxeBinaries"), s.all().keySet());
     }
 }

@@ -29,15 +29,17 @@ public final class ServerProcess implements AutoCloseable {
     private final Path home;
     private final Process process;
     private final int httpPort;
+    private final int tlsPort;
     private final String host;
     private final List<String> output = Collections.synchronizedList(new ArrayList<>());
     private final String name;
     private final Thread pump;
 
-    private ServerProcess(Path home, Process process, int httpPort, String host, String name) {
+    private ServerProcess(Path home, Process process, int httpPort, int tlsPort, String host, String name) {
         this.home = home;
         this.process = process;
         this.httpPort = httpPort;
+        this.tlsPort = tlsPort;
         this.host = host;
         this.name = name;
         pump = new Thread(this::pump, name + "-output");
@@ -85,13 +87,16 @@ public final class ServerProcess implements AutoCloseable {
         String given = env.get("IRONBELL_HTTP_PORT");
         // A test may pass a malformed port on purpose; the server is then expected not to start.
         int port = given == null ? FreePort.find() : given.matches("\\d+") ? Integer.parseInt(given) : -1;
+        String givenTls = env.get("IRONBELL_HTTP_TLS_PORT");
+        int tlsPort = givenTls == null ? FreePort.find() : givenTls.matches("\\d+") ? Integer.parseInt(givenTls) : -1;
         List<String> command = new ArrayList<>(wrapper);
         command.addAll(List.of(home.resolve("bin/ironbell").toString(), "server"));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true);
         pb.environment().put("IRONBELL_HTTP_PORT", Integer.toString(port));
+        pb.environment().put("IRONBELL_HTTP_TLS_PORT", Integer.toString(tlsPort));
         pb.environment().putAll(env);
-        return new ServerProcess(home, pb.start(), port, host, "server");
+        return new ServerProcess(home, pb.start(), port, tlsPort, host, "server");
     }
 
     /**
@@ -107,7 +112,7 @@ public final class ServerProcess implements AutoCloseable {
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true);
         pb.environment().putAll(env);
-        return new ServerProcess(home, pb.start(), -1, "", "worker");
+        return new ServerProcess(home, pb.start(), -1, -1, "", "worker");
     }
 
     private void pump() {
@@ -127,13 +132,61 @@ public final class ServerProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new AssertionError("server exited with " + process.exitValue() + ":\n" + String.join("\n", output()));
             }
-            return Http.get(url("/healthz")).status() == 200 ? Boolean.TRUE : null;
+            if (Http.get(url("/healthz")).status() != 200) {
+                return null;
+            }
+            if (Files.isRegularFile(caFile())) {
+                Http.trust(caFile()); // the server's own CA: the tests' HTTPS requests verify it as a CLI would
+            }
+            return Boolean.TRUE;
         }).elapsed();
     }
 
-    /** The URL of a path on this server. */
+    /**
+     * The plain-HTTP URL of a path on this server: what firmware fetches (iPXE scripts, artifacts),
+     * metadata and health checks.
+     */
     public String url(String path) {
         return "http://" + host + ":" + httpPort + path;
+    }
+
+    /** The HTTPS URL of a path on this server: the API and everything else while http.tls is on (the default). */
+    public String secureUrl(String path) {
+        return "https://" + host + ":" + tlsPort + path;
+    }
+
+    /** The CA this server made at its first start ({@code data/tls/ca.pem}): what clients trust. */
+    public Path caFile() {
+        return home.resolve("data/tls/ca.pem");
+    }
+
+    /**
+     * Does what a booting machine does to get its session: fetches its iPXE script over plain HTTP,
+     * takes the boot token from the kernel command line, and exchanges it over HTTPS. The caller
+     * must call from an address of the hardware (127.0.0.1 for a record that names it) and the
+     * machine must have unfinished work (only then does its script boot the in-memory OS).
+     *
+     * @return the session token ({@code ibm_...})
+     */
+    public String machineSession(String mac) {
+        Http.Response script = Http.get(url("/ipxe/" + mac + "/auto.ipxe"));
+        Matcher m = Pattern.compile("ironbell\\.boot_token=(\\S+)").matcher(script.body());
+        if (script.status() != 200 || !m.find()) {
+            throw new AssertionError("no boot token in the iPXE script of " + mac + ": " + script.status() + " " + script.body());
+        }
+        Http.Response session = Http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(secureUrl("/api/v1/machines/session")))
+                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"bootToken\":\"" + m.group(1) + "\"}")).build());
+        Matcher t = Pattern.compile("\"token\":\"(ibm_[^\"]+)\"").matcher(session.body());
+        if (session.status() != 201 || !t.find()) {
+            throw new AssertionError("the boot token of " + mac + " was not exchanged: " + session.status() + " " + session.body());
+        }
+        return t.group(1);
+    }
+
+    /** The HTTPS port. */
+    public int tlsPort() {
+        return tlsPort;
     }
 
     /** A counter or gauge from {@code /metrics} (one without labels), or -1 when the server has none by that name. */
@@ -156,6 +209,7 @@ public final class ServerProcess implements AutoCloseable {
         pb.environment().remove("IRONBELL_SERVER");
         pb.environment().remove("IRONBELL_TOKEN");
         pb.environment().put("IRONBELL_HTTP_PORT", Integer.toString(httpPort));
+        pb.environment().put("IRONBELL_HTTP_TLS_PORT", Integer.toString(tlsPort));
         pb.environment().putAll(env);
         Sh.Result r = Sh.run(pb, Duration.ofMinutes(2));
         if (r.overran()) {

@@ -1,5 +1,6 @@
 package io.ironbell.restapi.internal;
 
+import io.ironbell.api.auth.MachineCredentials;
 import io.ironbell.api.auth.Role;
 import io.ironbell.api.auth.TokenStore;
 import io.ironbell.api.hardware.Hardware;
@@ -36,9 +37,10 @@ import org.slf4j.LoggerFactory;
  * Who may call the API. API endpoints need {@code Authorization: Bearer <token>}: the admin token
  * ({@code api.token}, or with none configured the one generated into {@code data/api-token}, mode
  * 600, at first start), or a named token of the {@link TokenStore} whose role covers what the
- * endpoint needs (viewer reads, operator runs workflows, admin changes everything). Worker endpoints serve a machine only: the caller's source
- * address must be an address of the hardware whose MAC the path names (or the caller holds the
- * admin token, as tests and operators may).
+ * endpoint needs (viewer reads, operator runs workflows, admin changes everything). Worker
+ * endpoints serve a machine only: it shows the session its boot token gave
+ * ({@link MachineCredentials}) and calls from an address of its hardware record (or the caller
+ * holds an admin token, as tests and operators may).
  */
 @Component(service = Auth.class, configurationPid = Auth.PID)
 @Designate(ocd = Auth.Config.class)
@@ -171,9 +173,24 @@ public final class Auth {
         }
     }
 
+    /** Machine sessions, when the store runs: without it only admins reach the worker API. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile MachineCredentials machines;
+
+    /** The store of machine credentials, or 503 while it is away. */
+    MachineCredentials machines() throws HttpException {
+        MachineCredentials m = machines;
+        if (m == null) {
+            throw new HttpException(503, "unavailable", "machine credentials cannot be checked now: the store is not running");
+        }
+        return m;
+    }
+
     /**
-     * Passes when the caller is the machine with this MAC (by source address) or an admin;
-     * returns the MAC.
+     * Passes when the caller is the machine with this MAC or an admin; returns the MAC. A machine
+     * shows the session its boot token was exchanged for ({@code Authorization: Bearer ibm_...}),
+     * and must call from an address of its hardware record as well: the session is the credential,
+     * the address a second condition.
      */
     MacAddress requireWorker(HttpRequest r, String macText) throws HttpException {
         MacAddress mac;
@@ -185,10 +202,29 @@ public final class Auth {
         if (isAdmin(r)) {
             return mac;
         }
-        Optional<Hardware> caller = hardware.byIp(r.remoteAddress().getAddress());
-        if (caller.isEmpty() || caller.get().interfaceByMac(mac).isEmpty()) {
+        String presented = r.header("Authorization").filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
+                .map(h -> h.substring(7).trim()).orElse("");
+        if (!presented.startsWith("ibm_")) {
+            throw new HttpException(401, "unauthorized", "the worker API needs the machine's session (Authorization: Bearer ibm_...): "
+                    + "exchange the boot token of the kernel command line (ironbell.boot_token=) at POST /api/v1/machines/session");
+        }
+        MachineCredentials.Session session;
+        try {
+            session = machines().authenticate(presented).orElseThrow(() -> new HttpException(401, "unauthorized",
+                    "the machine session is unknown, expired or revoked (a newer boot of the machine replaces it)"));
+        } catch (StoreException e) {
+            throw new HttpException(503, "unavailable", "machine sessions cannot be checked now: " + e.getMessage());
+        }
+        Hardware hw = hardware.byId(session.hardwareId()).orElseThrow(() -> new HttpException(403, "forbidden",
+                "the session's hardware " + session.hardwareId() + " is gone"));
+        if (hw.interfaceByMac(mac).isEmpty()) {
+            throw new HttpException(403, "forbidden", "the session of hardware " + hw.id() + " may not act for MAC " + mac
+                    + "; workers may only ask for their own work");
+        }
+        Optional<Hardware> at = hardware.byIp(r.remoteAddress().getAddress());
+        if (at.isEmpty() || !at.get().id().equals(hw.id())) {
             throw new HttpException(403, "forbidden", "address " + r.remoteAddress().getAddress().getHostAddress()
-                    + " is not the machine with MAC " + mac + "; workers may only ask for their own work");
+                    + " is not an address of hardware " + hw.id() + ", whose session this is");
         }
         return mac;
     }

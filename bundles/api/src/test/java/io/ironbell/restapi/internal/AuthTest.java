@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.BundleContext;
 import org.osgi.util.converter.Converters;
 
-/** Who may call the API: the admin bearer token, and workers by their source address. */
+/** Who may call the API: the admin bearer token, and workers by their machine's session and address. */
 class AuthTest {
 
     static final String TOKEN = "s3cret-token-0123456789";
@@ -243,37 +243,70 @@ class AuthTest {
         assertTrue(auth.isAdmin(request("Bearer " + Files.readString(file).trim())));
     }
 
-    // ---- workers by source address --------------------------------------------------------------------
+    // ---- workers by their machine's session, and its address ----------------------------------------
 
-    @Test
-    void aMachineMayAskForItsOwnWork() throws Exception {
+    /** Sessions as PgMachineCredentials hands them out (that class is tested against PostgreSQL in the store). */
+    private static final String NODE1_SESSION = "ibm_node1";
+    private static final String NODE2_SESSION = "ibm_node2";
+
+    private Auth withSessions() throws IOException {
         Auth auth = auth(TOKEN);
-        assertEquals(MacAddress.parse(MAC), auth.requireWorker(request(null, "10.250.0.10"), MAC));
-        assertEquals(MacAddress.parse(MAC), auth.requireWorker(request(null, "10.250.0.10"), "52-54-00-12-34-56"), "any MAC spelling");
-        assertEquals(MacAddress.parse(MAC), auth.requireWorker(request(null, "10.250.0.10"), "525400123456"));
-        assertEquals(MacAddress.parse(SECOND_NIC), auth.requireWorker(request(null, "10.250.0.10"), SECOND_NIC),
-                "another interface of the same machine");
-        assertEquals(MacAddress.parse(MAC), auth.requireWorker(request(null, "10.250.1.10"), MAC), "from its second interface");
+        auth.machines = new io.ironbell.api.auth.MachineCredentials() {
+            @Override
+            public String issueBootToken(String hardwareId) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Session exchange(String bootToken, java.net.InetAddress from) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public java.util.Optional<Session> authenticate(String token) {
+                return switch (token) {
+                    case NODE1_SESSION -> java.util.Optional.of(new Session("node-1", null, java.time.Instant.MAX));
+                    case NODE2_SESSION -> java.util.Optional.of(new Session("node-2", null, java.time.Instant.MAX));
+                    default -> java.util.Optional.empty();
+                };
+            }
+        };
+        return auth;
     }
 
     @Test
-    void aMachineMayNotAskForAnothersWork() throws Exception {
-        Auth auth = auth(TOKEN);
-        HttpException other = assertThrows(HttpException.class, () -> auth.requireWorker(request(null, "10.250.0.20"), MAC));
-        assertEquals(403, other.status());
-        assertEquals("forbidden", other.code());
-        assertEquals("address 10.250.0.20 is not the machine with MAC " + MAC + "; workers may only ask for their own work",
-                other.getMessage());
+    void aMachineMayAskForItsOwnWorkWithItsSessionFromItsAddress() throws Exception {
+        Auth auth = withSessions();
+        String s = "Bearer " + NODE1_SESSION;
+        assertEquals(MacAddress.parse(MAC), auth.requireWorker(request(s, "10.250.0.10"), MAC));
+        assertEquals(MacAddress.parse(MAC), auth.requireWorker(request(s, "10.250.0.10"), "52-54-00-12-34-56"), "any MAC spelling");
+        assertEquals(MacAddress.parse(MAC), auth.requireWorker(request(s, "10.250.0.10"), "525400123456"));
+        assertEquals(MacAddress.parse(SECOND_NIC), auth.requireWorker(request(s, "10.250.0.10"), SECOND_NIC),
+                "another interface of the same machine");
+        assertEquals(MacAddress.parse(MAC), auth.requireWorker(request(s, "10.250.1.10"), MAC), "from its second interface");
+    }
 
-        HttpException unknown = assertThrows(HttpException.class, () -> auth.requireWorker(request(null, "192.0.2.7"), MAC));
-        assertEquals(403, unknown.status(), "an address no hardware has");
+    @Test
+    void theAddressAloneIsNotEnoughAndTheSessionAloneIsNotEither() throws Exception {
+        Auth auth = withSessions();
+        HttpException none = assertThrows(HttpException.class, () -> auth.requireWorker(request(null, "10.250.0.10"), MAC));
+        assertEquals(401, none.status(), "the machine's own address, no session: what an ARP spoofer has");
+        assertTrue(none.getMessage().contains("ironbell.boot_token"), none.getMessage());
 
-        HttpException unknownMac = assertThrows(HttpException.class, () -> auth.requireWorker(request(null, "10.250.0.10"), "52:54:00:00:00:00"));
-        assertEquals(403, unknownMac.status(), "a MAC the calling machine does not have");
+        HttpException elsewhere = assertThrows(HttpException.class, () -> auth.requireWorker(request("Bearer " + NODE1_SESSION, "10.250.0.20"), MAC));
+        assertEquals(403, elsewhere.status(), "a stolen session from another address");
+        assertEquals("address 10.250.0.20 is not an address of hardware node-1, whose session this is", elsewhere.getMessage());
+
+        HttpException others = assertThrows(HttpException.class, () -> auth.requireWorker(request("Bearer " + NODE2_SESSION, "10.250.0.20"), MAC));
+        assertEquals(403, others.status(), "node-2's session asking for node-1's MAC");
+        assertTrue(others.getMessage().contains("may not act for MAC " + MAC), others.getMessage());
+
+        HttpException unknown = assertThrows(HttpException.class, () -> auth.requireWorker(request("Bearer ibm_revoked", "10.250.0.10"), MAC));
+        assertEquals(401, unknown.status(), "a session that is unknown, expired or revoked");
 
         HttpException wrongToken = assertThrows(HttpException.class,
-                () -> auth.requireWorker(request("Bearer not-the-token-at-all", "10.250.0.20"), MAC));
-        assertEquals(403, wrongToken.status(), "a wrong token falls back to the address rule");
+                () -> auth.requireWorker(request("Bearer not-the-token-at-all", "10.250.0.10"), MAC));
+        assertEquals(401, wrongToken.status());
     }
 
     @Test

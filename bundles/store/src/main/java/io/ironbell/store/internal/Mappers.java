@@ -24,6 +24,33 @@ final class Mappers {
         c.addMapper(LeaseSql.class);
         c.addMapper(TokenSql.class);
         c.addMapper(AuditSql.class);
+        c.addMapper(MachineSessionSql.class);
+    }
+
+    interface MachineSessionSql {
+        @Insert("INSERT INTO server_secret (name, value) VALUES (#{name}, #{value}) ON CONFLICT (name) DO NOTHING")
+        int offerSecret(@Param("name") String name, @Param("value") byte[] value);
+
+        @Select("SELECT value FROM server_secret WHERE name = #{name}")
+        Map<String, Object> secret(@Param("name") String name);
+
+        @Insert("INSERT INTO machine_session (boot_nonce, hardware_id, session_sha256, address, expires_at) "
+                + "VALUES (#{nonce}, #{hardware}, #{hash}, #{address}, #{expires})")
+        int insert(@Param("nonce") String nonce, @Param("hardware") String hardware, @Param("hash") byte[] hash,
+                   @Param("address") String address, @Param("expires") java.sql.Timestamp expires);
+
+        @Update("UPDATE machine_session SET revoked_at = now() WHERE hardware_id = #{hardware} AND boot_nonce <> #{nonce} "
+                + "AND revoked_at IS NULL")
+        int revokeOthers(@Param("hardware") String hardware, @Param("nonce") String nonce);
+
+        @Select("SELECT boot_nonce, hardware_id, session_sha256, expires_at, revoked_at FROM machine_session WHERE boot_nonce = #{nonce}")
+        Map<String, Object> byNonce(@Param("nonce") String nonce);
+
+        @Update("UPDATE machine_session SET expires_at = #{expires} WHERE boot_nonce = #{nonce} AND revoked_at IS NULL")
+        int extend(@Param("nonce") String nonce, @Param("expires") java.sql.Timestamp expires);
+
+        @Delete("DELETE FROM machine_session WHERE expires_at < now() - interval '7 days'")
+        int trim();
     }
 
     interface TokenSql {

@@ -1,6 +1,7 @@
 package io.ironbell.worker.internal;
 
 import io.ironbell.client.ApiException;
+import io.ironbell.client.Trust;
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionPlugin;
 import io.ironbell.api.action.ActionResult;
@@ -54,13 +55,25 @@ public final class Worker {
 
     @ObjectClassDefinition(name = "Ironbell worker", description = "worker.* keys")
     public @interface Config {
-        @AttributeDefinition(description = "the server's base URL, http://host:port")
+        @AttributeDefinition(description = "the server's base URL, https://host:port")
         String server() default "";
+
+        @AttributeDefinition(description = "trust the server whose chain holds the certificate with this SHA-256 (sha256:HEX)")
+        String caFingerprint() default "";
+
+        @AttributeDefinition(description = "PEM file of the CA to trust; with neither, the JDK's CA store")
+        String ca() default "";
+
+        @AttributeDefinition(description = "allow an http:// server (one whose http.tls is false); the worker refuses it otherwise")
+        boolean allowPlainHttp() default false;
+
+        @AttributeDefinition(description = "the one-time boot token of the kernel command line, exchanged for the machine's session")
+        String bootToken() default "";
 
         @AttributeDefinition(description = "this machine's MAC address: the worker id of its workflows")
         String id() default "";
 
-        @AttributeDefinition(description = "admin token to authenticate with; empty: the server knows the machine by its address")
+        @AttributeDefinition(description = "admin token to authenticate with (tests, a laptop); empty: the machine's session from its boot token")
         String token() default "";
 
         @AttributeDefinition(description = "directory of the journal; empty: data/worker")
@@ -111,12 +124,18 @@ public final class Worker {
     void activate(Config config, BundleContext context) throws IOException {
         URI server = URI.create(config.server().trim());
         if (!"http".equals(server.getScheme()) && !"https".equals(server.getScheme()) || server.getHost() == null) {
-            throw new IllegalArgumentException("worker.server must be the server's http(s)://host:port, was '" + config.server() + "'");
+            throw new IllegalArgumentException("worker.server must be the server's https://host:port, was '" + config.server() + "'");
+        }
+        if ("http".equals(server.getScheme()) && !config.allowPlainHttp()) {
+            throw new IllegalArgumentException("worker.server " + server + " is plain HTTP: the worker talks HTTPS only (the server's "
+                    + "http.tlsPort, with --ca-fingerprint); set worker.allowPlainHttp=true only for a server whose http.tls is false");
         }
         id = MacAddress.parse(config.id().trim()).toString();
         Path state = config.stateDir().isBlank() ? dataDir(context).resolve("worker") : Path.of(config.stateDir());
         journal = new Journal(state);
-        client = new ServerClient(server, id, config.token().trim());
+        javax.net.ssl.SSLContext trust = !config.caFingerprint().isBlank() ? Trust.pinned(config.caFingerprint())
+                : !config.ca().isBlank() ? Trust.caFile(Path.of(config.ca().trim())) : Trust.system();
+        client = new ServerClient(server, id, config.token().trim(), trust, config.bootToken().trim(), state.resolve("session"));
         logs = new LogShipper(client, 10_000);
         pollMillis = Math.max(50, config.pollMillis());
         maxBackoff = Math.max(100, config.maxBackoffMillis());

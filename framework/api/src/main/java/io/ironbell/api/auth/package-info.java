@@ -1,7 +1,8 @@
 /**
  * Who may call the API: named tokens with roles and expiry ({@link io.ironbell.api.auth.TokenStore}),
- * and the audit log of every change ({@link io.ironbell.api.auth.AuditLog}).
+ * the audit log of every change ({@link io.ironbell.api.auth.AuditLog}), and machines' own
+ * credentials ({@link io.ironbell.api.auth.MachineCredentials}).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.ironbell.api.auth;

@@ -1,5 +1,6 @@
 package io.ironbell.ipxe.internal;
 
+import io.ironbell.api.auth.MachineCredentials;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareLookup;
 import io.ironbell.api.hardware.MacAddress;
@@ -61,6 +62,7 @@ public final class IpxeRoutes implements HttpRoute, MetricSet {
     private final HardwareLookup lookup;
     private final HttpEndpoint http;
     private final PendingWork work;
+    private final MachineCredentials credentials;
     private final LongAdder scripts = new LongAdder();
     private final LongAdder bootScripts = new LongAdder();
     private final Tally refused = new Tally(Duration.ofSeconds(10));
@@ -69,8 +71,10 @@ public final class IpxeRoutes implements HttpRoute, MetricSet {
      * @throws IllegalArgumentException naming the setting that cannot go into a script
      */
     @Activate
-    public IpxeRoutes(Config config, @Reference HardwareLookup lookup, @Reference HttpEndpoint http, @Reference PendingWork work) {
+    public IpxeRoutes(Config config, @Reference HardwareLookup lookup, @Reference HttpEndpoint http, @Reference PendingWork work,
+                      @Reference MachineCredentials credentials) {
         this.config = config;
+        this.credentials = credentials;
         this.lookup = lookup;
         this.http = http;
         this.work = work;
@@ -79,7 +83,8 @@ public final class IpxeRoutes implements HttpRoute, MetricSet {
     }
 
     private IpxeScripts.Settings settings(String host) {
-        return new IpxeScripts.Settings(host, http.url(host, ""), config.kernel(), config.initrd(), config.kernelArgs(), config.exitScript());
+        return new IpxeScripts.Settings(host, http.url(host, ""), config.kernel(), config.initrd(), config.kernelArgs(), config.exitScript(),
+                http.secureUrl(host, ""), http.trustAnchor().orElse(null));
     }
 
     @Override
@@ -102,7 +107,8 @@ public final class IpxeRoutes implements HttpRoute, MetricSet {
         }
         String host = config.address().isBlank() ? r.localAddress().getAddress().getHostAddress() : config.address();
         boolean hasWork = work.hasWork(hw, mac);
-        IpxeScripts.Script script = IpxeScripts.script(hw, mac, hasWork, settings(host));
+        // a new boot token with every script: only the one the machine's worker exchanges first counts
+        IpxeScripts.Script script = IpxeScripts.script(hw, mac, hasWork, settings(host), hasWork ? credentials.issueBootToken(hw.id()) : null);
         scripts.increment();
         if (script.refused() != null) {
             long held = refused.add();

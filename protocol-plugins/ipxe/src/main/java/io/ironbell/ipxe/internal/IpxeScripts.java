@@ -30,8 +30,15 @@ final class IpxeScripts {
      * @param initrd      path of its initramfs under /artifacts
      * @param extraArgs   more kernel arguments (console=ttyS0 ...)
      * @param exitScript  what a machine that must not boot from the network gets
+     * @param apiBase     base URL the in-memory OS's worker uses, HTTPS while TLS is on
+     * @param caPin       the fingerprint the worker pins ({@code sha256:...}), or null when TLS is off
      */
-    record Settings(String host, String httpBase, String kernel, String initrd, String extraArgs, String exitScript) {
+    record Settings(String host, String httpBase, String kernel, String initrd, String extraArgs, String exitScript, String apiBase,
+                    String caPin) {
+
+        Settings(String host, String httpBase, String kernel, String initrd, String extraArgs, String exitScript) {
+            this(host, httpBase, kernel, initrd, extraArgs, exitScript, httpBase, null);
+        }
 
         /**
          * Checks the values every boot script carries.
@@ -49,6 +56,7 @@ final class IpxeScripts {
         private void checkWords() throws Unsafe {
             argValue("setting server.address", host);
             argValue("setting server.address", httpBase);
+            argValue("setting server.address", apiBase);
             word("setting ipxe.kernel", kernel);
             word("setting ipxe.initrd", initrd);
             for (String arg : words(extraArgs)) {
@@ -74,6 +82,13 @@ final class IpxeScripts {
     }
 
     static Script script(Hardware hw, MacAddress mac, boolean hasWork, Settings s) {
+        return script(hw, mac, hasWork, s, null);
+    }
+
+    /**
+     * @param bootToken the machine's one-time boot token for the kernel command line, or null for none
+     */
+    static Script script(Hardware hw, MacAddress mac, boolean hasWork, Settings s, String bootToken) {
         HardwareInterface nic = hw.interfaceByMac(mac).orElse(null);
         if (nic == null || !nic.allowsPxe()) {
             return new Script(s.exitScript(), null);
@@ -104,7 +119,9 @@ final class IpxeScripts {
                 kernel = base + "/" + (osie.kernel() == null || osie.kernel().isBlank() ? "vmlinuz" : word(field + "osie.kernel", osie.kernel()));
                 initrd = base + "/" + (osie.initrd() == null || osie.initrd().isBlank() ? "initramfs" : word(field + "osie.initrd", osie.initrd()));
             }
-            String args = "initrd=initrd ironbell.server=" + s.httpBase() + " ironbell.worker=" + mac
+            String args = "initrd=initrd ironbell.server=" + s.apiBase() + " ironbell.worker=" + mac
+                    + (s.caPin() == null ? "" : " ironbell.ca=" + s.caPin())
+                    + (bootToken == null ? "" : " ironbell.boot_token=" + bootToken)
                     + " ironbell.hardware=" + argValue("field id", hw.id()) + " syslog_host=" + s.host()
                     + (s.extraArgs().isBlank() ? "" : " " + String.join(" ", words(s.extraArgs())));
             return new Script("#!ipxe\n"

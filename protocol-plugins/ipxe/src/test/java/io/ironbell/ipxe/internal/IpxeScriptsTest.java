@@ -40,6 +40,17 @@ class IpxeScriptsTest {
     }
 
     @Test
+    void withTlsTheWorkerGetsTheHttpsUrlThePinAndABootTokenWhileFirmwareStaysOnPlainHttp() throws Exception {
+        IpxeScripts.Settings tls = new IpxeScripts.Settings("10.0.0.1", "http://10.0.0.1:8080", "osie/vmlinuz", "osie/initramfs",
+                "console=ttyS0", "#!ipxe\nexit\n", "https://10.0.0.1:8443", "sha256:" + "0f".repeat(32));
+        String script = IpxeScripts.script(hw("{\"allow_pxe\":true}"), MAC, true, tls, "ibb_AAAA.BBBB").text();
+        assertTrue(script.contains("kernel --name vmlinuz http://10.0.0.1:8080/artifacts/osie/vmlinuz initrd=initrd "
+                + "ironbell.server=https://10.0.0.1:8443 ironbell.worker=52:54:00:12:34:56 ironbell.ca=sha256:" + "0f".repeat(32)
+                + " ironbell.boot_token=ibb_AAAA.BBBB ironbell.hardware=hw-1 syslog_host=10.0.0.1 console=ttyS0\n"), script);
+        assertTrue(script.contains("initrd --name initrd http://10.0.0.1:8080/artifacts/osie/initramfs\n"), script);
+    }
+
+    @Test
     void recordsOverrideAndPxeOffExits() throws Exception {
         assertEquals("#!ipxe\nexit\n", IpxeScripts.forMachine(hw("{\"allow_pxe\":false}"), MAC, true, SETTINGS));
         assertEquals("#!ipxe\nexit\n", IpxeScripts.forMachine(hw("{}"), MAC, true, SETTINGS), "Tinkerbell's default: no PXE");
