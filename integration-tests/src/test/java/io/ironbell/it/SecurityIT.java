@@ -49,7 +49,7 @@ class SecurityIT {
     }
 
     private static Http.Response post(String path, String contentType, String body, String bearer) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url(path))).timeout(Duration.ofSeconds(60))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.secureUrl(path))).timeout(Duration.ofSeconds(60))
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (contentType != null) {
             b.header("Content-Type", contentType);
@@ -311,7 +311,7 @@ class SecurityIT {
     }
 
     private static Http.Response get(String path, String bearer) {
-        return Http.send(HttpRequest.newBuilder(URI.create(server.url(path))).timeout(Duration.ofSeconds(30))
+        return Http.send(HttpRequest.newBuilder(URI.create(server.secureUrl(path))).timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + bearer).GET().build());
     }
 

@@ -108,7 +108,14 @@ public final class ServerProcess implements AutoCloseable {
      * @param args   extra arguments, e.g. {@code -Dworker.pollMillis=200}
      */
     public static ServerProcess startWorker(Path home, String server, String mac, Map<String, String> env, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(home.resolve("bin/ironbell").toString(), "worker", "--server", server, "--id", mac));
+        return startWorkerWrapped(home, List.of(), server, mac, env, args);
+    }
+
+    /** Starts {@code bin/ironbell worker} under {@code wrapper} (e.g. {@code ip netns exec NS}), as {@link #startWorker} does. */
+    public static ServerProcess startWorkerWrapped(Path home, List<String> wrapper, String server, String mac, Map<String, String> env,
+                                                   String... args) throws IOException {
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(home.resolve("bin/ironbell").toString(), "worker", "--server", server, "--id", mac));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true);
         pb.environment().putAll(env);

@@ -43,11 +43,17 @@ final class Mappers {
                 + "AND revoked_at IS NULL")
         int revokeOthers(@Param("hardware") String hardware, @Param("nonce") String nonce);
 
-        @Select("SELECT boot_nonce, hardware_id, session_sha256, expires_at, revoked_at FROM machine_session WHERE boot_nonce = #{nonce}")
+        /** The machine's sessions that are valid and were used after {@code since}, newest use first; locked against a parallel exchange. */
+        @Select("SELECT boot_nonce, address, last_used_at FROM machine_session WHERE hardware_id = #{hardware} AND revoked_at IS NULL "
+                + "AND expires_at > now() AND last_used_at > #{since} ORDER BY last_used_at DESC FOR UPDATE")
+        List<Map<String, Object>> live(@Param("hardware") String hardware, @Param("since") java.sql.Timestamp since);
+
+        @Select("SELECT boot_nonce, hardware_id, session_sha256, expires_at, revoked_at, last_used_at FROM machine_session "
+                + "WHERE boot_nonce = #{nonce}")
         Map<String, Object> byNonce(@Param("nonce") String nonce);
 
-        @Update("UPDATE machine_session SET expires_at = #{expires} WHERE boot_nonce = #{nonce} AND revoked_at IS NULL")
-        int extend(@Param("nonce") String nonce, @Param("expires") java.sql.Timestamp expires);
+        @Update("UPDATE machine_session SET expires_at = #{expires}, last_used_at = now() WHERE boot_nonce = #{nonce} AND revoked_at IS NULL")
+        int used(@Param("nonce") String nonce, @Param("expires") java.sql.Timestamp expires);
 
         @Delete("DELETE FROM machine_session WHERE expires_at < now() - interval '7 days'")
         int trim();

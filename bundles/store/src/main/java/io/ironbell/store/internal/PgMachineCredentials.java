@@ -14,6 +14,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * under a key all server instances share ({@code server_secret}), so any instance can issue one
  * in memory and any can check it. Exchanging inserts a row keyed by the nonce, so a token is
  * exchanged once; the session token is {@code ibm_<nonce>_<secret>}, its secret kept as a SHA-256.
- * Sessions slide: each use past a quarter of the lifetime moves the expiry on, so a long workflow
- * keeps its session and a machine that went quiet loses it.
+ * Sessions slide: use moves the expiry on (written at most every 15 s), so a long workflow keeps
+ * its session and a machine that went quiet loses it. While a session is in use, its machine's
+ * boot tokens are not exchanged ({@link #LIVE_WINDOW}).
  */
 @Component(service = MachineCredentials.class)
 public final class PgMachineCredentials implements MachineCredentials {
@@ -45,40 +47,64 @@ public final class PgMachineCredentials implements MachineCredentials {
     static final Duration SESSION_LIFETIME = Duration.ofHours(24);
     /** How long an authenticated session is believed without asking the database (a revocation takes this long to bite). */
     private static final Duration CACHE = Duration.ofSeconds(10);
+    /** How stale the stored last use may get: a use is written at most this often (plus {@link #CACHE}). */
+    private static final Duration USE_RESOLUTION = Duration.ofSeconds(15);
+    /**
+     * A session used within this window makes a new exchange for its machine fail: whoever took the
+     * machine's address and fetched a fresh boot script cannot take over a worker that is at work
+     * (it polls or reports every few seconds). A machine that really rebooted waits this long at most.
+     */
+    static final Duration LIVE_WINDOW = Duration.ofSeconds(60);
 
     private static final Logger LOG = LoggerFactory.getLogger(PgMachineCredentials.class);
     private static final Pattern BOOT = Pattern.compile("ibb_([A-Za-z0-9_-]{36,600})\\.([A-Za-z0-9_-]{43})");
     private static final Pattern SESSION = Pattern.compile("ibm_([A-Za-z0-9_-]{22})_([A-Za-z0-9_-]{43})");
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String KEY_NAME = "machine-boot";
+    private static final String USED = "used";
 
     private final Database db;
     private final HardwareLookup hardware;
-    private final byte[] key;
+    private volatile byte[] key;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
     private record Cached(Session session, byte[] hash, Instant checked) {
     }
 
     @Activate
-    public PgMachineCredentials(@Reference Database db, @Reference HardwareLookup hardware) throws StoreException {
+    public PgMachineCredentials(@Reference Database db, @Reference HardwareLookup hardware) {
         this.db = db;
         this.hardware = hardware;
-        byte[] fresh = random(32);
-        this.key = db.tx(s -> {
-            Mappers.MachineSessionSql sql = s.getMapper(Mappers.MachineSessionSql.class);
-            sql.offerSecret(KEY_NAME, fresh);
-            return (byte[]) sql.secret(KEY_NAME).get("value");
-        });
+        try {
+            key();
+        } catch (StoreException e) {
+            // the database may not be connected yet: the key is read at the first use instead
+            LOG.debug("machine credentials: the shared key is read later: {}", e.getMessage());
+        }
+    }
+
+    /** The key all instances share: made by the first instance that asks, read by the others; read once. */
+    private byte[] key() throws StoreException {
+        byte[] k = key;
+        if (k == null) {
+            byte[] fresh = random(32);
+            k = db.tx(s -> {
+                Mappers.MachineSessionSql sql = s.getMapper(Mappers.MachineSessionSql.class);
+                sql.offerSecret(KEY_NAME, fresh);
+                return (byte[]) sql.secret(KEY_NAME).get("value");
+            });
+            key = k;
+        }
+        return k;
     }
 
     @Override
-    public String issueBootToken(String hardwareId) {
+    public String issueBootToken(String hardwareId) throws StoreException {
         byte[] id = hardwareId.getBytes(StandardCharsets.UTF_8);
         ByteBuffer payload = ByteBuffer.allocate(1 + 8 + 16 + id.length);
         payload.put((byte) 1).putLong(Instant.now().plus(BOOT_TOKEN_LIFETIME).getEpochSecond()).put(random(16)).put(id);
         byte[] p = payload.array();
-        return "ibb_" + b64(p) + "." + b64(hmac(p));
+        return "ibb_" + b64(p) + "." + b64(hmac(key(), p));
     }
 
     @Override
@@ -93,7 +119,7 @@ public final class PgMachineCredentials implements MachineCredentials {
         } catch (IllegalArgumentException e) {
             throw new Refused("not a boot token: " + e.getMessage());
         }
-        if (!MessageDigest.isEqual(hmac(p), Base64.getUrlDecoder().decode(m.group(2))) || p.length < 26 || p[0] != 1) {
+        if (!MessageDigest.isEqual(hmac(key(), p), Base64.getUrlDecoder().decode(m.group(2))) || p.length < 26 || p[0] != 1) {
             throw new Refused("the boot token was not issued by this installation (or was altered)");
         }
         ByteBuffer b = ByteBuffer.wrap(p);
@@ -118,9 +144,19 @@ public final class PgMachineCredentials implements MachineCredentials {
         }
         String secret = b64(random(32));
         Instant sessionExpires = Instant.now().plus(SESSION_LIFETIME);
+        String busy;
         try {
-            db.tx(s -> {
+            busy = db.tx(s -> {
                 Mappers.MachineSessionSql sql = s.getMapper(Mappers.MachineSessionSql.class);
+                if (sql.byNonce(nonce) != null) {
+                    return USED;
+                }
+                List<Map<String, Object>> live = sql.live(hardwareId, Rows.timestamp(Instant.now().minus(LIVE_WINDOW)));
+                if (!live.isEmpty()) {
+                    return "hardware " + hardwareId + " has a session in use (last " + Rows.instant(live.get(0), "last_used_at")
+                            + " from " + Rows.str(live.get(0), "address") + "): a machine that rebooted gets its session after "
+                            + LIVE_WINDOW.toSeconds() + " s without use";
+                }
                 sql.insert(nonce, hardwareId, sha256(secret), from.getHostAddress(), Rows.timestamp(sessionExpires));
                 sql.revokeOthers(hardwareId, nonce);
                 sql.trim();
@@ -128,11 +164,20 @@ public final class PgMachineCredentials implements MachineCredentials {
             });
         } catch (StoreException e) {
             if (e.reason() == Reason.CONFLICT) {
-                LOG.warn("machine credentials: a boot token of hardware {} was presented again from {} after its exchange: a restarted "
-                        + "worker without its session, or someone replaying a sniffed boot script", hardwareId, from.getHostAddress());
-                throw new Refused("the boot token was used already; a machine exchanges its boot token once (boot it again for a new one)");
+                busy = USED; // a parallel exchange of the same token won
+            } else {
+                throw e;
             }
-            throw e;
+        }
+        if (USED.equals(busy)) {
+            LOG.warn("machine credentials: a boot token of hardware {} was presented again from {} after its exchange: a restarted "
+                    + "worker without its session, or someone replaying a sniffed boot script", hardwareId, from.getHostAddress());
+            throw new Refused("the boot token was used already; a machine exchanges its boot token once (boot it again for a new one)");
+        }
+        if (busy != null) {
+            LOG.warn("machine credentials: refused an exchange from {}: {}; if the machine did not reboot, someone who has its address "
+                    + "(and a fresh boot script) tried to take over its session", from.getHostAddress(), busy);
+            throw new Refused(busy);
         }
         cache.clear(); // the sessions this exchange revoked must not be believed from the cache
         LOG.info("machine credentials: hardware {} at {} exchanged its boot token for a session (until {})", hardwareId,
@@ -163,9 +208,9 @@ public final class PgMachineCredentials implements MachineCredentials {
             cache.remove(nonce);
             return Optional.empty();
         }
-        if (expires.isBefore(now.plus(SESSION_LIFETIME.multipliedBy(3).dividedBy(4)))) {
+        if (Rows.instant(row, "last_used_at").isBefore(now.minus(USE_RESOLUTION))) {
             Instant later = now.plus(SESSION_LIFETIME);
-            db.tx(s -> s.getMapper(Mappers.MachineSessionSql.class).extend(nonce, Rows.timestamp(later)));
+            db.tx(s -> s.getMapper(Mappers.MachineSessionSql.class).used(nonce, Rows.timestamp(later)));
             expires = later;
         }
         Session session = new Session(Rows.str(row, "hardware_id"), null, expires);
@@ -176,7 +221,7 @@ public final class PgMachineCredentials implements MachineCredentials {
         return Optional.of(session);
     }
 
-    private byte[] hmac(byte[] payload) {
+    private static byte[] hmac(byte[] key, byte[] payload) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));

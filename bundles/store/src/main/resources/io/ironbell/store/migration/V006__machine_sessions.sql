@@ -15,6 +15,8 @@ CREATE TABLE machine_session (
     address        text NOT NULL,
     created_at     timestamptz NOT NULL DEFAULT now(),
     expires_at     timestamptz NOT NULL,
-    revoked_at     timestamptz
+    revoked_at     timestamptz,
+    -- to within a quarter of a minute: a session used lately blocks a new exchange for its machine
+    last_used_at   timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX machine_session_hardware ON machine_session (hardware_id) WHERE revoked_at IS NULL;

@@ -57,8 +57,16 @@ class PgMachineCredentialsTest {
                 assertEquals(0, r.getInt(1));
             }
 
+            // a fresh boot token (anyone with the machine's address can fetch its boot script) is refused while
+            // the session is in use, and not burned: the machine itself may use it once the session went quiet
+            String fresh = one.issueBootToken("node-1");
+            MachineCredentials.Refused busy = assertThrows(MachineCredentials.Refused.class, () -> two.exchange(fresh, NODE));
+            assertTrue(busy.getMessage().contains("has a session in use"), busy.getMessage());
+            try (Connection c = t.connect(); Statement st = c.createStatement()) {
+                st.execute("UPDATE machine_session SET last_used_at = now() - interval '2 minutes'");
+            }
             // the next boot's exchange revokes this boot's session (on every server: the cache is one server's)
-            MachineCredentials.Session next = one.exchange(one.issueBootToken("node-1"), NODE);
+            MachineCredentials.Session next = one.exchange(fresh, NODE);
             assertTrue(one.authenticate(s.token()).isEmpty(), "the earlier boot's session ended");
             assertTrue(two.authenticate(next.token()).isPresent());
             String tampered = next.token().substring(0, next.token().length() - 1) + (next.token().endsWith("A") ? "B" : "A");

@@ -36,8 +36,13 @@ public interface MachineCredentials {
         }
     }
 
-    /** A boot token for the machine with this hardware id: goes on its kernel command line. Pure computation. */
-    String issueBootToken(String hardwareId);
+    /**
+     * A boot token for the machine with this hardware id: goes on its kernel command line. Pure
+     * computation once the shared key was read (at start).
+     *
+     * @throws StoreException when the shared key cannot be read (the database is away since the start)
+     */
+    String issueBootToken(String hardwareId) throws StoreException;
 
     /**
      * Exchanges a boot token, once, for a session.

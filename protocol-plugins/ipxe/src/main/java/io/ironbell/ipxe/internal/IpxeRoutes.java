@@ -12,6 +12,7 @@ import io.ironbell.api.http.HttpRoute;
 import io.ironbell.api.http.HttpRouteService;
 import io.ironbell.api.metrics.MetricSet;
 import io.ironbell.api.metrics.MetricWriter;
+import io.ironbell.api.store.StoreException;
 import io.ironbell.protocol.support.Tally;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -108,7 +109,15 @@ public final class IpxeRoutes implements HttpRoute, MetricSet {
         String host = config.address().isBlank() ? r.localAddress().getAddress().getHostAddress() : config.address();
         boolean hasWork = work.hasWork(hw, mac);
         // a new boot token with every script: only the one the machine's worker exchanges first counts
-        IpxeScripts.Script script = IpxeScripts.script(hw, mac, hasWork, settings(host), hasWork ? credentials.issueBootToken(hw.id()) : null);
+        String bootToken = null;
+        if (hasWork) {
+            try {
+                bootToken = credentials.issueBootToken(hw.id());
+            } catch (StoreException e) {
+                throw new HttpException(503, "unavailable", "no boot token for " + mac + " now (the database is away); iPXE tries again");
+            }
+        }
+        IpxeScripts.Script script = IpxeScripts.script(hw, mac, hasWork, settings(host), bootToken);
         scripts.increment();
         if (script.refused() != null) {
             long held = refused.add();
