@@ -51,11 +51,20 @@ class ConfigurationIT {
         try (ServerProcess server = ServerProcess.start(DISTRIBUTION, tmp.resolve("home"), Map.of())) {
             server.awaitHealthy(Duration.ofSeconds(30));
             int moved = FreePort.find();
-            Path cfg = Files.writeString(tmp.resolve("http.cfg"), "port=" + moved + "\naddress=127.0.0.1\n");
+            int movedTls = FreePort.find();
+            Path cfg = Files.writeString(tmp.resolve("http.cfg"), "port=" + moved + "\ntlsPort=" + movedTls + "\naddress=127.0.0.1\n");
             Bundles.dropInto(server.deploy(), cfg, "io.ironbell.http.cfg");
             Duration took = awaitHealthy(moved);
             System.out.println("HTTP moved to port " + moved + " after " + took.toMillis() + " ms");
             assertEquals(-1, Http.get(server.url("/healthz")).status(), "the old port is closed");
+            // a change from deploy/ is in the audit log, with the keys it set and none of their values
+            Await.until("the change in the audit log", Duration.ofSeconds(30), () -> {
+                io.ironbell.testing.Sh.Result audit = server.cli(Map.of("IRONBELL_SERVER", "https://127.0.0.1:" + movedTls), "audit", "-o", "json");
+                return audit.output().contains("settings.update") && audit.output().contains("deploy/io.ironbell.http.cfg")
+                        && audit.output().contains("io.ironbell.http") && audit.output().contains("tlsPort") ? true : null;
+            });
+            assertTrue(server.output().stream().anyMatch(l -> l.contains("WARN") && l.contains("settings: changed io.ironbell.http from deploy/")),
+                    "said loudly in the server's log too");
         }
     }
 

@@ -295,6 +295,50 @@ class SecurityIT {
         assertFalse(audit.output().contains(ci.substring(16)), "no secret in the audit log");
     }
 
+    /**
+     * TLS: the API is not served over plain HTTP, and a server whose certificate is not the one
+     * trusted (another installation's) is refused by the CLI and by the worker before anything is sent.
+     */
+    @Test
+    void aServerWithAnotherCertificateIsRefusedByTheCliAndTheWorker() throws Exception {
+        Http.Response plain = Http.send(HttpRequest.newBuilder(URI.create(server.url("/api/v1/hardware"))).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + token).GET().build());
+        assertEquals(403, plain.status(), plain.body());
+        assertTrue(plain.body().contains("https_required") && plain.body().contains("port " + server.tlsPort()), plain.body());
+        assertEquals(200, Http.get(server.url("/healthz")).status(), "health stays on plain HTTP");
+
+        try (ServerProcess other = ServerProcess.start(DISTRIBUTION, tmp.resolve("other-install"), Map.of())) {
+            other.awaitHealthy(Duration.ofMinutes(2));
+            io.ironbell.testing.Sh.Result own = server.cli(Map.of(), "hardware", "list");
+            assertEquals(0, own.status(), "its own server, verified by data/tls/ca.pem: " + own.errors());
+            // this installation's CLI pointed at the other server: it trusts its own CA, not that one
+            io.ironbell.testing.Sh.Result wrong = server.cli(Map.of("IRONBELL_SERVER", other.secureUrl("")), "hardware", "list");
+            assertEquals(9, wrong.status(), wrong.output() + wrong.errors());
+            assertTrue(wrong.errors().contains("not trusted"), wrong.errors());
+            io.ironbell.testing.Sh.Result pinned = server.cli(Map.of("IRONBELL_CA_FINGERPRINT", "sha256:" + "00".repeat(32)), "hardware", "list");
+            assertEquals(9, pinned.status(), "a pin the server's chain does not hold: " + pinned.errors());
+            assertEquals(0, server.cli(Map.of("IRONBELL_CA_FINGERPRINT", server.caFingerprint()), "hardware", "list").status());
+
+            // a worker pinned to this installation's CA, pointed at the other server, refuses it
+            long failedBefore = other.metric("ironbell_http_tls_handshakes_failed_total");
+            try (ServerProcess worker = ServerProcess.startWorker(home, other.secureUrl(""), "52:54:00:00:5e:0a",
+                    Map.of("IRONBELL_WORKER_BOOT_TOKEN", "ibb_never.sent"), "--ca-fingerprint", server.caFingerprint(), "--state",
+                    tmp.resolve("wrong-cert-worker").toString(), "-Dworker.pollMillis=200")) {
+                Await.until("the worker to refuse the other server", Duration.ofSeconds(60), () -> worker.output().stream()
+                        .anyMatch(l -> l.contains("is not trusted")) ? true : null);
+            }
+            assertTrue(other.metric("ironbell_http_tls_handshakes_failed_total") > failedBefore, "the handshake was broken off");
+            assertTrue(other.output().stream().noneMatch(l -> l.contains("ibb_never") || l.contains("boot token")),
+                    "the other server never saw the boot token");
+        }
+        // and a worker given a plain-HTTP server does not start its loop
+        try (ServerProcess worker = ServerProcess.startWorker(home, server.url(""), "52:54:00:00:5e:0b", Map.of(), "--state",
+                tmp.resolve("plain-worker").toString())) {
+            Await.until("the worker to refuse plain HTTP", Duration.ofSeconds(60), () -> worker.output().stream()
+                    .anyMatch(l -> l.contains("the worker talks HTTPS only")) ? true : null);
+        }
+    }
+
     /** L3: a worker's token given on the command line was in every `ps`. */
     @Test
     void theWorkersTokenStaysOutOfPs() throws Exception {

@@ -10,9 +10,10 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One keep-alive HTTP/1.1 connection with blocking I/O: the cheapest client a load driver can
- * have, so that on a 2-core machine the driver takes little of the CPU the server needs.
- * Understands Content-Length bodies only (what Ironbell's API sends).
+ * One keep-alive HTTP/1.1 connection with blocking I/O, over TLS when given a context: the
+ * cheapest client a load driver can have, so that on a 2-core machine the driver takes little of
+ * the CPU the server needs. Understands Content-Length bodies only (what Ironbell's API sends).
+ * Over TLS it verifies the server as any client must (chain and name).
  */
 final class RawHttp implements AutoCloseable {
 
@@ -23,14 +24,21 @@ final class RawHttp implements AutoCloseable {
     private final String host;
     private final int port;
     private final String auth;
+    private final javax.net.ssl.SSLContext tls;
     private Socket socket;
     private OutputStream out;
     private InputStream in;
 
     RawHttp(String host, int port, String token) {
+        this(host, port, token, null);
+    }
+
+    /** @param tls the context to verify the server with, or null for plain HTTP */
+    RawHttp(String host, int port, String token, javax.net.ssl.SSLContext tls) {
         this.host = host;
         this.port = port;
         this.auth = "Authorization: Bearer " + token + "\r\n";
+        this.tls = tls;
     }
 
     Response send(String method, String path, String body) throws IOException {
@@ -41,6 +49,14 @@ final class RawHttp implements AutoCloseable {
                     socket.setTcpNoDelay(true);
                     socket.connect(new InetSocketAddress(host, port), 10_000);
                     socket.setSoTimeout(60_000);
+                    if (tls != null) {
+                        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(socket, host, port, true);
+                        javax.net.ssl.SSLParameters p = s.getSSLParameters();
+                        p.setEndpointIdentificationAlgorithm("HTTPS");
+                        s.setSSLParameters(p);
+                        s.startHandshake();
+                        socket = s;
+                    }
                     out = socket.getOutputStream();
                     in = new BufferedInputStream(socket.getInputStream(), 16 << 10);
                 }

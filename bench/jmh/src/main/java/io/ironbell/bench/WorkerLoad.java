@@ -30,11 +30,25 @@ import java.util.concurrent.atomic.AtomicInteger;
  * own pace do; with false, all start within one poll interval and every action takes exactly
  * WORK_MS, a synchronized herd.
  *
+ * <p>An {@code https://} URL is verified with the CA file named by {@code -Dironbell.ca=FILE}
+ * (the server's {@code data/tls/ca.pem}); each simulated worker makes one TLS connection and keeps it.
+ *
  * <p>{@code java -cp bench/jmh/target/benchmarks.jar io.ironbell.bench.WorkerLoad URL TOKEN WORKERS PER_WORKER WORK_MS POLL_MS [JITTER]}
  */
 public final class WorkerLoad {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private static final javax.net.ssl.SSLContext TLS = tls();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+            .sslContext(TLS == null ? io.ironbell.client.Trust.system() : TLS).build();
+
+    private static javax.net.ssl.SSLContext tls() {
+        String ca = System.getProperty("ironbell.ca");
+        try {
+            return ca == null ? null : io.ironbell.client.Trust.caFile(java.nio.file.Path.of(ca));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
 
     private static String base;
     private static String token;
@@ -100,7 +114,7 @@ public final class WorkerLoad {
             String mac = macs[w];
             Thread t = new Thread(null, () -> {
                 URI u = URI.create(base);
-                try (RawHttp http = new RawHttp(u.getHost(), u.getPort(), token)) {
+                try (RawHttp http = new RawHttp(u.getHost(), u.getPort(), token, "https".equals(u.getScheme()) ? TLS : null)) {
                     go.await();
                     Thread.sleep(ThreadLocalRandom.current().nextLong(Math.max(1, jitter ? workMillis : pollMillis)));
                     int mine = 0;

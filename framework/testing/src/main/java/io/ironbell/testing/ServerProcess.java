@@ -96,7 +96,9 @@ public final class ServerProcess implements AutoCloseable {
         pb.environment().put("IRONBELL_HTTP_PORT", Integer.toString(port));
         pb.environment().put("IRONBELL_HTTP_TLS_PORT", Integer.toString(tlsPort));
         pb.environment().putAll(env);
-        return new ServerProcess(home, pb.start(), port, tlsPort, host, "server");
+        // with http.tls off there is no HTTPS listener: secureUrl gives the plain-HTTP URL instead
+        boolean tls = !"false".equalsIgnoreCase(env.getOrDefault("IRONBELL_HTTP_TLS", "true"));
+        return new ServerProcess(home, pb.start(), port, tls ? tlsPort : -1, host, "server");
     }
 
     /**
@@ -157,9 +159,12 @@ public final class ServerProcess implements AutoCloseable {
         return "http://" + host + ":" + httpPort + path;
     }
 
-    /** The HTTPS URL of a path on this server: the API and everything else while http.tls is on (the default). */
+    /**
+     * The HTTPS URL of a path on this server: the API and everything else while http.tls is on (the
+     * default); the plain-HTTP URL for a server started with {@code IRONBELL_HTTP_TLS=false}.
+     */
     public String secureUrl(String path) {
-        return "https://" + host + ":" + tlsPort + path;
+        return tlsPort < 0 ? url(path) : "https://" + host + ":" + tlsPort + path;
     }
 
     /** The CA this server made at its first start ({@code data/tls/ca.pem}): what clients trust. */
@@ -189,6 +194,16 @@ public final class ServerProcess implements AutoCloseable {
             throw new AssertionError("the boot token of " + mac + " was not exchanged: " + session.status() + " " + session.body());
         }
         return t.group(1);
+    }
+
+    /** What machines pin: {@code sha256:} and the hex SHA-256 of this server's CA certificate. */
+    public String caFingerprint() {
+        try (var in = Files.newInputStream(caFile())) {
+            byte[] der = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in).getEncoded();
+            return "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(der));
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot read " + caFile() + ": " + e.getMessage(), e);
+        }
     }
 
     /** The HTTPS port. */
