@@ -59,7 +59,12 @@ class ConfigurationIT {
             assertEquals(-1, Http.get(server.url("/healthz")).status(), "the old port is closed");
             // a change from deploy/ is in the audit log, with the keys it set and none of their values
             Await.until("the change in the audit log", Duration.ofSeconds(30), () -> {
-                io.ironbell.testing.Sh.Result audit = server.cli(Map.of("IRONBELL_SERVER", "https://127.0.0.1:" + movedTls), "audit", "-o", "json");
+                io.ironbell.testing.Sh.Result audit;
+                try {
+                    audit = server.cli(Map.of("IRONBELL_SERVER", "https://127.0.0.1:" + movedTls), "audit", "-o", "json");
+                } catch (java.io.IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
                 return audit.output().contains("settings.update") && audit.output().contains("deploy/io.ironbell.http.cfg")
                         && audit.output().contains("io.ironbell.http") && audit.output().contains("tlsPort") ? true : null;
             });
