@@ -225,9 +225,13 @@ class MachineIdentityIT {
         }
     }
 
-    private static JsonNode action(String workflow) throws Exception {
+    private static JsonNode action(String workflow) {
         Http.Response r = api("GET", "/workflows/" + workflow, null);
         assertEquals(200, r.status(), r.body());
-        return Json.mapper().readTree(r.body()).get("actions").get(0);
+        try {
+            return Json.mapper().readTree(r.body()).get("actions").get(0);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(r.body(), e);
+        }
     }
 }
