@@ -86,7 +86,7 @@ class ControlPlaneIT {
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (admin) {
             b.header("Authorization", "Bearer " + token);
-        } else if (machine != null) {
+        } else if (machine != null && path.startsWith("/worker/")) {
             b.header("Authorization", "Bearer " + machine);
         }
         return Http.send(b.build());
@@ -210,8 +210,10 @@ class ControlPlaneIT {
         }).value();
         assertTrue(script.startsWith("#!ipxe\n"), script);
         assertTrue(script.contains("ironbell.worker=52:54:00:00:7e:01") && script.contains("ironbell.hardware=pxe-1")
-                && script.contains("/artifacts/osie/vmlinuz") && script.contains("ironbell.server=http://127.0.0.1:"
-                + server.httpPort()), script);
+                && script.contains("/artifacts/osie/vmlinuz") && script.contains("http://127.0.0.1:" + server.httpPort() + "/artifacts/"), script);
+        // the worker gets the HTTPS URL, the CA to pin and a boot token of its own; firmware stays on plain HTTP
+        assertTrue(script.contains("ironbell.server=https://127.0.0.1:" + server.tlsPort() + " ")
+                && script.contains("ironbell.ca=" + server.caFingerprint() + " ") && script.contains(" ironbell.boot_token=ibb_"), script);
         // until the route's in-memory view of unfinished workflows has loaded, every machine boots (fail open)
         String idle = Await.until("the exit script for a machine without work", Duration.ofSeconds(30), () -> {
             Http.Response r = Http.get(server.url("/ipxe/52:54:00:00:7e:02/auto.ipxe"));

@@ -121,6 +121,7 @@ class SyslogIT {
     void followPrintsNewLinesAsTheyArrive() throws Exception {
         ProcessBuilder pb = new ProcessBuilder(work.resolve("home/bin/ironbell").toString(), "logs", "node-7", "--follow").redirectErrorStream(true);
         pb.environment().put("IRONBELL_HTTP_PORT", Integer.toString(server.httpPort()));
+        pb.environment().put("IRONBELL_HTTP_TLS_PORT", Integer.toString(server.tlsPort()));
         Process follow = pb.start();
         List<String> lines = new CopyOnWriteArrayList<>();
         Thread reader = new Thread(() -> {

@@ -196,11 +196,13 @@ class WorkerIT {
                 """);
         awaitEvent(id, "long RUNNING running on hello", Duration.ofSeconds(30));
         int port = server.httpPort();
+        int tlsPort = server.tlsPort();
         server.terminate(Duration.ofSeconds(30));
         awaitWorkerSays("report SUCCESS of workflow " + id + " waits for the server", Duration.ofSeconds(30));
         assertEquals(1, pendingReports(), "the report waits in the journal");
 
-        server = ServerProcess.startIn(home, Map.of("IRONBELL_HTTP_PORT", Integer.toString(port)));
+        server = ServerProcess.startIn(home, Map.of("IRONBELL_HTTP_PORT", Integer.toString(port), "IRONBELL_HTTP_TLS_PORT",
+                Integer.toString(tlsPort)));
         awaitReady();
         JsonNode w = awaitEnd(id, Duration.ofSeconds(60));
         assertEquals("SUCCESS", w.get("state").asText(), w.toPrettyString());
