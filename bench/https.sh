@@ -36,18 +36,20 @@ while [ $i -lt "$runs" ]; do
     done
     if [ $mode = tls ]; then url=https://127.0.0.1:$https; else url=http://127.0.0.1:$http; fi
     token=$(cat "$home/data/api-token")
-    load() { timeout 600 java -Dironbell.ca="$home/data/tls/ca.pem" -cp "$jar" io.ironbell.bench.WorkerLoad "$url" "$token" "$@"; }
+    ca=; [ $mode = tls ] && ca=-Dironbell.ca=$home/data/tls/ca.pem
+    load() { timeout 600 java $ca -cp "$jar" io.ironbell.bench.WorkerLoad "$url" "$token" "$@"; }
     load 200 1 1000 500 true > /dev/null                       # warm-up
     load "$workers" 3 5000 2000 true > "$work/run" 2>&1 || { cat "$work/run"; exit 1; }
-    sed "s/^/$mode run $i: /" "$work/run" | grep -E 'next-action|report:|errors' | tee -a "$out"
+    sed "s/^/$mode run $i: /" "$work/run" | grep -E 'connect:|next-action|report:|errors' | tee -a "$out"
     kill $pid; wait $pid 2>/dev/null || true
   done
 done
 for mode in tls plain; do
-  for what in next-action report; do
+  for what in connect next-action report; do
     for q in p50 p95 p99; do
       grep "^$mode run .*: $what" "$out" | sed "s/.* $q \([0-9.]*\) ms.*/\1/" | sort -n \
         | awk -v m=$mode -v w=$what -v q=$q '{a[NR]=$1} END {printf "median %s %s %s: %s ms\n", m, w, q, a[int((NR+1)/2)]}'
     done
   done
 done
+exit 0

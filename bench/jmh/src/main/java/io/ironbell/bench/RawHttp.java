@@ -41,25 +41,31 @@ final class RawHttp implements AutoCloseable {
         this.tls = tls;
     }
 
+    /** Opens the connection (and does the TLS handshake) now, if it is not open. */
+    void connect() throws IOException {
+        if (socket != null) {
+            return;
+        }
+        socket = new Socket();
+        socket.setTcpNoDelay(true);
+        socket.connect(new InetSocketAddress(host, port), 10_000);
+        socket.setSoTimeout(60_000);
+        if (tls != null) {
+            javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(socket, host, port, true);
+            javax.net.ssl.SSLParameters p = s.getSSLParameters();
+            p.setEndpointIdentificationAlgorithm("HTTPS");
+            s.setSSLParameters(p);
+            s.startHandshake();
+            socket = s;
+        }
+        out = socket.getOutputStream();
+        in = new BufferedInputStream(socket.getInputStream(), 16 << 10);
+    }
+
     Response send(String method, String path, String body) throws IOException {
         for (int attempt = 0; ; attempt++) {
             try {
-                if (socket == null) {
-                    socket = new Socket();
-                    socket.setTcpNoDelay(true);
-                    socket.connect(new InetSocketAddress(host, port), 10_000);
-                    socket.setSoTimeout(60_000);
-                    if (tls != null) {
-                        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(socket, host, port, true);
-                        javax.net.ssl.SSLParameters p = s.getSSLParameters();
-                        p.setEndpointIdentificationAlgorithm("HTTPS");
-                        s.setSSLParameters(p);
-                        s.startHandshake();
-                        socket = s;
-                    }
-                    out = socket.getOutputStream();
-                    in = new BufferedInputStream(socket.getInputStream(), 16 << 10);
-                }
+                connect();
                 byte[] b = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
                 String head = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + auth
                         + (body == null ? "" : "Content-Type: application/json\r\n") + "Content-Length: " + b.length + "\r\n\r\n";

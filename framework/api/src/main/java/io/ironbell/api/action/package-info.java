@@ -2,5 +2,5 @@
  * The action-plugin SPI: what a vendor implements to add an action type to the worker.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.ironbell.api.action;
