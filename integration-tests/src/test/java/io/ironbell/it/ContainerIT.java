@@ -154,9 +154,10 @@ public class ContainerIT {
     @Test
     public void routeServicesAreServedWhileRegistered() throws Exception {
         assertEquals(404, get("/it/echo/x").statusCode());
+        Dictionary<String, Object> routeProps = props(HttpRoute.PATH, "/it/echo/{word}");
+        routeProps.put(HttpRoute.PLAIN, true); // this test speaks plain HTTP; HTTPS-only routes are TlsTest's and SecurityIT's
         ServiceRegistration<HttpRoute> reg = context.registerService(HttpRoute.class,
-                r -> HttpResponse.text(200, "echo " + r.pathParams().get("word")),
-                props(HttpRoute.PATH, "/it/echo/{word}"));
+                r -> HttpResponse.text(200, "echo " + r.pathParams().get("word")), routeProps);
         try {
             var res = get("/it/echo/ironbell");
             assertEquals(200, res.statusCode());

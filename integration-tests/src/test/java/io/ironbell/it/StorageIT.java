@@ -77,7 +77,7 @@ class StorageIT {
             other.terminate(Duration.ofSeconds(30));
             Sh.Result noServer = other.cli(Map.of(), "backup", "late.ironbell.gz");
             assertEquals(5, noServer.status(), noServer.errors());
-            assertTrue(noServer.errors().contains("no Ironbell server answers at http://127.0.0.1:" + other.httpPort()), noServer.errors());
+            assertTrue(noServer.errors().contains("no Ironbell server answers at https://127.0.0.1:" + other.tlsPort()), noServer.errors());
         }
     }
 

@@ -55,6 +55,11 @@ final class Client {
         return call(a -> a.delete(path, JsonNode.class));
     }
 
+    /** Sends bytes as they are, with their content type (a plugin's jar). */
+    JsonNode send(String method, String path, byte[] body, String contentType, java.time.Duration timeout) throws CliException {
+        return call(a -> a.send(method, path, body, contentType, JsonNode.class, timeout));
+    }
+
     /** Sends a request that may take as long as {@code timeout}, e.g. a backup. */
     JsonNode send(String method, String path, Object body, java.time.Duration timeout) throws CliException {
         return call(a -> a.send(method, path, body, null, JsonNode.class, timeout));

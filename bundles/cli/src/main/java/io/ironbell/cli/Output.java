@@ -80,6 +80,15 @@ final class Output {
         }
     }
 
+    /** The texts of a JSON array (none for anything else), made safe for a terminal. */
+    static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        if (array != null && array.isArray()) {
+            array.forEach(v -> out.add(printable(v.asText())));
+        }
+        return out;
+    }
+
     /** A field's text, made safe for a terminal ({@link #printable}): values come from machines too. */
     static String text(JsonNode n, String... path) {
         JsonNode c = n;

@@ -23,9 +23,9 @@ import javax.net.ssl.SSLContext;
  * in time, answers are read into the type the caller names, and every failure is one
  * {@link ApiException} carrying the server's own message.
  *
- * <p>Bodies: a {@code String} is sent as it is, with the content type given; anything else is
- * written as JSON. Answers: read as JSON into the type asked for ({@code String} gets the body as
- * it is); {@code null} when the server answered with no body (204). Thread-safe; one instance per
+ * <p>Bodies: a {@code String} or {@code byte[]} is sent as it is, with the content type given;
+ * anything else is written as JSON. Answers: read as JSON into the type asked for ({@code String}
+ * and {@code byte[]} get the body as it is); {@code null} when the server answered with no body (204). Thread-safe; one instance per
  * server and token is meant to be kept and shared.
  */
 public final class ApiClient {
@@ -172,6 +172,9 @@ public final class ApiClient {
     }
 
     private byte[] bytes(Object body) throws ApiException {
+        if (body instanceof byte[] b) {
+            return b;
+        }
         if (body instanceof String s) {
             return s.getBytes(StandardCharsets.UTF_8);
         }
@@ -188,6 +191,9 @@ public final class ApiClient {
         }
         if (type == String.class) {
             return type.cast(new String(body, StandardCharsets.UTF_8));
+        }
+        if (type == byte[].class) {
+            return type.cast(body);
         }
         try {
             return json.readValue(body, type);

@@ -26,17 +26,21 @@ public final class Audit {
 
     /** Records that {@code caller} did {@code action} (e.g. {@code hardware.push}) to {@code target}. */
     void record(Auth.Caller caller, String action, String target, Map<String, String> detail) {
-        AuditEntry entry = new AuditEntry(0, null, caller.name(), caller.role(), caller.address(), action, target, detail);
-        AuditLog l = log;
         try {
-            if (l == null) {
-                throw new StoreException(StoreException.Reason.UNAVAILABLE, "no audit log service");
-            }
-            l.record(entry);
+            tryRecord(caller, action, target, detail);
         } catch (StoreException e) {
             LOG.error("audit log missed: {} by {} ({}) from {} on {} {}: {}", action, caller.name(), caller.role().id(), caller.address(),
                     target, detail, e.getMessage());
         }
+    }
+
+    /** Records an entry, or says why it could not (the database away): for a caller that tries again. */
+    void tryRecord(Auth.Caller caller, String action, String target, Map<String, String> detail) throws StoreException {
+        AuditLog l = log;
+        if (l == null) {
+            throw new StoreException(StoreException.Reason.UNAVAILABLE, "no audit log service");
+        }
+        l.record(new AuditEntry(0, null, caller.name(), caller.role(), caller.address(), action, target, detail));
     }
 
     void record(Auth.Caller caller, String action, String target) {

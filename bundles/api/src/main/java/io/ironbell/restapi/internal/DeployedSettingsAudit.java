@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
  * (actor {@code deploy/FILE}, action {@code settings.update} or {@code settings.delete}, the PID,
  * the keys set; never their values, which may be secrets) and into the server log as a warning:
  * whoever can write {@code deploy/} changes how the server behaves, and an operator must see that.
+ * An entry the audit log cannot take yet (a file dropped while the database connects) is tried
+ * again for two minutes, then logged at ERROR with all it holds.
  * Configuration from {@code conf/ironbell.properties} is applied at start and is not a change.
  */
 @Component(service = ConfigurationListener.class)
@@ -40,6 +42,14 @@ public final class DeployedSettingsAudit implements ConfigurationListener {
     private final BundleContext context;
     /** PID to file, for the configurations that came from deploy/ (a deleted one no longer says). */
     private final Map<String, String> deployed = new ConcurrentHashMap<>();
+    /** Records in order, off ConfigAdmin's event thread, trying again while the audit log cannot take them. */
+    private final java.util.concurrent.ExecutorService retry = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "ironbell-settings-audit");
+        t.setDaemon(true);
+        return t;
+    });
+    private static final int RETRIES = 60;
+    private static final long RETRY_MILLIS = 2000;
 
     @Activate
     public DeployedSettingsAudit(@Reference Audit audit, BundleContext context) {
@@ -99,8 +109,33 @@ public final class DeployedSettingsAudit implements ConfigurationListener {
     private void record(String action, String pid, String file, Set<String> keys) {
         LOG.warn("settings: {} {} from deploy/{}{}", action.equals("settings.delete") ? "removed" : "changed", pid, file,
                 keys.isEmpty() ? "" : " (keys " + String.join(", ", keys) + ")");
-        audit.record(new Auth.Caller("deploy/" + file, Role.ADMIN, "local"), action, pid,
-                keys.isEmpty() ? Map.of() : Map.of("keys", String.join(",", keys)));
+        Auth.Caller who = new Auth.Caller("deploy/" + file, Role.ADMIN, "local");
+        Map<String, String> detail = keys.isEmpty() ? Map.of() : Map.of("keys", String.join(",", keys));
+        retry.execute(() -> {
+            // a file dropped while the database connects (at start, say) is recorded once it can be
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    audit.tryRecord(who, action, pid, detail);
+                    return;
+                } catch (io.ironbell.api.store.StoreException e) {
+                    if (attempt == RETRIES) {
+                        audit.record(who, action, pid, detail); // logs everything the entry holds, at ERROR
+                        return;
+                    }
+                }
+                try {
+                    Thread.sleep(RETRY_MILLIS);
+                } catch (InterruptedException e) {
+                    audit.record(who, action, pid, detail);
+                    return;
+                }
+            }
+        });
+    }
+
+    @org.osgi.service.component.annotations.Deactivate
+    void deactivate() {
+        retry.shutdownNow();
     }
 
     private static String fileName(Dictionary<String, Object> props) {

@@ -28,11 +28,12 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * The worker side, {@code /api/v1/worker/{mac}/...}: {@code GET next} (200 with the action, 204
- * when there is none), {@code POST report}, {@code POST logs}, and {@code GET/PUT
- * workflows/{id}/data}. A worker is served only its own machine's work (see {@link Auth}).
+ * when there is none), {@code POST report}, {@code POST logs}, {@code GET/PUT
+ * workflows/{id}/data}, and {@code GET plugins/{digest}} (a plugin bundle a workflow pinned). A worker is served only its own machine's work (see {@link Auth}).
  */
 @Component(service = HttpRoute.class)
-@HttpRouteService(path = {"/api/v1/worker/{mac}/{op}", "/api/v1/worker/{mac}/workflows/{id}/data"}, methods = {"GET", "POST", "PUT"})
+@HttpRouteService(path = {"/api/v1/worker/{mac}/{op}", "/api/v1/worker/{mac}/workflows/{id}/data", "/api/v1/worker/{mac}/plugins/{digest}"},
+        methods = {"GET", "POST", "PUT"})
 public final class WorkerRoutes implements HttpRoute {
 
     /** Most lines one request may append. */
@@ -54,6 +55,11 @@ public final class WorkerRoutes implements HttpRoute {
     private final MachineLogStore logs;
     private final HardwareLookup hardware;
 
+    /** The plugin repository, when the store runs it. */
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    volatile io.ironbell.api.plugin.PluginRepository plugins;
+
     @Activate
     public WorkerRoutes(@Reference Auth auth, @Reference WorkflowService engine, @Reference MachineLogStore logs,
                         @Reference HardwareLookup hardware) {
@@ -68,6 +74,19 @@ public final class WorkerRoutes implements HttpRoute {
         MacAddress mac = auth.requireWorker(r, r.pathParam("mac"));
         String worker = mac.toString();
         try {
+            String digest = r.pathParams().get("digest");
+            if (digest != null) {
+                if (!r.method().equals("GET") && !r.method().equals("HEAD")) {
+                    throw new HttpException(405, "method_not_allowed", r.method() + " is not allowed on " + r.path() + "; allowed: GET");
+                }
+                io.ironbell.api.plugin.PluginRepository repo = plugins;
+                if (repo == null) {
+                    throw new HttpException(503, "unavailable", "the plugin repository is not running");
+                }
+                byte[] jar = repo.content(digest).orElseThrow(() -> new HttpException(404, "not_found", "no plugin " + digest
+                        + " in the repository (deleted after the workflow pinned it?)"));
+                return HttpResponse.of(200, "application/java-archive", jar);
+            }
             String id = r.pathParams().get("id");
             if (id != null) {
                 ownWorkflow(id, worker);

@@ -9,6 +9,7 @@ import io.ironbell.api.hardware.MacAddress;
 import io.ironbell.api.json.Json;
 import io.ironbell.api.metrics.MetricSet;
 import io.ironbell.api.metrics.MetricWriter;
+import io.ironbell.api.plugin.PluginRepository;
 import io.ironbell.api.store.ChangeListener;
 import io.ironbell.api.store.Page;
 import io.ironbell.api.store.PageRequest;
@@ -56,6 +57,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -92,6 +95,10 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     private final TemplateStore templates;
     private final EventStore events;
     private final HardwareLookup hardware;
+
+    /** The server's plugin repository, when it runs: a workflow pins the plugin for each image it claims. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile PluginRepository plugins;
     private final EventBudget budget;
     private final ScheduledExecutorService sweeper;
     private final ExecutorService fanout;
@@ -171,8 +178,9 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
                 actions.add(new ActionStatus(task.name(), a.name(), worker, ExecutionState.PENDING, 0, null, null, null, null));
             }
         }
+        Map<String, String> pins = pins(template);
         Workflow w = store(() -> workflows.create(new Workflow(null, record.id(), record.revision(), map, template,
-                ExecutionState.PENDING, actions, 0, null, null, null, 0)));
+                ExecutionState.PENDING, actions, 0, null, null, null, 0, pins)));
         store(() -> events.append(new WorkflowEvent(0, w.id(), null, null, null, ExecutionState.PENDING,
                 "created from template " + record.name() + " revision " + record.revision(), null)));
         created.increment();
@@ -305,6 +313,26 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
         }
     }
 
+    /**
+     * The repository plugin for each image of the template, as the repository has them now: a
+     * plugin pushed or replaced later does not change this workflow.
+     */
+    private Map<String, String> pins(Template template) throws WorkflowException {
+        PluginRepository repo = plugins;
+        Map<String, String> pins = new TreeMap<>();
+        if (repo == null) {
+            return pins;
+        }
+        for (Task task : template.tasks()) {
+            for (TemplateAction a : task.actions()) {
+                if (a.image() != null && !pins.containsKey(a.image())) {
+                    store(() -> repo.forImage(a.image())).ifPresent(p -> pins.put(a.image(), p.digest()));
+                }
+            }
+        }
+        return pins;
+    }
+
     private static WorkerAction action(ActionClaim c, boolean resumed) {
         Workflow w = c.workflow();
         int idx = c.actionIndex();
@@ -320,7 +348,8 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
         int timeout = a.timeout() != null ? a.timeout()
                 : w.template().globalTimeout() != null ? w.template().globalTimeout() : 3600;
         return new WorkerAction(w.id(), idx, task.name(), a.name(), a.image(), a.command() == null ? List.of() : a.command(),
-                volumes, new LinkedHashMap<>(task.environmentFor(a)), a.pid(), timeout, c.action().attempts(), resumed);
+                volumes, new LinkedHashMap<>(task.environmentFor(a)), a.pid(), timeout, c.action().attempts(), resumed,
+                w.plugins().get(a.image()));
     }
 
     // ---- transitions ---------------------------------------------------------------------------

@@ -25,6 +25,31 @@ final class Mappers {
         c.addMapper(TokenSql.class);
         c.addMapper(AuditSql.class);
         c.addMapper(MachineSessionSql.class);
+        c.addMapper(PluginSql.class);
+    }
+
+    interface PluginSql {
+        String COLUMNS = "digest, symbolic_name, version, size, types, images, pushed_at, pushed_by";
+
+        @Insert("INSERT INTO action_plugin (digest, symbolic_name, version, size, types, images, content, pushed_by) "
+                + "VALUES (#{digest}, #{name}, #{version}, #{size}, #{types}, #{images}, #{content}, #{by})")
+        int insert(@Param("digest") String digest, @Param("name") String name, @Param("version") String version, @Param("size") long size,
+                   @Param("types") String types, @Param("images") String images, @Param("content") byte[] content, @Param("by") String by);
+
+        @Select("SELECT " + COLUMNS + " FROM action_plugin ORDER BY symbolic_name, pushed_at DESC")
+        List<Map<String, Object>> all();
+
+        @Select("SELECT " + COLUMNS + " FROM action_plugin WHERE digest = #{digest}")
+        Map<String, Object> byDigest(@Param("digest") String digest);
+
+        @Select("SELECT " + COLUMNS + " FROM action_plugin WHERE symbolic_name = #{name} AND version = #{version}")
+        Map<String, Object> byNameVersion(@Param("name") String name, @Param("version") String version);
+
+        @Select("SELECT content FROM action_plugin WHERE digest = #{digest}")
+        Map<String, Object> content(@Param("digest") String digest);
+
+        @Delete("DELETE FROM action_plugin WHERE digest = #{digest}")
+        int delete(@Param("digest") String digest);
     }
 
     interface MachineSessionSql {
@@ -156,17 +181,17 @@ final class Mappers {
 
     interface WorkflowSql {
         String SELECT = "SELECT id, template_id, template_revision, hardware_map::text, state, current_action, "
-                + "created_at, started_at, updated_at, version FROM workflow ";
+                + "created_at, started_at, updated_at, version, plugins::text FROM workflow ";
 
         @Select("SELECT rendered::text FROM workflow WHERE id = #{id}")
         String rendered(@Param("id") String id);
 
         @Insert("INSERT INTO workflow (id, template_id, template_revision, hardware_map, rendered, state, current_action, "
-                + "global_timeout_seconds, created_at, updated_at) "
+                + "global_timeout_seconds, created_at, updated_at, plugins) "
                 + "VALUES (#{w.id}, #{w.templateId}, #{w.templateRevision}, CAST(#{hardwareMap} AS jsonb), CAST(#{rendered} AS jsonb), "
-                + "#{w.state}, #{w.currentAction}, #{w.template.globalTimeout}, now(), now())")
+                + "#{w.state}, #{w.currentAction}, #{w.template.globalTimeout}, now(), now(), CAST(#{plugins} AS jsonb))")
         int insert(@Param("w") io.ironbell.api.workflow.Workflow w, @Param("hardwareMap") String hardwareMap,
-                   @Param("rendered") String rendered);
+                   @Param("rendered") String rendered, @Param("plugins") String plugins);
 
         @Insert("INSERT INTO action_state (workflow_id, idx, task, name, worker, state, attempts, started_at, finished_at, message, "
                 + "progress, timeout_seconds) "

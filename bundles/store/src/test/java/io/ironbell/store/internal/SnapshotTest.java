@@ -119,6 +119,9 @@ class SnapshotTest {
                 s.execute("ALTER TABLE action_state DROP COLUMN timeout_seconds");
                 s.execute("ALTER TABLE workflow DROP COLUMN global_timeout_seconds");
                 s.execute("DROP TABLE api_token, audit_log");
+                // and what V006 and V007 added
+                s.execute("DROP TABLE machine_session, server_secret, action_plugin");
+                s.execute("ALTER TABLE workflow DROP COLUMN plugins");
                 s.execute("DELETE FROM schema_migrations WHERE version >= 4");
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 Snapshot.backup(c, out);

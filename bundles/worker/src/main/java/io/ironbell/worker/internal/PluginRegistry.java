@@ -54,11 +54,16 @@ final class PluginRegistry {
 
     /** The plugin for an image, or empty when none can run it (no container plugin either). */
     Optional<Choice> choose(String image) {
+        return choose(image, null);
+    }
+
+    /** The plugin for an image among those of one bundle ({@code origin}: name and version), or of all when it is null. */
+    Optional<Choice> choose(String image, String origin) {
         String img = image == null ? "" : image.trim();
         Comparator<Entry> better = Comparator.comparingInt(Entry::ranking).reversed().thenComparingLong(Entry::serviceId);
         Entry best = null;
         int bestLength = -1;
-        for (Entry e : sorted(better)) {
+        for (Entry e : sorted(better, origin)) {
             for (String prefix : e.prefixes()) {
                 if (matches(img, prefix) && prefix.length() > bestLength) {
                     best = e;
@@ -70,12 +75,12 @@ final class PluginRegistry {
             return Optional.of(new Choice(best, "image prefix"));
         }
         String bare = img.replaceAll("[@].*$", "").replaceAll(":[^/]*$", "").toLowerCase(Locale.ROOT);
-        for (Entry e : sorted(better)) {
+        for (Entry e : sorted(better, origin)) {
             if (!e.type().equals(CONTAINER) && e.type().equalsIgnoreCase(bare)) {
                 return Optional.of(new Choice(e, "type name"));
             }
         }
-        for (Entry e : sorted(better)) {
+        for (Entry e : sorted(better, origin)) {
             if (e.type().equals(CONTAINER)) {
                 return Optional.of(new Choice(e, "no native plugin claims the image"));
             }
@@ -83,8 +88,11 @@ final class PluginRegistry {
         return Optional.empty();
     }
 
-    private List<Entry> sorted(Comparator<Entry> order) {
+    private List<Entry> sorted(Comparator<Entry> order, String origin) {
         List<Entry> l = new ArrayList<>(entries);
+        if (origin != null) {
+            l.removeIf(e -> !e.origin().equals(origin));
+        }
         l.sort(order);
         return l;
     }

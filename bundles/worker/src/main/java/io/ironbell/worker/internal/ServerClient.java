@@ -152,6 +152,21 @@ final class ServerClient {
         return ExecutionState.valueOf(answer == null ? "RUNNING" : answer.path("state").asText("RUNNING"));
     }
 
+    /** A plugin bundle the workflow pinned, by its digest. */
+    byte[] plugin(String digest) throws ApiException, InterruptedException {
+        byte[] jar = api().send("GET", base + "plugins/" + digest, null, null, byte[].class, java.time.Duration.ofMinutes(2));
+        return jar == null ? new byte[0] : jar;
+    }
+
+    /** {@code sha256:} and the hex SHA-256 of the bytes. */
+    static String sha256(byte[] bytes) {
+        try {
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Appends lines to the machine's log. */
     void logs(List<Line> lines) throws ApiException, InterruptedException {
         api().send("POST", base + "logs", Map.of("lines", lines), null, Void.class, REQUEST_TIMEOUT);

@@ -93,7 +93,11 @@ public final class Worker {
     static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(2);
     static final long HEARTBEAT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
+    /** How long a plugin bundle fetched from the server may take to register its action plugin. */
+    static final Duration PLUGIN_START = Duration.ofSeconds(30);
+
     private final PluginRegistry plugins = new PluginRegistry();
+    private BundleContext context;
     private String id;
     private ServerClient client;
     private Journal journal;
@@ -122,6 +126,7 @@ public final class Worker {
 
     @Activate
     void activate(Config config, BundleContext context) throws IOException {
+        this.context = context;
         URI server = URI.create(config.server().trim());
         if (!"http".equals(server.getScheme()) && !"https".equals(server.getScheme()) || server.getHost() == null) {
             throw new IllegalArgumentException("worker.server must be the server's https://host:port, was '" + config.server() + "'");
@@ -143,6 +148,51 @@ public final class Worker {
         loop = new Thread(this::loop, "ironbell-worker");
         loop.start();
         LOG.info("worker {} takes its actions from {}; journal in {}", id, server, state);
+    }
+
+    /**
+     * The plugin the workflow pinned for this action's image: installed from the server (by digest,
+     * checked) unless an earlier action installed it, started, and its action plugin registered.
+     */
+    private PluginRegistry.Choice pinned(WorkerAction a) throws IOException, InterruptedException, org.osgi.framework.BundleException {
+        String location = "ironbell-plugin:" + a.plugin();
+        Bundle b = context.getBundle(location);
+        if (b == null) {
+            byte[] jar = client.plugin(a.plugin());
+            String got = ServerClient.sha256(jar);
+            if (!got.equals(a.plugin())) {
+                throw new IOException("the server sent a bundle whose digest is " + got + ", not the pinned " + a.plugin() + ": refused");
+            }
+            b = context.installBundle(location, new java.io.ByteArrayInputStream(jar));
+            String what = "installed plugin " + b.getSymbolicName() + " " + b.getVersion() + " (" + a.plugin() + ") from the server";
+            logs.add("worker", what);
+            LOG.info("{}", what);
+        }
+        if (b.getState() != Bundle.ACTIVE) {
+            b.start();
+        }
+        String origin = b.getSymbolicName() + " " + b.getVersion();
+        long deadline = System.nanoTime() + PLUGIN_START.toNanos();
+        while (true) {
+            Optional<PluginRegistry.Choice> c = plugins.choose(a.image(), origin);
+            if (c.isPresent() && !c.get().entry().type().equals(PluginRegistry.CONTAINER)) {
+                return c.get();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException(origin + " registered no action plugin that runs " + a.image() + " within " + PLUGIN_START.toSeconds() + " s");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** Whether a plugin came from the server's repository (installed by {@link #pinned}) rather than with the worker. */
+    private boolean fromRepository(PluginRegistry.Entry e) {
+        for (Bundle b : context.getBundles()) {
+            if (b.getLocation().startsWith("ironbell-plugin:") && e.origin().equals(b.getSymbolicName() + " " + b.getVersion())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Path dataDir(BundleContext context) {
@@ -208,6 +258,20 @@ public final class Worker {
 
     private void run(WorkerAction a) throws IOException, InterruptedException {
         Optional<PluginRegistry.Choice> choice = plugins.choose(a.image());
+        // a pinned plugin runs unless one of the worker's own claims the image (the container plugin's
+        // catch-all and plugins fetched for other workflows do not count: the pin is this workflow's version)
+        if (a.plugin() != null && (choice.isEmpty() || choice.get().entry().type().equals(PluginRegistry.CONTAINER)
+                || fromRepository(choice.get().entry()))) {
+            try {
+                choice = Optional.of(pinned(a));
+            } catch (IOException | org.osgi.framework.BundleException e) {
+                String msg = "the plugin " + a.plugin() + " that the workflow pinned for " + a.image() + " cannot run: " + e.getMessage();
+                logs.add("worker", msg);
+                LOG.warn("{}: {}", a.name(), msg);
+                finish(a, ExecutionState.FAILED, msg);
+                return;
+            }
+        }
         if (choice.isEmpty()) {
             String msg = "no action plugin runs image " + a.image() + ", and no container plugin is installed to run it in a container engine"
                     + " (plugins: " + plugins.entries().stream().map(PluginRegistry.Entry::type).sorted().toList() + ")";

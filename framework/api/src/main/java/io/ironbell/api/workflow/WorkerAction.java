@@ -19,6 +19,8 @@ import java.util.Map;
  * @param timeout     seconds the action may run
  * @param attempt     1 for the first run, more for retries
  * @param resumed     true when this action was already running for this worker (the worker restarted)
+ * @param plugin      the digest of the repository plugin the workflow pinned for this image, or {@code null}: the
+ *                    worker fetches it ({@code GET /api/v1/worker/{mac}/plugins/{digest}}) when none of its own claims the image
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record WorkerAction(
@@ -33,5 +35,12 @@ public record WorkerAction(
         String pid,
         int timeout,
         int attempt,
-        boolean resumed) {
+        boolean resumed,
+        String plugin) {
+
+    /** An action with no pinned plugin. */
+    public WorkerAction(String workflowId, int actionIndex, String task, String name, String image, List<String> command,
+                        List<String> volumes, Map<String, String> environment, String pid, int timeout, int attempt, boolean resumed) {
+        this(workflowId, actionIndex, task, name, image, command, volumes, environment, pid, timeout, attempt, resumed, null);
+    }
 }

@@ -22,6 +22,9 @@ import java.util.Optional;
  * @param startedAt        when its first action started; the global timeout counts from here
  * @param updatedAt        when it last changed
  * @param version          optimistic version, incremented by every change
+ * @param plugins          the plugin each image runs on, from the server's plugin repository, pinned when the
+ *                         workflow was created: image to digest ({@code sha256:...}); images not named run on the
+ *                         plugins the worker has
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Workflow(
@@ -36,11 +39,21 @@ public record Workflow(
         Instant createdAt,
         Instant startedAt,
         Instant updatedAt,
-        long version) {
+        long version,
+        Map<String, String> plugins) {
 
     public Workflow {
         hardwareMap = hardwareMap == null ? Map.of() : Map.copyOf(hardwareMap);
         actions = actions == null ? List.of() : List.copyOf(actions);
+        plugins = plugins == null ? Map.of() : Map.copyOf(plugins);
+    }
+
+    /** A workflow that pins no plugin. */
+    public Workflow(String id, String templateId, int templateRevision, Map<String, String> hardwareMap, Template template,
+                    ExecutionState state, List<ActionStatus> actions, int currentAction, Instant createdAt, Instant startedAt,
+                    Instant updatedAt, long version) {
+        this(id, templateId, templateRevision, hardwareMap, template, state, actions, currentAction, createdAt, startedAt, updatedAt,
+                version, Map.of());
     }
 
     /** Returns the action running or next to run, unless the workflow has ended. */

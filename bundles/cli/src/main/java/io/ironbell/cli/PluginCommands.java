@@ -1,0 +1,60 @@
+package io.ironbell.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code ironbell plugin push|list|delete}: the server's repository of action plugins. */
+final class PluginCommands {
+
+    private PluginCommands() {
+    }
+
+    @Command(name = "plugin", description = "Action plugins the server delivers to workers at run time (push and delete: admins).",
+            subcommands = {CommandLine.HelpCommand.class})
+    static final class PluginCmd {
+        @ParentCommand
+        Main main;
+
+        @Command(name = "push", description = "Push a plugin bundle (a jar); workflows created from now on run its images on it.")
+        int push(@Parameters(paramLabel = "FILE.jar") String file) throws CliException {
+            byte[] jar;
+            try {
+                jar = Files.readAllBytes(Path.of(file));
+            } catch (IOException e) {
+                throw new CliException(CliException.ERROR, "cannot read " + file + ": " + e.getMessage());
+            }
+            JsonNode p = main.client().send("POST", "/plugins", jar, "application/java-archive", Duration.ofMinutes(2));
+            main.output().record(p, () -> Main.out.println("pushed " + p.get("symbolicName").asText() + " " + p.get("version").asText() + " "
+                    + p.get("digest").asText() + " (types " + String.join(", ", Output.strings(p.get("types"))) + ")"));
+            return 0;
+        }
+
+        @Command(name = "list", description = "List the plugins: name, version, digest, the types and images they claim.")
+        int list() throws CliException {
+            JsonNode page = main.client().get("/plugins");
+            main.output().rows(page, page.get("items"), List.of(
+                    new Output.Column("NAME", n -> Output.text(n, "symbolicName")),
+                    new Output.Column("VERSION", n -> Output.text(n, "version")),
+                    new Output.Column("TYPES", n -> String.join(",", Output.strings(n.get("types")))),
+                    new Output.Column("IMAGES", n -> String.join(",", Output.strings(n.get("images")))),
+                    new Output.Column("DIGEST", n -> Output.text(n, "digest")),
+                    new Output.Column("PUSHED", n -> Output.text(n, "pushedAt"))));
+            return 0;
+        }
+
+        @Command(name = "delete", description = "Delete a plugin version; workflows that pinned it fail when their action runs.")
+        int delete(@Parameters(paramLabel = "NAME") String name, @Parameters(paramLabel = "VERSION") String version) throws CliException {
+            JsonNode r = main.client().delete("/plugins/" + Main.enc(name) + "/" + Main.enc(version));
+            main.output().record(r, () -> Main.out.println("deleted " + r.get("symbolicName").asText() + " " + r.get("version").asText()));
+            return 0;
+        }
+    }
+}

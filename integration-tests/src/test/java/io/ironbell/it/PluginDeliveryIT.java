@@ -1,0 +1,194 @@
+package io.ironbell.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ironbell.api.json.Json;
+import io.ironbell.testing.Await;
+import io.ironbell.testing.Http;
+import io.ironbell.testing.ServerProcess;
+import io.ironbell.testing.Sh;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A vendor's action plugin reaches a running worker with one {@code ironbell plugin push}: the
+ * worker (the real one, on this host) has no plugin for the image; the plugin is pushed to the
+ * server after the worker started; a workflow created then pins it, and the worker fetches it by
+ * digest, installs it into its Felix container and runs the action. A second version pushed later
+ * changes only the workflows created after it.
+ */
+class PluginDeliveryIT {
+
+    private static final Path DISTRIBUTION = Path.of(System.getProperty("ironbell.distribution"));
+    private static final Path HELLO_JAR = Path.of(System.getProperty("ironbell.exampleActionJar"));
+    private static final String MAC = "52:54:00:00:7f:31";
+    private static final String IMAGE = "ghcr.io/acme/hello:1.0";
+
+    @TempDir
+    static Path tmp;
+    private static ServerProcess server;
+    private static ServerProcess worker;
+    private static Path home;
+    private static String token;
+    private static int templates;
+
+    @BeforeAll
+    static void start() throws Exception {
+        home = tmp.resolve("home");
+        server = ServerProcess.start(DISTRIBUTION, home, Map.of());
+        server.awaitHealthy(Duration.ofMinutes(2));
+        Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
+        token = Files.readString(home.resolve("data/api-token")).trim();
+        assertEquals(201, api("POST", "/hardware", "{\"id\":\"plugin-it\",\"network\":{\"interfaces\":[{\"dhcp\":{\"mac\":\"" + MAC
+                + "\",\"ip\":{\"address\":\"127.0.0.1\"}},\"netboot\":{\"allow_pxe\":true,\"allow_workflow\":true}}]}}").status());
+        Path tokenFile = Files.writeString(tmp.resolve("worker-token"), token + "\n");
+        worker = ServerProcess.startWorker(home, server.secureUrl(""), MAC, Map.of(), "--ca", server.caFile().toString(), "--token-file",
+                tokenFile.toString(), "-Dworker.pollMillis=200");
+        Await.until("the worker to run", Duration.ofSeconds(60), () -> worker.output().stream()
+                .anyMatch(l -> l.contains("takes its actions from")) ? true : null);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (worker != null) {
+            worker.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void aPluginPushedAfterTheBootRunsOnTheWorkerAndEachWorkflowKeepsTheVersionItPinned() throws Exception {
+        // nothing claims the image yet: the container plugin takes it and finds no engine
+        JsonNode before = awaitEnd(workflow(), Duration.ofSeconds(60));
+        assertEquals("FAILED", before.get("state").asText(), before.toString());
+        assertTrue(before.path("plugins").isEmpty() || before.path("plugins").size() == 0, "nothing pinned: " + before);
+
+        Sh.Result pushed = server.cli(Map.of(), "plugin", "push", HELLO_JAR.toString());
+        assertEquals(0, pushed.status(), pushed.output() + pushed.errors());
+        assertTrue(pushed.output().contains("pushed com.example.ironbell.hello") && pushed.output().contains("sha256:"), pushed.output());
+        Sh.Result again = server.cli(Map.of(), "plugin", "push", HELLO_JAR.toString());
+        assertEquals(0, again.status(), "the same bytes again change nothing: " + again.errors());
+        Sh.Result list = server.cli(Map.of(), "plugin", "list");
+        assertTrue(list.output().contains("com.example.ironbell.hello") && list.output().contains("ghcr.io/acme/hello"), list.output());
+
+        String first = workflow();
+        String v1 = pin(first);
+        JsonNode ran = awaitEnd(first, Duration.ofSeconds(90));
+        assertEquals("SUCCESS", ran.get("state").asText(), ran.toPrettyString() + "\n" + String.join("\n", worker.output()));
+        assertTrue(ran.get("actions").get(0).get("message").asText().startsWith("greeted"), ran.toString());
+        assertTrue(worker.output().stream().anyMatch(l -> l.contains("installed plugin com.example.ironbell.hello") && l.contains(v1)),
+                String.join("\n", worker.output()));
+
+        // version 2 of the same plugin: only workflows created from now on run it
+        Path v2jar = withVersion(HELLO_JAR, tmp.resolve("hello-2.jar"), "9.9.9");
+        Sh.Result pushed2 = server.cli(Map.of(), "plugin", "push", v2jar.toString());
+        assertEquals(0, pushed2.status(), pushed2.errors());
+        String second = workflow();
+        String v2 = pin(second);
+        assertNotEquals(v1, v2);
+        assertEquals(v1, pin(first), "a pushed version does not change a workflow created before it");
+        JsonNode ran2 = awaitEnd(second, Duration.ofSeconds(90));
+        assertEquals("SUCCESS", ran2.get("state").asText(), ran2.toPrettyString());
+        assertTrue(ran2.get("actions").get(0).get("message").asText().length() > 0);
+        assertTrue(worker.output().stream().anyMatch(l -> l.contains("installed plugin com.example.ironbell.hello 9.9.9")),
+                String.join("\n", worker.output()));
+
+        // a version pushed again with other bytes is refused; what is not a plugin is refused with the reason
+        Sh.Result conflict = server.cli(Map.of(), "plugin", "push", withVersion(HELLO_JAR, tmp.resolve("hello-x.jar"), "9.9.9", "x").toString());
+        assertEquals(6, conflict.status(), conflict.errors());
+        assertTrue(conflict.errors().contains("a version never changes"), conflict.errors());
+        Path notAPlugin = Files.write(tmp.resolve("empty.jar"), emptyJar());
+        Sh.Result refused = server.cli(Map.of(), "plugin", "push", notAPlugin.toString());
+        assertEquals(1, refused.status(), refused.errors());
+        assertTrue(refused.errors().contains("Bundle-SymbolicName"), refused.errors());
+    }
+
+    private static String pin(String workflow) {
+        JsonNode w = json(api("GET", "/workflows/" + workflow, null));
+        String digest = w.path("plugins").path(IMAGE).asText("");
+        assertTrue(digest.startsWith("sha256:"), "the workflow pinned a plugin for " + IMAGE + ": " + w);
+        return digest;
+    }
+
+    /** The jar with another Bundle-Version (and, with {@code salt}, other bytes besides). */
+    private static Path withVersion(Path jar, Path out, String version, String... salt) throws IOException {
+        try (JarInputStream in = new JarInputStream(Files.newInputStream(jar))) {
+            Manifest m = new Manifest(in.getManifest());
+            m.getMainAttributes().putValue("Bundle-Version", version);
+            if (salt.length > 0) {
+                m.getMainAttributes().putValue("X-Salt", salt[0]);
+            }
+            try (JarOutputStream o = new JarOutputStream(Files.newOutputStream(out), m)) {
+                for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
+                    o.putNextEntry(new JarEntry(e.getName()));
+                    in.transferTo(o);
+                    o.closeEntry();
+                }
+            }
+        }
+        return out;
+    }
+
+    private static byte[] emptyJar() throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        Manifest m = new Manifest();
+        m.getMainAttributes().putValue("Manifest-Version", "1.0");
+        new JarOutputStream(b, m).close();
+        return b.toByteArray();
+    }
+
+    private static String workflow() throws IOException {
+        String name = "plugin-it-" + (++templates);
+        String yaml = "version: \"0.1\"\nname: " + name + "\nglobal_timeout: 600\ntasks:\n  - name: t\n    worker: \"{{.device_1}}\"\n"
+                + "    actions:\n      - name: greet\n        image: " + IMAGE + "\n        timeout: 60\n"
+                + "        environment: {NAME: \"rack 9\"}\n";
+        Http.Response t = api("POST", "/templates?name=" + name, yaml);
+        assertEquals(201, t.status(), t.body());
+        Http.Response w = api("POST", "/workflows", "{\"template\":\"" + name + "\",\"hardware\":{\"device_1\":\"" + MAC + "\"}}");
+        assertEquals(201, w.status(), w.body());
+        return Json.mapper().readTree(w.body()).get("id").asText();
+    }
+
+    private static JsonNode awaitEnd(String id, Duration timeout) {
+        return Await.until("workflow " + id + " ends", timeout, () -> {
+            JsonNode w = json(api("GET", "/workflows/" + id, null));
+            String s = w.get("state").asText();
+            return s.equals("PENDING") || s.equals("RUNNING") ? null : w;
+        }).value();
+    }
+
+    private static Http.Response api(String method, String path, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.secureUrl("/api/v1" + path))).timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + token);
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return Http.send(b.build());
+    }
+
+    private static JsonNode json(Http.Response r) {
+        assertEquals(200, r.status(), r.body());
+        try {
+            return Json.mapper().readTree(r.body());
+        } catch (IOException e) {
+            throw new AssertionError(r.body(), e);
+        }
+    }
+}
