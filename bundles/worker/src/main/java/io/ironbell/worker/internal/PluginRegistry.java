@@ -1,10 +1,10 @@
 package io.ironbell.worker.internal;
 
 import io.ironbell.api.action.ActionPlugin;
+import io.ironbell.api.action.ImageClaims;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -65,7 +65,7 @@ final class PluginRegistry {
         int bestLength = -1;
         for (Entry e : sorted(better, origin)) {
             for (String prefix : e.prefixes()) {
-                if (matches(img, prefix) && prefix.length() > bestLength) {
+                if (ImageClaims.prefixMatches(img, prefix) && prefix.length() > bestLength) {
                     best = e;
                     bestLength = prefix.length();
                 }
@@ -74,9 +74,8 @@ final class PluginRegistry {
         if (best != null) {
             return Optional.of(new Choice(best, "image prefix"));
         }
-        String bare = img.replaceAll("[@].*$", "").replaceAll(":[^/]*$", "").toLowerCase(Locale.ROOT);
         for (Entry e : sorted(better, origin)) {
-            if (!e.type().equals(CONTAINER) && e.type().equalsIgnoreCase(bare)) {
+            if (!e.type().equals(CONTAINER) && ImageClaims.typeMatches(img, e.type())) {
                 return Optional.of(new Choice(e, "type name"));
             }
         }
@@ -95,18 +94,6 @@ final class PluginRegistry {
         }
         l.sort(order);
         return l;
-    }
-
-    /** A prefix matches a whole name part: {@code a/image2disk} matches {@code a/image2disk:v1}, not {@code a/image2disk2}. */
-    static boolean matches(String image, String prefix) {
-        if (prefix.isEmpty() || !image.startsWith(prefix)) {
-            return false;
-        }
-        if (image.length() == prefix.length() || prefix.endsWith("/") || prefix.endsWith(":")) {
-            return true;
-        }
-        char next = image.charAt(prefix.length());
-        return next == ':' || next == '@' || next == '/';
     }
 
     private static List<String> strings(Object v) {
