@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * worker (the real one, on this host) has no plugin for the image; the plugin is pushed to the
  * server after the worker started; a workflow created then pins it, and the worker fetches it by
  * digest, installs it into its Felix container and runs the action. A second version pushed later
- * changes only the workflows created after it.
+ * changes only the workflows created after it; a bundle altered after its push is refused.
  */
 class PluginDeliveryIT {
 
@@ -48,11 +48,19 @@ class PluginDeliveryIT {
     private static Path home;
     private static String token;
     private static int templates;
+    /** The vendor's signing key: the server takes plugins signed by it only. */
+    private static java.security.KeyPair vendor;
 
     @BeforeAll
     static void start() throws Exception {
         home = tmp.resolve("home");
-        server = ServerProcess.start(DISTRIBUTION, home, Map.of());
+        java.security.KeyPairGenerator ec = java.security.KeyPairGenerator.getInstance("EC");
+        ec.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        vendor = ec.generateKeyPair();
+        Path key = Files.writeString(tmp.resolve("vendor.pem"), "-----BEGIN PUBLIC KEY-----\n"
+                + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(vendor.getPublic().getEncoded())
+                + "\n-----END PUBLIC KEY-----\n");
+        server = ServerProcess.start(DISTRIBUTION, home, Map.of("IRONBELL_STORAGE_PLUGINS_TRUSTED_KEYS", key.toString()));
         server.awaitHealthy(Duration.ofMinutes(2));
         Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
         token = Files.readString(home.resolve("data/api-token")).trim();
@@ -82,10 +90,15 @@ class PluginDeliveryIT {
         assertEquals("FAILED", before.get("state").asText(), before.toString());
         assertTrue(before.path("plugins").isEmpty() || before.path("plugins").size() == 0, "nothing pinned: " + before);
 
-        Sh.Result pushed = server.cli(Map.of(), "plugin", "push", HELLO_JAR.toString());
+        // this server takes signed plugins only
+        Sh.Result unsigned = server.cli(Map.of(), "plugin", "push", HELLO_JAR.toString());
+        assertEquals(1, unsigned.status(), unsigned.output() + unsigned.errors());
+        assertTrue(unsigned.errors().contains("signed plugins only"), unsigned.errors());
+        Sh.Result pushed = push(HELLO_JAR);
         assertEquals(0, pushed.status(), pushed.output() + pushed.errors());
-        assertTrue(pushed.output().contains("pushed com.example.ironbell.hello") && pushed.output().contains("sha256:"), pushed.output());
-        Sh.Result again = server.cli(Map.of(), "plugin", "push", HELLO_JAR.toString());
+        assertTrue(pushed.output().contains("pushed com.example.ironbell.hello") && pushed.output().contains("sha256:")
+                && pushed.output().contains("signed by sha256:"), pushed.output());
+        Sh.Result again = push(HELLO_JAR);
         assertEquals(0, again.status(), "the same bytes again change nothing: " + again.errors());
         Sh.Result list = server.cli(Map.of(), "plugin", "list");
         assertTrue(list.output().contains("com.example.ironbell.hello") && list.output().contains("ghcr.io/acme/hello"), list.output());
@@ -100,7 +113,7 @@ class PluginDeliveryIT {
 
         // version 2 of the same plugin: only workflows created from now on run it
         Path v2jar = withVersion(HELLO_JAR, tmp.resolve("hello-2.jar"), "9.9.9");
-        Sh.Result pushed2 = server.cli(Map.of(), "plugin", "push", v2jar.toString());
+        Sh.Result pushed2 = push(v2jar);
         assertEquals(0, pushed2.status(), pushed2.errors());
         String second = workflow();
         String v2 = pin(second);
@@ -112,14 +125,40 @@ class PluginDeliveryIT {
         assertTrue(worker.output().stream().anyMatch(l -> l.contains("installed plugin com.example.ironbell.hello 9.9.9")),
                 String.join("\n", worker.output()));
 
+        // a bundle altered after it was pushed (here: in the database) is refused by the worker, with the reason
+        Path v3jar = withVersion(HELLO_JAR, tmp.resolve("hello-3.jar"), "9.9.10");
+        assertEquals(0, push(v3jar).status());
+        try (java.sql.Connection c = StorageIT.embedded(home);
+             java.sql.PreparedStatement p = c.prepareStatement("UPDATE action_plugin SET content = ? WHERE version = '9.9.10'")) {
+            p.setBytes(1, Files.readAllBytes(withVersion(HELLO_JAR, tmp.resolve("evil.jar"), "9.9.10", "evil")));
+            assertEquals(1, p.executeUpdate());
+        }
+        String third = workflow();
+        String v3 = pin(third);
+        JsonNode tampered = awaitEnd(third, Duration.ofSeconds(90));
+        assertEquals("FAILED", tampered.get("state").asText(), tampered.toString());
+        String why = tampered.get("actions").get(0).get("message").asText();
+        assertTrue(why.contains("not the pinned " + v3) && why.contains("refused"), why);
+        assertTrue(worker.output().stream().noneMatch(l -> l.contains("installed plugin com.example.ironbell.hello 9.9.10")),
+                "the altered bundle was never installed");
+
         // a version pushed again with other bytes is refused; what is not a plugin is refused with the reason
-        Sh.Result conflict = server.cli(Map.of(), "plugin", "push", withVersion(HELLO_JAR, tmp.resolve("hello-x.jar"), "9.9.9", "x").toString());
+        Sh.Result conflict = push(withVersion(HELLO_JAR, tmp.resolve("hello-x.jar"), "9.9.9", "x"));
         assertEquals(6, conflict.status(), conflict.errors());
         assertTrue(conflict.errors().contains("a version never changes"), conflict.errors());
         Path notAPlugin = Files.write(tmp.resolve("empty.jar"), emptyJar());
-        Sh.Result refused = server.cli(Map.of(), "plugin", "push", notAPlugin.toString());
+        Sh.Result refused = push(notAPlugin);
         assertEquals(1, refused.status(), refused.errors());
         assertTrue(refused.errors().contains("Bundle-SymbolicName"), refused.errors());
+    }
+
+    /** {@code ironbell plugin push JAR --signature JAR.sig}, signed with the vendor's key as openssl dgst -sha256 -sign would. */
+    private static Sh.Result push(Path jar) throws Exception {
+        java.security.Signature s = java.security.Signature.getInstance("SHA256withECDSA");
+        s.initSign(vendor.getPrivate());
+        s.update(Files.readAllBytes(jar));
+        Path sig = Files.write(tmp.resolve(jar.getFileName() + ".sig"), s.sign());
+        return server.cli(Map.of(), "plugin", "push", jar.toString(), "--signature", sig.toString());
     }
 
     private static String pin(String workflow) {

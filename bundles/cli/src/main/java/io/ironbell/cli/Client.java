@@ -55,9 +55,10 @@ final class Client {
         return call(a -> a.delete(path, JsonNode.class));
     }
 
-    /** Sends bytes as they are, with their content type (a plugin's jar). */
-    JsonNode send(String method, String path, byte[] body, String contentType, java.time.Duration timeout) throws CliException {
-        return call(a -> a.send(method, path, body, contentType, JsonNode.class, timeout));
+    /** Sends bytes as they are, with their content type and more headers (a plugin's jar and its signature). */
+    JsonNode send(String method, String path, byte[] body, String contentType, java.util.Map<String, String> headers,
+                  java.time.Duration timeout) throws CliException {
+        return call(a -> a.send(method, path, body, contentType, headers, JsonNode.class, timeout));
     }
 
     /** Sends a request that may take as long as {@code timeout}, e.g. a backup. */

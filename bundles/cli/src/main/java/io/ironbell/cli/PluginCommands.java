@@ -5,9 +5,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -24,17 +27,25 @@ final class PluginCommands {
         Main main;
 
         @Command(name = "push", description = "Push a plugin bundle (a jar); workflows created from now on run its images on it.")
-        int push(@Parameters(paramLabel = "FILE.jar") String file) throws CliException {
-            byte[] jar;
+        int push(@Parameters(paramLabel = "FILE.jar") String file,
+                 @Option(names = "--signature", description = "a detached signature of the jar by a key the server trusts "
+                         + "(storage.plugins.trustedKeys), e.g. from openssl dgst -sha256 -sign") String signature) throws CliException {
+            byte[] jar = read(file);
+            Map<String, String> headers = signature == null ? Map.of()
+                    : Map.of("Ironbell-Plugin-Signature", Base64.getEncoder().encodeToString(read(signature)));
+            JsonNode p = main.client().send("POST", "/plugins", jar, "application/java-archive", headers, Duration.ofMinutes(2));
+            main.output().record(p, () -> Main.out.println("pushed " + p.get("symbolicName").asText() + " " + p.get("version").asText() + " "
+                    + p.get("digest").asText() + " (types " + String.join(", ", Output.strings(p.get("types"))) + ")"
+                    + (p.hasNonNull("signedBy") ? ", signed by " + p.get("signedBy").asText() : "")));
+            return 0;
+        }
+
+        private static byte[] read(String file) throws CliException {
             try {
-                jar = Files.readAllBytes(Path.of(file));
+                return Files.readAllBytes(Path.of(file));
             } catch (IOException e) {
                 throw new CliException(CliException.ERROR, "cannot read " + file + ": " + e.getMessage());
             }
-            JsonNode p = main.client().send("POST", "/plugins", jar, "application/java-archive", Duration.ofMinutes(2));
-            main.output().record(p, () -> Main.out.println("pushed " + p.get("symbolicName").asText() + " " + p.get("version").asText() + " "
-                    + p.get("digest").asText() + " (types " + String.join(", ", Output.strings(p.get("types"))) + ")"));
-            return 0;
         }
 
         @Command(name = "list", description = "List the plugins: name, version, digest, the types and images they claim.")

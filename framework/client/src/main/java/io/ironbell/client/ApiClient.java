@@ -109,7 +109,14 @@ public final class ApiClient {
      */
     public <T> T send(String method, String path, Object body, String contentType, Class<T> type, Duration timeout)
             throws ApiException, InterruptedException {
+        return send(method, path, body, contentType, java.util.Map.of(), type, timeout);
+    }
+
+    /** {@link #send(String, String, Object, String, Class, Duration)} with more request headers (e.g. a plugin's signature). */
+    public <T> T send(String method, String path, Object body, String contentType, java.util.Map<String, String> headers, Class<T> type,
+                      Duration timeout) throws ApiException, InterruptedException {
         HttpRequest.Builder b = request(path, timeout).header("Accept", JSON);
+        headers.forEach(b::header);
         if (body == null) {
             b.method(method, HttpRequest.BodyPublishers.noBody());
         } else {

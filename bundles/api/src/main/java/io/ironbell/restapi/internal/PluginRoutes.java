@@ -16,14 +16,18 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * The plugin repository: {@code POST /api/v1/plugins} with a bundle's jar as the body (admin;
- * 201, or 200 when the same bytes were pushed before), {@code GET /api/v1/plugins} (viewer),
+ * The plugin repository: {@code POST /api/v1/plugins} with a bundle's jar as the body and its
+ * detached signature, base64, in {@value #SIGNATURE} (admin; 201, or 200 when the same bytes were
+ * pushed before), {@code GET /api/v1/plugins} (viewer),
  * {@code DELETE /api/v1/plugins/{name}/{version}} (admin). Workers fetch a pinned plugin through
  * the worker API ({@link WorkerRoutes}).
  */
 @Component(service = HttpRoute.class)
 @HttpRouteService(path = {"/api/v1/plugins", "/api/v1/plugins/{name}/{version}"}, methods = {"GET", "POST", "DELETE"})
 public final class PluginRoutes implements HttpRoute {
+
+    /** The header that carries a detached signature of the jar, base64. */
+    static final String SIGNATURE = "Ironbell-Plugin-Signature";
 
     /** Content types a jar may come as. */
     static final Set<String> JAR_TYPES = Set.of("application/java-archive", "application/octet-stream", "application/zip");
@@ -58,7 +62,13 @@ public final class PluginRoutes implements HttpRoute {
                                     + "application/java-archive (or application/octet-stream), was '" + type + "'");
                         }
                         int before = plugins.list().size();
-                        PluginRepository.Plugin p = plugins.push(r.body(), caller.name());
+                        byte[] signature;
+                        try {
+                            signature = r.header(SIGNATURE).map(s -> java.util.Base64.getDecoder().decode(s.trim())).orElse(null);
+                        } catch (IllegalArgumentException e) {
+                            throw HttpException.badRequest("header " + SIGNATURE + " must be base64: " + e.getMessage());
+                        }
+                        PluginRepository.Plugin p = plugins.push(r.body(), signature, caller.name());
                         boolean created = plugins.list().size() > before;
                         if (created) {
                             audit.record(caller, "plugin.push", p.symbolicName() + " " + p.version(), Map.of("digest", p.digest()));

@@ -71,6 +71,10 @@ public final class Database implements ReadinessCheck {
 
         @AttributeDefinition(description = "days the audit log keeps an entry")
         int audit_retentionDays() default 365;
+
+        @AttributeDefinition(description = "PEM public keys (files, comma-separated) whose detached signature a pushed plugin must "
+                + "carry; empty: signatures are not required")
+        String plugins_trustedKeys() default "";
     }
 
     /** Something to run in a transaction. */

@@ -29,12 +29,13 @@ final class Mappers {
     }
 
     interface PluginSql {
-        String COLUMNS = "digest, symbolic_name, version, size, types, images, pushed_at, pushed_by";
+        String COLUMNS = "digest, symbolic_name, version, size, types, images, pushed_at, pushed_by, signed_by";
 
-        @Insert("INSERT INTO action_plugin (digest, symbolic_name, version, size, types, images, content, pushed_by) "
-                + "VALUES (#{digest}, #{name}, #{version}, #{size}, #{types}, #{images}, #{content}, #{by})")
+        @Insert("INSERT INTO action_plugin (digest, symbolic_name, version, size, types, images, content, pushed_by, signed_by) "
+                + "VALUES (#{digest}, #{name}, #{version}, #{size}, #{types}, #{images}, #{content}, #{by}, #{signedBy})")
         int insert(@Param("digest") String digest, @Param("name") String name, @Param("version") String version, @Param("size") long size,
-                   @Param("types") String types, @Param("images") String images, @Param("content") byte[] content, @Param("by") String by);
+                   @Param("types") String types, @Param("images") String images, @Param("content") byte[] content, @Param("by") String by,
+                   @Param("signedBy") String signedBy);
 
         @Select("SELECT " + COLUMNS + " FROM action_plugin ORDER BY symbolic_name, pushed_at DESC")
         List<Map<String, Object>> all();

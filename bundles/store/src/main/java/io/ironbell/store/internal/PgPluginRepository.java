@@ -7,8 +7,13 @@ import io.ironbell.api.store.StoreException;
 import io.ironbell.api.store.StoreException.Reason;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -56,7 +61,7 @@ public final class PgPluginRepository implements PluginRepository {
     }
 
     @Override
-    public Plugin push(byte[] jar, String pushedBy) throws StoreException {
+    public Plugin push(byte[] jar, byte[] signature, String pushedBy) throws StoreException {
         if (jar == null || jar.length == 0) {
             throw new StoreException(Reason.INVALID, "the plugin is empty: send the bundle's jar");
         }
@@ -64,6 +69,7 @@ public final class PgPluginRepository implements PluginRepository {
             throw new StoreException(Reason.INVALID, "the plugin is " + jar.length + " bytes; at most " + MAX_BYTES);
         }
         Described d = describe(jar);
+        String signedBy = verify(jar, signature);
         String digest = digest(jar);
         return db.tx(s -> {
             Mappers.PluginSql sql = s.getMapper(Mappers.PluginSql.class);
@@ -76,7 +82,7 @@ public final class PgPluginRepository implements PluginRepository {
                         + Rows.str(same, "digest") + "); a version never changes: give the new one a new Bundle-Version");
             }
             sql.insert(digest, d.symbolicName(), d.version(), jar.length, String.join("\n", d.types()), String.join("\n", d.images()), jar,
-                    pushedBy);
+                    pushedBy, signedBy);
             return plugin(sql.byDigest(digest));
         });
     }
@@ -134,11 +140,83 @@ public final class PgPluginRepository implements PluginRepository {
 
     private static Plugin plugin(Map<String, Object> r) {
         return new Plugin(Rows.str(r, "symbolic_name"), Rows.str(r, "version"), Rows.str(r, "digest"), Rows.longValue(r, "size"),
-                lines(Rows.str(r, "types")), lines(Rows.str(r, "images")), Rows.instant(r, "pushed_at"), Rows.str(r, "pushed_by"));
+                lines(Rows.str(r, "types")), lines(Rows.str(r, "images")), Rows.instant(r, "pushed_at"), Rows.str(r, "pushed_by"),
+                Rows.str(r, "signed_by"));
     }
 
     private static List<String> lines(String s) {
         return s == null || s.isEmpty() ? List.of() : List.of(s.split("\n"));
+    }
+
+    /**
+     * Checks the detached signature against the trusted keys ({@code storage.plugins.trustedKeys});
+     * returns the fingerprint of the key that made it, or null when no keys are configured.
+     */
+    private String verify(byte[] jar, byte[] signature) throws StoreException {
+        List<PublicKey> keys = trustedKeys();
+        if (keys.isEmpty()) {
+            return null;
+        }
+        if (signature == null || signature.length == 0) {
+            throw new StoreException(Reason.INVALID, "this server takes signed plugins only (storage.plugins.trustedKeys): push it with "
+                    + "--signature FILE.sig, a detached signature of the jar by a trusted key");
+        }
+        for (PublicKey k : keys) {
+            try {
+                Signature v = Signature.getInstance(switch (k.getAlgorithm()) {
+                    case "EC" -> "SHA256withECDSA";
+                    case "RSA" -> "SHA256withRSA";
+                    default -> k.getAlgorithm(); // Ed25519, Ed448: the algorithm is the signature
+                });
+                v.initVerify(k);
+                v.update(jar);
+                if (v.verify(signature)) {
+                    return digest(k.getEncoded());
+                }
+            } catch (GeneralSecurityException | RuntimeException e) {
+                // not this key's kind of signature: the next key
+            }
+        }
+        throw new StoreException(Reason.INVALID, "the signature is not a trusted key's signature of this jar (" + keys.size()
+                + " trusted keys in storage.plugins.trustedKeys): signed by another key, or the jar changed after it was signed");
+    }
+
+    private List<PublicKey> trustedKeys() throws StoreException {
+        String setting = db.config().plugins_trustedKeys();
+        List<PublicKey> keys = new ArrayList<>();
+        if (setting == null || setting.isBlank()) {
+            return keys;
+        }
+        for (String file : setting.split(",")) {
+            if (file.isBlank()) {
+                continue;
+            }
+            try {
+                String pem = java.nio.file.Files.readString(java.nio.file.Path.of(file.trim()));
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\\s]+)-----END PUBLIC KEY-----")
+                        .matcher(pem);
+                if (!m.find()) {
+                    throw new StoreException(Reason.UNAVAILABLE, "storage.plugins.trustedKeys: " + file.trim() + " holds no PEM public key");
+                }
+                byte[] der = java.util.Base64.getMimeDecoder().decode(m.group(1));
+                keys.add(publicKey(der));
+            } catch (IOException | GeneralSecurityException e) {
+                throw new StoreException(Reason.UNAVAILABLE, "storage.plugins.trustedKeys: cannot read " + file.trim() + ": " + e.getMessage());
+            }
+        }
+        return keys;
+    }
+
+    private static PublicKey publicKey(byte[] der) throws GeneralSecurityException {
+        GeneralSecurityException last = null;
+        for (String alg : new String[] {"EC", "Ed25519", "RSA"}) {
+            try {
+                return KeyFactory.getInstance(alg).generatePublic(new X509EncodedKeySpec(der));
+            } catch (GeneralSecurityException e) {
+                last = e;
+            }
+        }
+        throw last;
     }
 
     /** {@code sha256:} and the hex SHA-256 of the bytes. */

@@ -10,6 +10,7 @@ CREATE TABLE action_plugin (
     content       bytea NOT NULL,
     pushed_at     timestamptz NOT NULL DEFAULT now(),
     pushed_by     text NOT NULL,
+    signed_by     text,            -- the trusted key's fingerprint, when storage.plugins.trustedKeys are set
     UNIQUE (symbolic_name, version)
 );
 

@@ -50,7 +50,7 @@ class PgPluginRepositoryTest {
         try (TestDatabase t = new TestDatabase()) {
             PgPluginRepository repo = new PgPluginRepository(t.start(Map.of()));
             byte[] v1 = bundle("com.acme.raid", "1.0.0", "raid", "\n    registry.acme/raid\n    ghcr.io/acme/raid-config", "a");
-            PluginRepository.Plugin p = repo.push(v1, "admin");
+            PluginRepository.Plugin p = repo.push(v1, null, "admin");
             assertEquals("com.acme.raid", p.symbolicName(), "the singleton directive is not part of the name");
             assertEquals("1.0.0", p.version());
             assertEquals(List.of("raid"), p.types());
@@ -58,7 +58,7 @@ class PgPluginRepositoryTest {
             assertEquals(PgPluginRepository.digest(v1), p.digest());
             assertEquals(v1.length, p.size());
             assertArrayEquals(v1, repo.content(p.digest()).orElseThrow());
-            assertEquals(p, repo.push(v1, "admin"), "the same bytes again: nothing changes");
+            assertEquals(p, repo.push(v1, null, "admin"), "the same bytes again: nothing changes");
 
             assertEquals(p.digest(), repo.forImage("registry.acme/raid:2").orElseThrow().digest(), "by prefix");
             assertEquals(p.digest(), repo.forImage("raid:latest").orElseThrow().digest(), "by type name");
@@ -67,17 +67,17 @@ class PgPluginRepositoryTest {
 
             byte[] v2 = bundle("com.acme.raid", "1.1.0", "raid", "registry.acme/raid", "b");
             Thread.sleep(5);
-            PluginRepository.Plugin p2 = repo.push(v2, "admin");
+            PluginRepository.Plugin p2 = repo.push(v2, null, "admin");
             assertEquals(p2.digest(), repo.forImage("registry.acme/raid:2").orElseThrow().digest(), "the newest claim wins a tie");
             assertEquals(p.digest(), repo.forImage("ghcr.io/acme/raid-config:1").orElseThrow().digest(), "only version 1 claims that");
 
-            StoreException conflict = assertThrows(StoreException.class, () -> repo.push(bundle("com.acme.raid", "1.1.0", "raid", null, "c"), "x"));
+            StoreException conflict = assertThrows(StoreException.class, () -> repo.push(bundle("com.acme.raid", "1.1.0", "raid", null, "c"), null, "x"));
             assertEquals(StoreException.Reason.CONFLICT, conflict.reason());
             assertTrue(conflict.getMessage().contains("a version never changes"), conflict.getMessage());
-            StoreException notJar = assertThrows(StoreException.class, () -> repo.push("hello".getBytes(StandardCharsets.US_ASCII), "x"));
+            StoreException notJar = assertThrows(StoreException.class, () -> repo.push("hello".getBytes(StandardCharsets.US_ASCII), null, "x"));
             assertEquals(StoreException.Reason.INVALID, notJar.reason());
             StoreException noAction = assertThrows(StoreException.class, () -> repo.push(
-                    bundle("com.acme.route", "1.0.0", "x", null, "d", "io.ironbell.api.http.HttpRoute"), "x"));
+                    bundle("com.acme.route", "1.0.0", "x", null, "d", "io.ironbell.api.http.HttpRoute"), null, "x"));
             assertEquals(StoreException.Reason.INVALID, noAction.reason());
             assertTrue(noAction.getMessage().contains("registers no action plugin"), noAction.getMessage());
 
@@ -86,5 +86,43 @@ class PgPluginRepositoryTest {
             assertEquals(StoreException.Reason.NOT_FOUND, assertThrows(StoreException.class, () -> repo.delete("com.acme.raid", "1.1.0")).reason());
             assertEquals(1, repo.list().size());
         }
+    }
+
+    @Test
+    void withTrustedKeysOnlyAPluginSignedByOneOfThemIsTaken(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.security.KeyPairGenerator ec = java.security.KeyPairGenerator.getInstance("EC");
+        ec.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair vendor = ec.generateKeyPair();
+        java.security.KeyPair stranger = ec.generateKeyPair();
+        java.security.KeyPair ed = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        java.nio.file.Path vendorPem = java.nio.file.Files.writeString(dir.resolve("vendor.pem"), pem(vendor.getPublic()));
+        java.nio.file.Path edPem = java.nio.file.Files.writeString(dir.resolve("ed.pem"), pem(ed.getPublic()));
+        try (TestDatabase t = new TestDatabase()) {
+            PgPluginRepository repo = new PgPluginRepository(t.start(Map.of("plugins.trustedKeys", vendorPem + ", " + edPem)));
+            byte[] jar = bundle("com.acme.raid", "1.0.0", "raid", "registry.acme/raid", "a");
+            StoreException unsigned = assertThrows(StoreException.class, () -> repo.push(jar, null, "admin"));
+            assertTrue(unsigned.getMessage().contains("signed plugins only"), unsigned.getMessage());
+            StoreException foreign = assertThrows(StoreException.class, () -> repo.push(jar, sign("SHA256withECDSA", stranger, jar), "admin"));
+            assertTrue(foreign.getMessage().contains("not a trusted key's signature"), foreign.getMessage());
+            byte[] other = bundle("com.acme.raid", "1.0.0", "raid", "registry.acme/raid", "b");
+            assertThrows(StoreException.class, () -> repo.push(other, sign("SHA256withECDSA", vendor, jar), "admin"), "the jar changed after signing");
+
+            PluginRepository.Plugin p = repo.push(jar, sign("SHA256withECDSA", vendor, jar), "admin");
+            assertEquals(PgPluginRepository.digest(vendor.getPublic().getEncoded()), p.signedBy());
+            byte[] second = bundle("com.acme.raid", "1.0.1", "raid", "registry.acme/raid", "c");
+            assertEquals(PgPluginRepository.digest(ed.getPublic().getEncoded()), repo.push(second, sign("Ed25519", ed, second), "admin").signedBy());
+        }
+    }
+
+    private static byte[] sign(String alg, java.security.KeyPair k, byte[] data) throws Exception {
+        java.security.Signature s = java.security.Signature.getInstance(alg);
+        s.initSign(k.getPrivate());
+        s.update(data);
+        return s.sign();
+    }
+
+    private static String pem(java.security.PublicKey k) {
+        return "-----BEGIN PUBLIC KEY-----\n" + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(k.getEncoded())
+                + "\n-----END PUBLIC KEY-----\n";
     }
 }

@@ -26,18 +26,23 @@ public interface PluginRepository {
      * @param images       the image prefixes they claim ({@code ironbell.action.images})
      * @param pushedAt     when it was pushed
      * @param pushedBy     who pushed it (a token's name)
+     * @param signedBy     the fingerprint ({@code sha256:} of the public key's encoding) of the trusted key whose
+     *                     detached signature it carried, or {@code null} when no trusted keys are configured
      */
     record Plugin(String symbolicName, String version, String digest, long size, List<String> types, List<String> images,
-                  Instant pushedAt, String pushedBy) {
+                  Instant pushedAt, String pushedBy, String signedBy) {
     }
 
     /**
      * Stores a plugin bundle, read from its manifest and its components' descriptions.
      *
-     * @throws StoreException INVALID for what is not a bundle or claims no action type; CONFLICT
-     *                        for a name and version pushed before with other bytes
+     * @param signature a detached signature of the jar's bytes by a trusted key, or {@code null};
+     *                  required when trusted keys are configured
+     * @throws StoreException INVALID for what is not a bundle, claims no action type, or lacks a
+     *                        signature by a trusted key that trusted keys require; CONFLICT for a
+     *                        name and version pushed before with other bytes
      */
-    Plugin push(byte[] jar, String pushedBy) throws StoreException;
+    Plugin push(byte[] jar, byte[] signature, String pushedBy) throws StoreException;
 
     /** Every plugin, by name then newest first. */
     List<Plugin> list() throws StoreException;
