@@ -103,13 +103,17 @@ class PluginDeliveryIT {
         Sh.Result list = server.cli(Map.of(), "plugin", "list");
         assertTrue(list.output().contains("com.example.ironbell.hello") && list.output().contains("ghcr.io/acme/hello"), list.output());
 
+        long t0 = System.nanoTime();
         String first = workflow();
         String v1 = pin(first);
         JsonNode ran = awaitEnd(first, Duration.ofSeconds(90));
+        long fetched = (System.nanoTime() - t0) / 1_000_000;
         assertEquals("SUCCESS", ran.get("state").asText(), ran.toPrettyString() + "\n" + String.join("\n", worker.output()));
         assertTrue(ran.get("actions").get(0).get("message").asText().startsWith("greeted"), ran.toString());
         assertTrue(worker.output().stream().anyMatch(l -> l.contains("installed plugin com.example.ironbell.hello") && l.contains(v1)),
                 String.join("\n", worker.output()));
+        Sh.Result used = server.cli(Map.of(), "plugin", "list", "-o", "json");
+        assertTrue(used.output().contains("\"machines\"") && used.output().contains(MAC), "the list names the machines: " + used.output());
 
         // version 2 of the same plugin: only workflows created from now on run it
         Path v2jar = withVersion(HELLO_JAR, tmp.resolve("hello-2.jar"), "9.9.9");
@@ -124,6 +128,13 @@ class PluginDeliveryIT {
         assertTrue(ran2.get("actions").get(0).get("message").asText().length() > 0);
         assertTrue(worker.output().stream().anyMatch(l -> l.contains("installed plugin com.example.ironbell.hello 9.9.9")),
                 String.join("\n", worker.output()));
+        // the same pinned version again: already installed, nothing fetched
+        long t1 = System.nanoTime();
+        JsonNode ranAgain = awaitEnd(workflow(), Duration.ofSeconds(90));
+        long installed = (System.nanoTime() - t1) / 1_000_000;
+        assertEquals("SUCCESS", ranAgain.get("state").asText(), ranAgain.toString());
+        System.out.println("PluginDeliveryIT: workflow created to its one action's SUCCESS: " + fetched + " ms with the plugin fetched and "
+                + "installed at run time, " + installed + " ms with it installed (worker polls every 200 ms)");
 
         // a bundle altered after it was pushed (here: in the database) is refused by the worker, with the reason
         Path v3jar = withVersion(HELLO_JAR, tmp.resolve("hello-3.jar"), "9.9.10");

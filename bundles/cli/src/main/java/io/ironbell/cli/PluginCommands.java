@@ -57,7 +57,8 @@ final class PluginCommands {
                     new Output.Column("TYPES", n -> String.join(",", Output.strings(n.get("types")))),
                     new Output.Column("IMAGES", n -> String.join(",", Output.strings(n.get("images")))),
                     new Output.Column("DIGEST", n -> Output.text(n, "digest")),
-                    new Output.Column("PUSHED", n -> Output.text(n, "pushedAt"))));
+                    new Output.Column("PUSHED", n -> Output.text(n, "pushedAt")),
+                    new Output.Column("MACHINES", n -> String.join(",", Output.strings(n.get("machines"))))));
             return 0;
         }
 

@@ -61,15 +61,15 @@ public final class PluginRoutes implements HttpRoute {
                             throw new HttpException(415, "unsupported_media_type", "a plugin is pushed as its jar: Content-Type "
                                     + "application/java-archive (or application/octet-stream), was '" + type + "'");
                         }
-                        int before = plugins.list().size();
                         byte[] signature;
                         try {
                             signature = r.header(SIGNATURE).map(s -> java.util.Base64.getDecoder().decode(s.trim())).orElse(null);
                         } catch (IllegalArgumentException e) {
                             throw HttpException.badRequest("header " + SIGNATURE + " must be base64: " + e.getMessage());
                         }
-                        PluginRepository.Plugin p = plugins.push(r.body(), signature, caller.name());
-                        boolean created = plugins.list().size() > before;
+                        PluginRepository.Pushed pushed = plugins.push(r.body(), signature, caller.name());
+                        PluginRepository.Plugin p = pushed.plugin();
+                        boolean created = pushed.created();
                         if (created) {
                             audit.record(caller, "plugin.push", p.symbolicName() + " " + p.version(), Map.of("digest", p.digest()));
                         }

@@ -46,6 +46,11 @@ final class Mappers {
         @Select("SELECT " + COLUMNS + " FROM action_plugin WHERE symbolic_name = #{name} AND version = #{version}")
         Map<String, Object> byNameVersion(@Param("name") String name, @Param("version") String version);
 
+        /** Per pinned digest, the machines of the workflows that pinned it, newline-separated. */
+        @Select("SELECT p.value AS digest, string_agg(DISTINCT h.value, E'\\n' ORDER BY h.value) AS machines "
+                + "FROM workflow w, jsonb_each_text(w.plugins) p, jsonb_each_text(w.hardware_map) h GROUP BY p.value")
+        List<Map<String, Object>> machines();
+
         @Select("SELECT content FROM action_plugin WHERE digest = #{digest}")
         Map<String, Object> content(@Param("digest") String digest);
 

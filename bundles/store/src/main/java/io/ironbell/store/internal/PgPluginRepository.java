@@ -61,7 +61,7 @@ public final class PgPluginRepository implements PluginRepository {
     }
 
     @Override
-    public Plugin push(byte[] jar, byte[] signature, String pushedBy) throws StoreException {
+    public Pushed push(byte[] jar, byte[] signature, String pushedBy) throws StoreException {
         if (jar == null || jar.length == 0) {
             throw new StoreException(Reason.INVALID, "the plugin is empty: send the bundle's jar");
         }
@@ -76,31 +76,44 @@ public final class PgPluginRepository implements PluginRepository {
             Map<String, Object> same = sql.byNameVersion(d.symbolicName(), d.version());
             if (same != null) {
                 if (Rows.str(same, "digest").equals(digest)) {
-                    return plugin(same); // pushed again, byte for byte: nothing to do
+                    return new Pushed(plugin(same), false); // pushed again, byte for byte: nothing to do
                 }
                 throw new StoreException(Reason.CONFLICT, d.symbolicName() + " " + d.version() + " was pushed before with other bytes ("
                         + Rows.str(same, "digest") + "); a version never changes: give the new one a new Bundle-Version");
             }
             sql.insert(digest, d.symbolicName(), d.version(), jar.length, String.join("\n", d.types()), String.join("\n", d.images()), jar,
                     pushedBy, signedBy);
-            return plugin(sql.byDigest(digest));
+            return new Pushed(plugin(sql.byDigest(digest)), true);
         });
     }
 
     @Override
     public List<Plugin> list() throws StoreException {
-        List<Plugin> out = new ArrayList<>();
-        for (Map<String, Object> r : db.tx(s -> s.getMapper(Mappers.PluginSql.class).all())) {
-            out.add(plugin(r));
-        }
-        return out;
+        return db.tx(s -> {
+            Mappers.PluginSql sql = s.getMapper(Mappers.PluginSql.class);
+            Map<String, List<String>> machines = new java.util.HashMap<>();
+            for (Map<String, Object> m : sql.machines()) {
+                machines.put(Rows.str(m, "digest"), lines(Rows.str(m, "machines")));
+            }
+            List<Plugin> out = new ArrayList<>();
+            for (Map<String, Object> r : sql.all()) {
+                Plugin p = plugin(r);
+                out.add(new Plugin(p.symbolicName(), p.version(), p.digest(), p.size(), p.types(), p.images(), p.pushedAt(), p.pushedBy(),
+                        p.signedBy(), machines.getOrDefault(p.digest(), List.of())));
+            }
+            return out;
+        });
     }
 
     @Override
     public Optional<Plugin> forImage(String image) throws StoreException {
         Plugin best = null;
         int bestLength = -1;
-        for (Plugin p : list()) {
+        List<Plugin> all = new ArrayList<>();
+        for (Map<String, Object> r : db.tx(s -> s.getMapper(Mappers.PluginSql.class).all())) {
+            all.add(plugin(r)); // without the machines: this runs at every workflow's creation
+        }
+        for (Plugin p : all) {
             int length = ImageClaims.longestPrefix(image, p.images());
             if (length > bestLength || length == bestLength && length >= 0 && p.pushedAt().isAfter(best.pushedAt())) {
                 best = p;
@@ -110,7 +123,7 @@ public final class PgPluginRepository implements PluginRepository {
         if (best != null) {
             return Optional.of(best);
         }
-        return list().stream().filter(p -> p.types().stream().anyMatch(t -> ImageClaims.typeMatches(image, t)))
+        return all.stream().filter(p -> p.types().stream().anyMatch(t -> ImageClaims.typeMatches(image, t)))
                 .max(Comparator.comparing(Plugin::pushedAt));
     }
 
@@ -141,7 +154,7 @@ public final class PgPluginRepository implements PluginRepository {
     private static Plugin plugin(Map<String, Object> r) {
         return new Plugin(Rows.str(r, "symbolic_name"), Rows.str(r, "version"), Rows.str(r, "digest"), Rows.longValue(r, "size"),
                 lines(Rows.str(r, "types")), lines(Rows.str(r, "images")), Rows.instant(r, "pushed_at"), Rows.str(r, "pushed_by"),
-                Rows.str(r, "signed_by"));
+                Rows.str(r, "signed_by"), List.of());
     }
 
     private static List<String> lines(String s) {

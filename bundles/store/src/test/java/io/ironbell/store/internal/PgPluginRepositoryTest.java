@@ -50,7 +50,9 @@ class PgPluginRepositoryTest {
         try (TestDatabase t = new TestDatabase()) {
             PgPluginRepository repo = new PgPluginRepository(t.start(Map.of()));
             byte[] v1 = bundle("com.acme.raid", "1.0.0", "raid", "\n    registry.acme/raid\n    ghcr.io/acme/raid-config", "a");
-            PluginRepository.Plugin p = repo.push(v1, null, "admin");
+            PluginRepository.Pushed first = repo.push(v1, null, "admin");
+            assertTrue(first.created());
+            PluginRepository.Plugin p = first.plugin();
             assertEquals("com.acme.raid", p.symbolicName(), "the singleton directive is not part of the name");
             assertEquals("1.0.0", p.version());
             assertEquals(List.of("raid"), p.types());
@@ -58,7 +60,9 @@ class PgPluginRepositoryTest {
             assertEquals(PgPluginRepository.digest(v1), p.digest());
             assertEquals(v1.length, p.size());
             assertArrayEquals(v1, repo.content(p.digest()).orElseThrow());
-            assertEquals(p, repo.push(v1, null, "admin"), "the same bytes again: nothing changes");
+            PluginRepository.Pushed again = repo.push(v1, null, "admin");
+            assertEquals(p, again.plugin(), "the same bytes again: nothing changes");
+            assertTrue(!again.created());
 
             assertEquals(p.digest(), repo.forImage("registry.acme/raid:2").orElseThrow().digest(), "by prefix");
             assertEquals(p.digest(), repo.forImage("raid:latest").orElseThrow().digest(), "by type name");
@@ -67,7 +71,7 @@ class PgPluginRepositoryTest {
 
             byte[] v2 = bundle("com.acme.raid", "1.1.0", "raid", "registry.acme/raid", "b");
             Thread.sleep(5);
-            PluginRepository.Plugin p2 = repo.push(v2, null, "admin");
+            PluginRepository.Plugin p2 = repo.push(v2, null, "admin").plugin();
             assertEquals(p2.digest(), repo.forImage("registry.acme/raid:2").orElseThrow().digest(), "the newest claim wins a tie");
             assertEquals(p.digest(), repo.forImage("ghcr.io/acme/raid-config:1").orElseThrow().digest(), "only version 1 claims that");
 
@@ -85,6 +89,7 @@ class PgPluginRepositoryTest {
             assertEquals(p.digest(), repo.forImage("registry.acme/raid:2").orElseThrow().digest());
             assertEquals(StoreException.Reason.NOT_FOUND, assertThrows(StoreException.class, () -> repo.delete("com.acme.raid", "1.1.0")).reason());
             assertEquals(1, repo.list().size());
+            assertEquals(List.of(), repo.list().get(0).machines(), "no workflow pinned it");
         }
     }
 
@@ -107,10 +112,10 @@ class PgPluginRepositoryTest {
             byte[] other = bundle("com.acme.raid", "1.0.0", "raid", "registry.acme/raid", "b");
             assertThrows(StoreException.class, () -> repo.push(other, sign("SHA256withECDSA", vendor, jar), "admin"), "the jar changed after signing");
 
-            PluginRepository.Plugin p = repo.push(jar, sign("SHA256withECDSA", vendor, jar), "admin");
+            PluginRepository.Plugin p = repo.push(jar, sign("SHA256withECDSA", vendor, jar), "admin").plugin();
             assertEquals(PgPluginRepository.digest(vendor.getPublic().getEncoded()), p.signedBy());
             byte[] second = bundle("com.acme.raid", "1.0.1", "raid", "registry.acme/raid", "c");
-            assertEquals(PgPluginRepository.digest(ed.getPublic().getEncoded()), repo.push(second, sign("Ed25519", ed, second), "admin").signedBy());
+            assertEquals(PgPluginRepository.digest(ed.getPublic().getEncoded()), repo.push(second, sign("Ed25519", ed, second), "admin").plugin().signedBy());
         }
     }
 

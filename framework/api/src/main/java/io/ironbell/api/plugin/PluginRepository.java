@@ -28,9 +28,24 @@ public interface PluginRepository {
      * @param pushedBy     who pushed it (a token's name)
      * @param signedBy     the fingerprint ({@code sha256:} of the public key's encoding) of the trusted key whose
      *                     detached signature it carried, or {@code null} when no trusted keys are configured
+     * @param machines     the machines (as the workflows' hardware maps name them) of the workflows that pinned it;
+     *                     filled by {@link #list()}, empty elsewhere
      */
     record Plugin(String symbolicName, String version, String digest, long size, List<String> types, List<String> images,
-                  Instant pushedAt, String pushedBy, String signedBy) {
+                  Instant pushedAt, String pushedBy, String signedBy, List<String> machines) {
+
+        public Plugin {
+            machines = machines == null ? List.of() : List.copyOf(machines);
+        }
+    }
+
+    /**
+     * What a push did.
+     *
+     * @param plugin  the plugin as stored
+     * @param created false when the same bytes had been pushed before (nothing changed)
+     */
+    record Pushed(Plugin plugin, boolean created) {
     }
 
     /**
@@ -42,9 +57,9 @@ public interface PluginRepository {
      *                        signature by a trusted key that trusted keys require; CONFLICT for a
      *                        name and version pushed before with other bytes
      */
-    Plugin push(byte[] jar, byte[] signature, String pushedBy) throws StoreException;
+    Pushed push(byte[] jar, byte[] signature, String pushedBy) throws StoreException;
 
-    /** Every plugin, by name then newest first. */
+    /** Every plugin, by name then newest first, with the machines whose workflows pinned it. */
     List<Plugin> list() throws StoreException;
 
     /** The plugin pushed last among those that claim this image (longest prefix first, then the type name), if any. */
