@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.json.Json;
 import io.ironbell.api.action.ActionException.Reason;
+import io.ironbell.client.Trust;
 import java.io.IOException;
-import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -15,8 +15,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -25,9 +23,6 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * The small part of the OCI distribution API that pulling one artifact needs: manifests (and
@@ -62,7 +57,7 @@ final class Registry {
         this.username = username;
         this.password = password;
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15)).followRedirects(HttpClient.Redirect.NORMAL);
-        this.tls = skipVerify ? trustAll() : null;
+        this.tls = skipVerify ? Trust.insecure() : null; // SKIP_VERIFY: any certificate, any name
         if (tls != null) {
             b.sslContext(tls);
         }
@@ -212,49 +207,6 @@ final class Registry {
             return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /**
-     * For SKIP_VERIFY: a context that accepts any certificate for any name. An extended trust
-     * manager, because the JDK checks host names behind a plain one's back.
-     */
-    private static SSLContext trustAll() throws ActionException {
-        try {
-            SSLContext c = SSLContext.getInstance("TLS");
-            c.init(null, new TrustManager[] {new X509ExtendedTrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
-                }
-
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, new SecureRandom());
-            return c;
-        } catch (java.security.GeneralSecurityException e) {
-            throw new ActionException(Reason.INTERNAL, "cannot make a TLS context: " + e.getMessage());
         }
     }
 }
