@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ironbell.api.json.Json;
 import io.ironbell.testing.Await;
 import io.ironbell.testing.Http;
+import io.ironbell.testing.RegistryProcess;
 import io.ironbell.testing.ServerProcess;
 import io.ironbell.testing.Sh;
 import java.io.ByteArrayOutputStream;
@@ -45,6 +46,8 @@ class PluginDeliveryIT {
     static Path tmp;
     private static ServerProcess server;
     private static ServerProcess worker;
+    /** A real OCI registry on loopback, where plugins are published as artifacts. */
+    private static RegistryProcess registry;
     private static Path home;
     private static String token;
     private static int templates;
@@ -66,9 +69,11 @@ class PluginDeliveryIT {
         token = Files.readString(home.resolve("data/api-token")).trim();
         assertEquals(201, api("POST", "/hardware", "{\"id\":\"plugin-it\",\"network\":{\"interfaces\":[{\"dhcp\":{\"mac\":\"" + MAC
                 + "\",\"ip\":{\"address\":\"127.0.0.1\"}},\"netboot\":{\"allow_pxe\":true,\"allow_workflow\":true}}]}}").status());
+        registry = RegistryProcess.start(tmp.resolve("registry"), "127.0.0.1", io.ironbell.testing.FreePort.find(), "", java.util.List.of());
         Path tokenFile = Files.writeString(tmp.resolve("worker-token"), token + "\n");
         worker = ServerProcess.startWorker(home, server.secureUrl(""), MAC, Map.of(), "--ca", server.caFile().toString(), "--token-file",
-                tokenFile.toString(), "-Dworker.pollMillis=200");
+                tokenFile.toString(), "-Dworker.pollMillis=200",
+                "-Dworker.insecureRegistries=" + registry.address());
         Await.until("the worker to run", Duration.ofSeconds(60), () -> worker.output().stream()
                 .anyMatch(l -> l.contains("takes its actions from")) ? true : null);
     }
@@ -81,6 +86,53 @@ class PluginDeliveryIT {
         if (server != null) {
             server.close();
         }
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    @Test
+    void aPluginPublishedAsAnOciArtifactIsPulledCheckedAndRunByTheWorker() throws Exception {
+        // unsigned, while the server trusts the vendor's key only: refused, with the reason, and never installed
+        Path unsigned = withVersion(HELLO_JAR, tmp.resolve("hello-unsigned.jar"), "9.8.1");
+        String unsignedImage = registry.address() + "/acme/hello-unsigned:1.0";
+        Sh.Result published = server.cli(Map.of(), "plugin", "publish", unsigned.toString(), unsignedImage, "--plain-http");
+        assertEquals(0, published.status(), published.output() + published.errors());
+        JsonNode refused = awaitEnd(workflow(unsignedImage), Duration.ofSeconds(90));
+        assertEquals("FAILED", refused.get("state").asText(), refused.toString());
+        String why = refused.get("actions").get(0).get("message").asText();
+        assertTrue(why.contains("is not signed") && why.contains("refused"), why);
+
+        // signed, but its jar altered in the registry's storage after it was published: the digest says so
+        Path altered = withVersion(HELLO_JAR, tmp.resolve("hello-altered.jar"), "9.8.2");
+        String alteredImage = registry.address() + "/acme/hello-altered:1.0";
+        assertEquals(0, server.cli(Map.of(), "plugin", "publish", altered.toString(), alteredImage, "--plain-http", "--signature",
+                sign(altered).toString()).status());
+        Path blob = registry.blobFile(io.ironbell.api.plugin.PluginArtifact.digest(Files.readAllBytes(altered)));
+        Files.write(blob, Files.readAllBytes(withVersion(HELLO_JAR, tmp.resolve("evil-2.jar"), "9.8.2", "evil")));
+        JsonNode tampered = awaitEnd(workflow(alteredImage), Duration.ofSeconds(90));
+        assertEquals("FAILED", tampered.get("state").asText(), tampered.toString());
+        why = tampered.get("actions").get(0).get("message").asText();
+        assertTrue(why.contains("has digest") && why.contains("refused"), why);
+
+        // signed by the vendor: the worker pulls it, checks digest and signature, installs it and runs the action
+        Path good = withVersion(HELLO_JAR, tmp.resolve("hello-oci.jar"), "9.8.0");
+        String image = registry.address() + "/acme/hello-oci:1.0";
+        published = server.cli(Map.of(), "plugin", "publish", good.toString(), image, "--plain-http", "--signature", sign(good).toString());
+        assertEquals(0, published.status(), published.output() + published.errors());
+        assertTrue(published.output().contains("published hello-oci.jar") && published.output().contains(", signed"), published.output());
+        // what another client reads from the registry: a manifest whose artifact type says it is a plugin
+        Sh.Result raw = Sh.run(java.util.List.of("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + image), Duration.ofSeconds(30));
+        assertEquals(0, raw.status(), raw.output());
+        assertTrue(raw.output().contains("\"artifactType\":\"" + io.ironbell.api.plugin.PluginArtifact.ARTIFACT_TYPE + "\""), raw.output());
+        JsonNode ran = awaitEnd(workflow(image), Duration.ofSeconds(90));
+        assertEquals("SUCCESS", ran.get("state").asText(), ran.toPrettyString() + "\n" + String.join("\n", worker.output()));
+        assertTrue(ran.get("actions").get(0).get("message").asText().startsWith("greeted"), ran.toString());
+        assertTrue(worker.output().stream().anyMatch(l -> l.contains("installed plugin com.example.ironbell.hello 9.8.0")
+                && l.contains("from " + registry.address() + "/acme/hello-oci@sha256:") && l.contains("signed by sha256:")),
+                String.join("\n", worker.output()));
+        assertTrue(worker.output().stream().noneMatch(l -> l.contains("installed plugin com.example.ironbell.hello 9.8.1")
+                || l.contains("installed plugin com.example.ironbell.hello 9.8.2")), "refused bundles were never installed");
     }
 
     @Test
@@ -165,11 +217,15 @@ class PluginDeliveryIT {
 
     /** {@code ironbell plugin push JAR --signature JAR.sig}, signed with the vendor's key as openssl dgst -sha256 -sign would. */
     private static Sh.Result push(Path jar) throws Exception {
+        return server.cli(Map.of(), "plugin", "push", jar.toString(), "--signature", sign(jar).toString());
+    }
+
+    /** A detached signature of the jar by the vendor's key, as openssl dgst -sha256 -sign makes. */
+    private static Path sign(Path jar) throws Exception {
         java.security.Signature s = java.security.Signature.getInstance("SHA256withECDSA");
         s.initSign(vendor.getPrivate());
         s.update(Files.readAllBytes(jar));
-        Path sig = Files.write(tmp.resolve(jar.getFileName() + ".sig"), s.sign());
-        return server.cli(Map.of(), "plugin", "push", jar.toString(), "--signature", sig.toString());
+        return Files.write(tmp.resolve(jar.getFileName() + ".sig"), s.sign());
     }
 
     private static String pin(String workflow) {
@@ -207,9 +263,13 @@ class PluginDeliveryIT {
     }
 
     private static String workflow() throws IOException {
+        return workflow(IMAGE);
+    }
+
+    private static String workflow(String image) throws IOException {
         String name = "plugin-it-" + (++templates);
         String yaml = "version: \"0.1\"\nname: " + name + "\nglobal_timeout: 600\ntasks:\n  - name: t\n    worker: \"{{.device_1}}\"\n"
-                + "    actions:\n      - name: greet\n        image: " + IMAGE + "\n        timeout: 60\n"
+                + "    actions:\n      - name: greet\n        image: " + image + "\n        timeout: 60\n"
                 + "        environment: {NAME: \"rack 9\"}\n";
         Http.Response t = api("POST", "/templates?name=" + name, yaml);
         assertEquals(201, t.status(), t.body());

@@ -1,6 +1,8 @@
 package io.ironbell.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ironbell.client.oci.OciReference;
+import io.ironbell.client.oci.OciRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code ironbell plugin push|list|delete}: the server's repository of action plugins. */
+/** {@code ironbell plugin push|list|delete}: the server's repository of action plugins; {@code publish}: a plugin as an OCI artifact. */
 final class PluginCommands {
 
     private PluginCommands() {
@@ -38,6 +40,37 @@ final class PluginCommands {
                     + p.get("digest").asText() + " (types " + String.join(", ", Output.strings(p.get("types"))) + ")"
                     + (p.hasNonNull("signedBy") ? ", signed by " + p.get("signedBy").asText() : "")));
             return 0;
+        }
+
+        @Command(name = "publish", description = "Publish a plugin bundle as an OCI artifact to a registry; templates name it as an "
+                + "action's image, and workers pull it from there (the server is not involved).")
+        int publish(@Parameters(paramLabel = "FILE.jar") String file,
+                    @Parameters(paramLabel = "REFERENCE", description = "registry/repository:tag, e.g. registry.example/acme/raid-config:1.4")
+                    String reference,
+                    @Option(names = "--signature", description = "a detached signature of the jar, published beside it") String signature,
+                    @Option(names = "--username", description = "the registry's user (else REGISTRY_USERNAME)") String username,
+                    @Option(names = "--password-file", description = "a file holding the registry's password (else REGISTRY_PASSWORD)")
+                    String passwordFile,
+                    @Option(names = "--plain-http", description = "the registry speaks plain HTTP (one on the provisioning network)")
+                    boolean plainHttp) throws CliException {
+            byte[] jar = read(file);
+            byte[] sig = signature == null ? null : read(signature);
+            String password = passwordFile != null ? new String(read(passwordFile), java.nio.charset.StandardCharsets.UTF_8).trim()
+                    : System.getenv("REGISTRY_PASSWORD");
+            String user = username != null ? username : System.getenv("REGISTRY_USERNAME");
+            try {
+                OciReference ref = OciReference.parse((plainHttp ? "http://" : "") + reference);
+                OciRegistry registry = new OciRegistry(ref, java.util.Optional.ofNullable(user), java.util.Optional.ofNullable(password), false);
+                String manifestDigest = PluginPublisher.publish(registry, Path.of(file).getFileName().toString(), jar, sig);
+                Main.out.println("published " + Path.of(file).getFileName() + " (" + io.ironbell.api.plugin.PluginArtifact.digest(jar) + ") as "
+                        + ref.host() + "/" + ref.repository() + ":" + ref.reference() + "@" + manifestDigest + (sig == null ? "" : ", signed"));
+                return 0;
+            } catch (io.ironbell.client.oci.OciException e) {
+                throw new CliException(CliException.ERROR, e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException(CliException.ERROR, "interrupted");
+            }
         }
 
         private static byte[] read(String file) throws CliException {

@@ -12,6 +12,9 @@ import io.ironbell.api.action.ActionImages;
 import io.ironbell.api.action.ActionPlugin;
 import io.ironbell.api.action.ActionType;
 import io.ironbell.api.action.ActionResult;
+import io.ironbell.client.oci.OciException;
+import io.ironbell.client.oci.OciReference;
+import io.ironbell.client.oci.OciRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -47,7 +50,20 @@ public final class Oci2Disk implements ActionPlugin {
 
     @Override
     public ActionResult execute(ActionContext ctx) throws ActionException, InterruptedException {
-        Reference ref = Reference.parse(ctx.requireEnv("IMG_URL"));
+        try {
+            return pull(ctx);
+        } catch (OciException e) {
+            throw new ActionException(switch (e.kind()) {
+                case INVALID -> Reason.INVALID_INPUT;
+                case DIGEST_MISMATCH -> Reason.CHECKSUM_MISMATCH;
+                case UNSUPPORTED -> Reason.UNSUPPORTED;
+                case NOT_FOUND, UNAUTHORIZED, UNAVAILABLE -> Reason.SOURCE_UNAVAILABLE;
+            }, (e.kind() == OciException.Kind.INVALID ? "IMG_URL: " : "") + e.getMessage());
+        }
+    }
+
+    private ActionResult pull(ActionContext ctx) throws ActionException, OciException, InterruptedException {
+        OciReference ref = OciReference.parse(ctx.requireEnv("IMG_URL"));
         Path disk = Path.of(ctx.requireEnv("DEST_DISK"));
         boolean skipVerify = ctx.env("SKIP_VERIFY").orElse("false").equalsIgnoreCase("true");
         if (!disk.toFile().exists()) {
@@ -56,8 +72,8 @@ public final class Oci2Disk implements ActionPlugin {
         if (skipVerify) {
             ctx.log("warning: TLS certificates of " + ref.host() + " are not verified (SKIP_VERIFY=true)");
         }
-        Registry registry = new Registry(ref, ctx.env("REGISTRY_USERNAME"), ctx.env("REGISTRY_PASSWORD"), skipVerify);
-        Registry.Manifest manifest = registry.manifest(ref.reference());
+        OciRegistry registry = new OciRegistry(ref, ctx.env("REGISTRY_USERNAME"), ctx.env("REGISTRY_PASSWORD"), skipVerify);
+        OciRegistry.Manifest manifest = registry.manifest(ref.reference());
         if (manifest.body().has("manifests")) {
             String chosen = platform(manifest.body(), ref);
             manifest = registry.manifest(chosen);
@@ -98,7 +114,7 @@ public final class Oci2Disk implements ActionPlugin {
     }
 
     /** From an index: the linux/amd64 manifest, or the only one. */
-    static String platform(JsonNode index, Reference ref) throws ActionException {
+    static String platform(JsonNode index, OciReference ref) throws ActionException {
         JsonNode list = index.path("manifests");
         if (list.size() == 1) {
             return list.get(0).path("digest").asText();
@@ -114,7 +130,7 @@ public final class Oci2Disk implements ActionPlugin {
     }
 
     /** The layer to write: LAYER_TITLE's, else the only titled one, else the only one. */
-    static JsonNode layer(JsonNode manifest, Reference ref, Optional<String> wanted) throws ActionException {
+    static JsonNode layer(JsonNode manifest, OciReference ref, Optional<String> wanted) throws ActionException {
         JsonNode layers = manifest.path("layers");
         if (!layers.isArray() || layers.isEmpty()) {
             throw new ActionException(Reason.UNSUPPORTED, ref.repository() + ":" + ref.reference() + " has no layers");

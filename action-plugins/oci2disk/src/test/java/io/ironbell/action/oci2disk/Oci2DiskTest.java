@@ -14,6 +14,7 @@ import io.ironbell.api.action.ActionResult;
 import io.ironbell.testing.FreePort;
 import io.ironbell.testing.Sh;
 import io.ironbell.testing.TestActionContext;
+import io.ironbell.client.oci.OciRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -130,17 +131,17 @@ class Oci2DiskTest {
         Path blobs = Files.createDirectories(l.resolve("blobs/sha256"));
         Files.writeString(l.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
         byte[] layer = Files.readAllBytes(dir.resolve(file));
-        String layerDigest = Registry.sha256(layer);
+        String layerDigest = OciRegistry.digest(layer).substring(7);
         Files.write(blobs.resolve(layerDigest), layer);
         byte[] config = "{}".getBytes();
-        String configDigest = Registry.sha256(config);
+        String configDigest = OciRegistry.digest(config).substring(7);
         Files.write(blobs.resolve(configDigest), config);
         byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
                 + "\"artifactType\":\"application/vnd.ironbell.disk-image\","
                 + "\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"sha256:" + configDigest + "\",\"size\":2},"
                 + "\"layers\":[{\"mediaType\":\"" + mediaType + "\",\"digest\":\"sha256:" + layerDigest + "\",\"size\":" + layer.length
                 + ",\"annotations\":{\"org.opencontainers.image.title\":\"" + file + "\"}}]}").getBytes();
-        String manifestDigest = Registry.sha256(manifest);
+        String manifestDigest = OciRegistry.digest(manifest).substring(7);
         Files.write(blobs.resolve(manifestDigest), manifest);
         Files.writeString(l.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
                 + "\"digest\":\"sha256:" + manifestDigest + "\",\"size\":" + manifest.length
@@ -332,7 +333,7 @@ class Oci2DiskTest {
     @Test
     void aTamperedBlobUnknownTagAndBadInputFailWithTheirReason() throws Exception {
         // the registry keeps blobs as files and serves them as they are: change one byte of one
-        String layerDigest = Registry.sha256(Files.readAllBytes(image));
+        String layerDigest = OciRegistry.digest(Files.readAllBytes(image)).substring(7);
         Path data = dir.resolve("open-storage/docker/registry/v2/blobs/sha256/" + layerDigest.substring(0, 2) + "/" + layerDigest + "/data");
         assertTrue(Files.isRegularFile(data), data.toString());
         byte[] b = Files.readAllBytes(data);
@@ -345,7 +346,7 @@ class Oci2DiskTest {
             ActionException tampered = assertThrows(ActionException.class, () -> run(env));
             assertEquals(Reason.CHECKSUM_MISMATCH, tampered.reason(), tampered.getMessage());
             assertWiped(wiped);
-            assertEquals("layer digest mismatch: blob of images/disk:raw has sha256 " + Registry.sha256(b) + ", expected " + layerDigest
+            assertEquals("layer digest mismatch: blob of images/disk:raw has sha256 " + OciRegistry.digest(b).substring(7) + ", expected " + layerDigest
                     + "; the first and last MiB of " + wiped + " were zeroed so that the unverified image cannot boot; partition table re-read",
                     tampered.getMessage());
         } finally {

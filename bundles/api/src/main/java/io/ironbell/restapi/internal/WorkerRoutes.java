@@ -29,7 +29,8 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * The worker side, {@code /api/v1/worker/{mac}/...}: {@code GET next} (200 with the action, 204
  * when there is none), {@code POST report}, {@code POST logs}, {@code GET/PUT
- * workflows/{id}/data}, and {@code GET plugins/{digest}} (a plugin bundle a workflow pinned). A worker is served only its own machine's work (see {@link Auth}).
+ * workflows/{id}/data}, {@code GET plugins/{digest}} (a plugin bundle a workflow pinned) and {@code GET trusted-keys} (the keys that must
+ * have signed a plugin the worker pulls from a registry). A worker is served only its own machine's work (see {@link Auth}).
  */
 @Component(service = HttpRoute.class)
 @HttpRouteService(path = {"/api/v1/worker/{mac}/{op}", "/api/v1/worker/{mac}/workflows/{id}/data", "/api/v1/worker/{mac}/plugins/{digest}"},
@@ -115,6 +116,13 @@ public final class WorkerRoutes implements HttpRoute {
                     }
                     Workflow w = engine.report(worker, report);
                     yield HttpResponse.json(200, Map.of("workflow", w.id(), "state", w.state(), "currentAction", w.currentAction()));
+                }
+                case "trusted-keys GET" -> {
+                    io.ironbell.api.plugin.PluginRepository repo = plugins;
+                    if (repo == null) {
+                        throw new HttpException(503, "unavailable", "the plugin repository is not running");
+                    }
+                    yield HttpResponse.json(200, Map.of("trustedKeys", repo.trustedKeys()));
                 }
                 case "logs POST" -> {
                     appendLogs(worker, Api.body(r, LogBatch.class));

@@ -2,21 +2,16 @@ package io.ironbell.store.internal;
 
 import io.ironbell.api.action.ActionPlugin;
 import io.ironbell.api.action.ImageClaims;
+import io.ironbell.api.plugin.PluginArtifact;
 import io.ironbell.api.plugin.PluginRepository;
 import io.ironbell.api.store.StoreException;
 import io.ironbell.api.store.StoreException.Reason;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
-import java.security.Signature;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +65,7 @@ public final class PgPluginRepository implements PluginRepository {
         }
         Described d = describe(jar);
         String signedBy = verify(jar, signature);
-        String digest = digest(jar);
+        String digest = PluginArtifact.digest(jar);
         return db.tx(s -> {
             Mappers.PluginSql sql = s.getMapper(Mappers.PluginSql.class);
             Map<String, Object> same = sql.byNameVersion(d.symbolicName(), d.version());
@@ -166,7 +161,7 @@ public final class PgPluginRepository implements PluginRepository {
      * returns the fingerprint of the key that made it, or null when no keys are configured.
      */
     private String verify(byte[] jar, byte[] signature) throws StoreException {
-        List<PublicKey> keys = trustedKeys();
+        List<PublicKey> keys = keys();
         if (keys.isEmpty()) {
             return null;
         }
@@ -174,27 +169,17 @@ public final class PgPluginRepository implements PluginRepository {
             throw new StoreException(Reason.INVALID, "this server takes signed plugins only (storage.plugins.trustedKeys): push it with "
                     + "--signature FILE.sig, a detached signature of the jar by a trusted key");
         }
-        for (PublicKey k : keys) {
-            try {
-                Signature v = Signature.getInstance(switch (k.getAlgorithm()) {
-                    case "EC" -> "SHA256withECDSA";
-                    case "RSA" -> "SHA256withRSA";
-                    default -> k.getAlgorithm(); // Ed25519, Ed448: the algorithm is the signature
-                });
-                v.initVerify(k);
-                v.update(jar);
-                if (v.verify(signature)) {
-                    return digest(k.getEncoded());
-                }
-            } catch (GeneralSecurityException | RuntimeException e) {
-                // not this key's kind of signature: the next key
-            }
-        }
-        throw new StoreException(Reason.INVALID, "the signature is not a trusted key's signature of this jar (" + keys.size()
-                + " trusted keys in storage.plugins.trustedKeys): signed by another key, or the jar changed after it was signed");
+        return PluginArtifact.signer(jar, signature, keys).orElseThrow(() -> new StoreException(Reason.INVALID,
+                "the signature is not a trusted key's signature of this jar (" + keys.size()
+                + " trusted keys in storage.plugins.trustedKeys): signed by another key, or the jar changed after it was signed"));
     }
 
-    private List<PublicKey> trustedKeys() throws StoreException {
+    @Override
+    public List<String> trustedKeys() throws StoreException {
+        return keys().stream().map(PluginArtifact::pem).toList();
+    }
+
+    private List<PublicKey> keys() throws StoreException {
         String setting = db.config().plugins_trustedKeys();
         List<PublicKey> keys = new ArrayList<>();
         if (setting == null || setting.isBlank()) {
@@ -205,40 +190,12 @@ public final class PgPluginRepository implements PluginRepository {
                 continue;
             }
             try {
-                String pem = java.nio.file.Files.readString(java.nio.file.Path.of(file.trim()));
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\\s]+)-----END PUBLIC KEY-----")
-                        .matcher(pem);
-                if (!m.find()) {
-                    throw new StoreException(Reason.UNAVAILABLE, "storage.plugins.trustedKeys: " + file.trim() + " holds no PEM public key");
-                }
-                byte[] der = java.util.Base64.getMimeDecoder().decode(m.group(1));
-                keys.add(publicKey(der));
+                keys.addAll(PluginArtifact.publicKeys(java.nio.file.Files.readString(java.nio.file.Path.of(file.trim()))));
             } catch (IOException | GeneralSecurityException e) {
                 throw new StoreException(Reason.UNAVAILABLE, "storage.plugins.trustedKeys: cannot read " + file.trim() + ": " + e.getMessage());
             }
         }
         return keys;
-    }
-
-    private static PublicKey publicKey(byte[] der) throws GeneralSecurityException {
-        GeneralSecurityException last = null;
-        for (String alg : new String[] {"EC", "Ed25519", "RSA"}) {
-            try {
-                return KeyFactory.getInstance(alg).generatePublic(new X509EncodedKeySpec(der));
-            } catch (GeneralSecurityException e) {
-                last = e;
-            }
-        }
-        throw last;
-    }
-
-    /** {@code sha256:} and the hex SHA-256 of the bytes. */
-    static String digest(byte[] bytes) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /**

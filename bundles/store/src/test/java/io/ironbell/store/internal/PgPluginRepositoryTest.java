@@ -57,7 +57,7 @@ class PgPluginRepositoryTest {
             assertEquals("1.0.0", p.version());
             assertEquals(List.of("raid"), p.types());
             assertEquals(List.of("registry.acme/raid", "ghcr.io/acme/raid-config"), p.images());
-            assertEquals(PgPluginRepository.digest(v1), p.digest());
+            assertEquals(io.ironbell.api.plugin.PluginArtifact.digest(v1), p.digest());
             assertEquals(v1.length, p.size());
             assertArrayEquals(v1, repo.content(p.digest()).orElseThrow());
             PluginRepository.Pushed again = repo.push(v1, null, "admin");
@@ -113,9 +113,9 @@ class PgPluginRepositoryTest {
             assertThrows(StoreException.class, () -> repo.push(other, sign("SHA256withECDSA", vendor, jar), "admin"), "the jar changed after signing");
 
             PluginRepository.Plugin p = repo.push(jar, sign("SHA256withECDSA", vendor, jar), "admin").plugin();
-            assertEquals(PgPluginRepository.digest(vendor.getPublic().getEncoded()), p.signedBy());
+            assertEquals(io.ironbell.api.plugin.PluginArtifact.digest(vendor.getPublic().getEncoded()), p.signedBy());
             byte[] second = bundle("com.acme.raid", "1.0.1", "raid", "registry.acme/raid", "c");
-            assertEquals(PgPluginRepository.digest(ed.getPublic().getEncoded()), repo.push(second, sign("Ed25519", ed, second), "admin").plugin().signedBy());
+            assertEquals(io.ironbell.api.plugin.PluginArtifact.digest(ed.getPublic().getEncoded()), repo.push(second, sign("Ed25519", ed, second), "admin").plugin().signedBy());
         }
     }
 

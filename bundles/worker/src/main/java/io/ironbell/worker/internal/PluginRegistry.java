@@ -54,16 +54,21 @@ final class PluginRegistry {
 
     /** The plugin for an image, or empty when none can run it (no container plugin either). */
     Optional<Choice> choose(String image) {
-        return choose(image, null);
+        return choose(image, e -> true);
     }
 
-    /** The plugin for an image among those of one bundle ({@code origin}: name and version), or of all when it is null. */
+    /** The plugin for an image among those of one bundle ({@code origin}: name and version). */
     Optional<Choice> choose(String image, String origin) {
+        return choose(image, e -> e.origin().equals(origin));
+    }
+
+    /** The plugin for an image among those {@code eligible} accepts. */
+    Optional<Choice> choose(String image, java.util.function.Predicate<Entry> eligible) {
         String img = image == null ? "" : image.trim();
         Comparator<Entry> better = Comparator.comparingInt(Entry::ranking).reversed().thenComparingLong(Entry::serviceId);
         Entry best = null;
         int bestLength = -1;
-        for (Entry e : sorted(better, origin)) {
+        for (Entry e : sorted(better, eligible)) {
             for (String prefix : e.prefixes()) {
                 if (ImageClaims.prefixMatches(img, prefix) && prefix.length() > bestLength) {
                     best = e;
@@ -74,12 +79,12 @@ final class PluginRegistry {
         if (best != null) {
             return Optional.of(new Choice(best, "image prefix"));
         }
-        for (Entry e : sorted(better, origin)) {
+        for (Entry e : sorted(better, eligible)) {
             if (!e.type().equals(CONTAINER) && ImageClaims.typeMatches(img, e.type())) {
                 return Optional.of(new Choice(e, "type name"));
             }
         }
-        for (Entry e : sorted(better, origin)) {
+        for (Entry e : sorted(better, eligible)) {
             if (e.type().equals(CONTAINER)) {
                 return Optional.of(new Choice(e, "no native plugin claims the image"));
             }
@@ -87,11 +92,9 @@ final class PluginRegistry {
         return Optional.empty();
     }
 
-    private List<Entry> sorted(Comparator<Entry> order, String origin) {
+    private List<Entry> sorted(Comparator<Entry> order, java.util.function.Predicate<Entry> eligible) {
         List<Entry> l = new ArrayList<>(entries);
-        if (origin != null) {
-            l.removeIf(e -> !e.origin().equals(origin));
-        }
+        l.removeIf(eligible.negate());
         l.sort(order);
         return l;
     }

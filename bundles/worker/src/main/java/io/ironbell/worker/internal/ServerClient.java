@@ -14,8 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,11 +126,7 @@ final class ServerClient {
     }
 
     private static String digest(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.US_ASCII)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.ironbell.api.plugin.PluginArtifact.digest(text.getBytes(StandardCharsets.US_ASCII)).substring("sha256:".length());
     }
 
     /** The next action for this machine, or empty when there is none now. */
@@ -158,13 +152,14 @@ final class ServerClient {
         return jar == null ? new byte[0] : jar;
     }
 
-    /** {@code sha256:} and the hex SHA-256 of the bytes. */
-    static String sha256(byte[] bytes) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+    /** The public keys (PEM) that must have signed a plugin pulled from a registry; empty when the operator set none. */
+    List<String> trustedKeys() throws ApiException, InterruptedException {
+        JsonNode answer = api().send("GET", base + "trusted-keys", null, null, JsonNode.class, REQUEST_TIMEOUT);
+        List<String> keys = new java.util.ArrayList<>();
+        if (answer != null) {
+            answer.path("trustedKeys").forEach(k -> keys.add(k.asText()));
         }
+        return keys;
     }
 
     /** Appends lines to the machine's log. */

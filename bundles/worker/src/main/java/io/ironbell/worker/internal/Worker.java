@@ -4,6 +4,8 @@ import io.ironbell.client.ApiException;
 import io.ironbell.client.Trust;
 import io.ironbell.api.action.ActionException;
 import io.ironbell.api.action.ActionPlugin;
+import io.ironbell.api.plugin.PluginArtifact;
+import io.ironbell.client.oci.OciException;
 import io.ironbell.api.action.ActionResult;
 import io.ironbell.api.hardware.MacAddress;
 import io.ironbell.api.workflow.ActionReport;
@@ -15,6 +17,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -79,6 +82,10 @@ public final class Worker {
         @AttributeDefinition(description = "directory of the journal; empty: data/worker")
         String stateDir() default "";
 
+        @AttributeDefinition(description = "registries (host:port, comma-separated) reached over plain HTTP, as Docker's insecure-registries; "
+                + "the in-memory OS takes them from the kernel command line's insecure_registries=")
+        String insecureRegistries() default "";
+
         @AttributeDefinition(description = "milliseconds between asks while there is nothing to do")
         int pollMillis() default 2000;
 
@@ -95,8 +102,11 @@ public final class Worker {
 
     /** How long a plugin bundle fetched from the server may take to register its action plugin. */
     static final Duration PLUGIN_START = Duration.ofSeconds(30);
+    /** The location of a plugin bundle the worker installed, followed by its jar's digest. */
+    static final String LOCATION = "ironbell-plugin:";
 
     private final PluginRegistry plugins = new PluginRegistry();
+    private RegistryPlugins registryPlugins;
     private BundleContext context;
     private String id;
     private ServerClient client;
@@ -142,6 +152,13 @@ public final class Worker {
                 : !config.ca().isBlank() ? Trust.caFile(Path.of(config.ca().trim())) : Trust.system();
         client = new ServerClient(server, id, config.token().trim(), trust, config.bootToken().trim(), state.resolve("session"));
         logs = new LogShipper(client, 10_000);
+        java.util.Set<String> insecure = new java.util.HashSet<>();
+        for (String r : config.insecureRegistries().split(",")) {
+            if (!r.isBlank()) {
+                insecure.add(r.trim().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        registryPlugins = new RegistryPlugins(insecure, client::trustedKeys);
         pollMillis = Math.max(50, config.pollMillis());
         maxBackoff = Math.max(100, config.maxBackoffMillis());
         grace = Duration.ofSeconds(Math.max(1, config.graceSeconds()));
@@ -155,40 +172,80 @@ public final class Worker {
      * checked) unless an earlier action installed it, started, and its action plugin registered.
      */
     private PluginRegistry.Choice pinned(WorkerAction a) throws IOException, InterruptedException, org.osgi.framework.BundleException {
-        String location = "ironbell-plugin:" + a.plugin();
-        Bundle b = context.getBundle(location);
+        Bundle b = context.getBundle(LOCATION + a.plugin());
         if (b == null) {
             byte[] jar = client.plugin(a.plugin());
-            String got = ServerClient.sha256(jar);
+            String got = PluginArtifact.digest(jar);
             if (!got.equals(a.plugin())) {
                 throw new IOException("the server sent a bundle whose digest is " + got + ", not the pinned " + a.plugin() + ": refused");
             }
-            b = context.installBundle(location, new java.io.ByteArrayInputStream(jar));
-            String what = "installed plugin " + b.getSymbolicName() + " " + b.getVersion() + " (" + a.plugin() + ") from the server";
-            logs.add("worker", what);
-            LOG.info("{}", what);
+            b = install(a.plugin(), jar, "from the server");
         }
+        return started(b, a.image());
+    }
+
+    /**
+     * The plugin an action's image is when it is published as an OCI artifact (pulled, checked,
+     * installed and started), or empty when the image is not one.
+     */
+    private Optional<PluginRegistry.Choice> published(WorkerAction a) throws OciException, RegistryPlugins.Refused, InterruptedException,
+            org.osgi.framework.BundleException {
+        Optional<RegistryPlugins.Pulled> p = registryPlugins.pull(a);
+        if (p.isEmpty()) {
+            return Optional.empty();
+        }
+        RegistryPlugins.Pulled pulled = p.get();
+        Bundle b = context.getBundle(LOCATION + pulled.jarDigest());
+        if (b == null) {
+            b = install(pulled.jarDigest(), pulled.jar(), "from " + pulled.from().host() + "/" + pulled.from().repository() + "@"
+                    + pulled.manifestDigest() + (pulled.signedBy() == null ? "" : ", signed by " + pulled.signedBy()));
+        }
+        try {
+            return Optional.of(started(b, a.image()));
+        } catch (IOException e) {
+            throw new RegistryPlugins.Refused(e.getMessage());
+        }
+    }
+
+    private Bundle install(String digest, byte[] jar, String from) throws org.osgi.framework.BundleException {
+        Bundle b = context.installBundle(LOCATION + digest, new java.io.ByteArrayInputStream(jar));
+        String what = "installed plugin " + b.getSymbolicName() + " " + b.getVersion() + " (" + digest + ") " + from;
+        logs.add("worker", what);
+        LOG.info("{}", what);
+        return b;
+    }
+
+    /**
+     * Starts a plugin bundle and waits for its action plugin: the one that claims the image, else
+     * the only one it registers (an artifact's image names the artifact, not a type).
+     */
+    private PluginRegistry.Choice started(Bundle b, String image) throws IOException, InterruptedException, org.osgi.framework.BundleException {
         if (b.getState() != Bundle.ACTIVE) {
             b.start();
         }
         String origin = b.getSymbolicName() + " " + b.getVersion();
         long deadline = System.nanoTime() + PLUGIN_START.toNanos();
         while (true) {
-            Optional<PluginRegistry.Choice> c = plugins.choose(a.image(), origin);
+            Optional<PluginRegistry.Choice> c = plugins.choose(image, origin);
             if (c.isPresent() && !c.get().entry().type().equals(PluginRegistry.CONTAINER)) {
                 return c.get();
             }
+            List<PluginRegistry.Entry> own = plugins.entries().stream().filter(e -> e.origin().equals(origin)).toList();
+            if (own.size() == 1 && !own.get(0).type().equals(PluginRegistry.CONTAINER)) {
+                return new PluginRegistry.Choice(own.get(0), "the plugin bundle's only action");
+            }
             if (System.nanoTime() > deadline) {
-                throw new IOException(origin + " registered no action plugin that runs " + a.image() + " within " + PLUGIN_START.toSeconds() + " s");
+                throw new IOException(origin + " registered no action plugin that runs " + image + " within " + PLUGIN_START.toSeconds() + " s"
+                        + (own.size() > 1 ? " (it registers " + own.stream().map(PluginRegistry.Entry::type).toList() + " and none claims it)" : ""));
             }
             Thread.sleep(100);
         }
     }
 
-    /** Whether a plugin came from the server's repository (installed by {@link #pinned}) rather than with the worker. */
+    /** Whether a plugin was fetched at run time ({@link #pinned}, {@link #published}) rather than installed with the worker. */
     private boolean fromRepository(PluginRegistry.Entry e) {
         for (Bundle b : context.getBundles()) {
-            if (b.getLocation().startsWith("ironbell-plugin:") && e.origin().equals(b.getSymbolicName() + " " + b.getVersion())) {
+            if (b.getLocation().startsWith(LOCATION) && e.origin().equals(b.getSymbolicName() + " " + b.getVersion())) {
                 return true;
             }
         }
@@ -257,11 +314,11 @@ public final class Worker {
     }
 
     private void run(WorkerAction a) throws IOException, InterruptedException {
-        Optional<PluginRegistry.Choice> choice = plugins.choose(a.image());
-        // a pinned plugin runs unless one of the worker's own claims the image (the container plugin's
-        // catch-all and plugins fetched for other workflows do not count: the pin is this workflow's version)
-        if (a.plugin() != null && (choice.isEmpty() || choice.get().entry().type().equals(PluginRegistry.CONTAINER)
-                || fromRepository(choice.get().entry()))) {
+        // the worker's own plugins: those fetched at run time (from the server or a registry) run only the
+        // actions that asked for them, so a pin or a published artifact is always the action's own version
+        Optional<PluginRegistry.Choice> choice = plugins.choose(a.image(), e -> !fromRepository(e));
+        // a pinned plugin runs unless one of the worker's own claims the image (the container plugin's catch-all does not count)
+        if (a.plugin() != null && (choice.isEmpty() || choice.get().entry().type().equals(PluginRegistry.CONTAINER))) {
             try {
                 choice = Optional.of(pinned(a));
             } catch (IOException | org.osgi.framework.BundleException e) {
@@ -270,6 +327,25 @@ public final class Worker {
                 LOG.warn("{}: {}", a.name(), msg);
                 finish(a, ExecutionState.FAILED, msg);
                 return;
+            }
+        }
+        if (a.plugin() == null && (choice.isEmpty() || choice.get().entry().type().equals(PluginRegistry.CONTAINER))) {
+            try {
+                Optional<PluginRegistry.Choice> published = published(a);
+                if (published.isPresent()) {
+                    choice = published;
+                }
+            } catch (RegistryPlugins.Refused | OciException | org.osgi.framework.BundleException e) {
+                boolean refused = e instanceof RegistryPlugins.Refused || e instanceof org.osgi.framework.BundleException;
+                String msg = (refused ? "the plugin published as " + a.image() + " cannot run: " : "cannot ask the registry of " + a.image()
+                        + " whether it is a plugin: ") + e.getMessage();
+                logs.add("worker", msg);
+                LOG.warn("{}: {}", a.name(), msg);
+                if (refused || choice.isEmpty()) {
+                    finish(a, ExecutionState.FAILED, msg);
+                    return;
+                }
+                // a container image, perhaps: the container plugin pulls it and says why it cannot
             }
         }
         if (choice.isEmpty()) {

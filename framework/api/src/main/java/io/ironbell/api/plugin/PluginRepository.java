@@ -72,6 +72,12 @@ public interface PluginRepository {
     Optional<byte[]> content(String digest) throws StoreException;
 
     /**
+     * The public keys (PEM) a plugin's detached signature must be made by, empty when the operator
+     * configured none; workers check plugins published as OCI artifacts against the same keys.
+     */
+    List<String> trustedKeys() throws StoreException;
+
+    /**
      * Removes a version; workflows that pinned it find it gone when their action runs.
      *
      * @throws StoreException NOT_FOUND when there is none
