@@ -8,6 +8,7 @@ import io.ironbell.api.json.Json;
 import io.ironbell.it.Shell.Result;
 import io.ironbell.testing.Await;
 import io.ironbell.testing.Http;
+import io.ironbell.testing.RegistryProcess;
 import io.ironbell.testing.ServerProcess;
 import java.io.IOException;
 import java.net.URI;
@@ -55,6 +56,10 @@ class EndToEndIT {
     private static Path home;
     private static ServerProcess server;
     private static String token;
+    private static final Path HELLO_JAR = Path.of(System.getProperty("ironbell.exampleActionJar"));
+    /** The registry on the provisioning network, where a vendor's plugin is published as an OCI artifact. */
+    private static final String REGISTRY = "10.235.0.1:5000";
+    private static RegistryProcess registry;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -77,8 +82,10 @@ class EndToEndIT {
             {"ip", "-n", NS, "addr", "add", "10.235.1.2/30", "dev", "e" + ID + "a"}, {"ip", "-n", NS, "link", "set", "e" + ID + "a", "up"},
         });
         home = ServerProcess.install(DISTRIBUTION, work.resolve("home"));
+        registry = RegistryProcess.start(work.resolve("registry"), "0.0.0.0", 5000, "", List.of("ip", "netns", "exec", NS));
         server = ServerProcess.startWrappedIn(home, Map.of("IRONBELL_DHCP_ENABLED", "true", "IRONBELL_DHCP_INTERFACE", BRIDGE,
-                "IRONBELL_TFTP_ENABLED", "true", "IRONBELL_SYSLOG_ENABLED", "true"), List.of("ip", "netns", "exec", NS), "10.235.1.2");
+                "IRONBELL_TFTP_ENABLED", "true", "IRONBELL_SYSLOG_ENABLED", "true",
+                "IRONBELL_IPXE_KERNEL_ARGS", "console=tty0 console=ttyS0,115200 insecure_registries=" + REGISTRY), List.of("ip", "netns", "exec", NS), "10.235.1.2");
         server.awaitHealthy(Duration.ofSeconds(90));
         Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
         token = Files.readString(home.resolve("data/api-token")).trim();
@@ -88,6 +95,9 @@ class EndToEndIT {
     static void tearDown() throws Exception {
         if (server != null) {
             server.close();
+        }
+        if (registry != null) {
+            registry.close();
         }
         cleanup();
     }
@@ -124,42 +134,40 @@ class EndToEndIT {
                           DEST_DISK: /dev/vda
                           COMPRESSED: "true"
                           IMG_CHECKSUM: sha256:%s
-                      - name: kexec
-                        image: quay.io/tinkerbell-actions/kexec:v1.0.0
-                        timeout: 300
-                        environment:
-                          BLOCK_DEVICE: /dev/vda1
-                          FS_TYPE: ext4
                 """.formatted(metadata, sha256);
         assertEquals(201, api("POST", "/templates?name=install-os", template).status());
         String id = json(api("POST", "/workflows", "{\"template\":\"install-os\",\"hardware\":{\"device_1\":\"" + MAC + "\"}}")).get("id").asText();
 
         Map<String, Double> stages = null;
         List<String> accelerators = Files.isWritable(Path.of("/dev/kvm")) ? List.of("kvm", "tcg") : List.of("tcg");
+        String[] second = new String[1];
         for (String accel : accelerators) {
-            stages = boot(accel, id);
+            stages = boot(accel, id, () -> second[0] = deliverPlugins());
             if (stages != null) {
                 break;
             }
         }
         assertTrue(stages != null, "the VM did not boot with " + accelerators);
 
-        JsonNode w = json(api("GET", "/workflows/" + id, null));
-        assertEquals("SUCCESS", w.get("state").asText(), w.toPrettyString());
-        List<String> events = new ArrayList<>();
-        for (JsonNode e : json(api("GET", "/workflows/" + id + "/events?limit=1000", null)).get("items")) {
-            events.add((e.hasNonNull("action") ? e.get("action").asText() : "(workflow)") + " " + e.get("state").asText() + " " + e.path("message").asText(""));
-        }
-        for (String expected : List.of("stream-image RUNNING running on image2disk", "stream-image SUCCESS wrote ", "kexec RUNNING running on kexec",
-                "kexec SUCCESS ", "(workflow) SUCCESS all 2 actions succeeded")) {
+        List<String> events = events(id);
+        for (String expected : List.of("stream-image RUNNING running on image2disk", "stream-image SUCCESS wrote ", "(workflow) SUCCESS all 1 actions succeeded")) {
             assertTrue(events.stream().anyMatch(e -> e.startsWith(expected)), "event '" + expected + "' in " + events);
         }
         assertTrue(events.stream().anyMatch(e -> e.startsWith("stream-image SUCCESS") && e.contains("sha256 verified")), events.toString());
+        // the second workflow, created while the machine ran its in-memory OS: plugins it never had, delivered at run time
+        List<String> later = events(second[0]);
+        for (String expected : List.of("greet-pushed RUNNING running on hello (com.example.ironbell.hello 0.1.0",
+                "greet-pushed SUCCESS greeted e2e", "greet-published RUNNING running on hello (com.example.ironbell.hello 7.7.7)",
+                "greet-published SUCCESS greeted e2e", "kexec RUNNING running on kexec", "kexec SUCCESS ", "(workflow) SUCCESS all 3 actions succeeded")) {
+            assertTrue(later.stream().anyMatch(e -> e.startsWith(expected)), "event '" + expected + "' in " + later);
+        }
 
         // the install's logs, as an operator reads them: the worker's lines and the in-memory OS's syslog
         Result logs = Shell.run(List.of(home.resolve("bin/ironbell").toString(), "logs", HOSTNAME, "--tail", "1000", "--server", server.secureUrl(""), "--token", token));
         assertEquals(0, logs.status(), logs.output());
-        for (String expected : List.of("stream-image: wrote", "worker: running kexec", "ironbell: up: worker " + MAC)) {
+        for (String expected : List.of("stream-image: wrote", "worker: running kexec", "ironbell: up: worker " + MAC,
+                "worker: installed plugin com.example.ironbell.hello 0.1.0.SNAPSHOT", "from the server",
+                "worker: installed plugin com.example.ironbell.hello 7.7.7", "from " + REGISTRY + "/acme/hello@sha256:")) {
             assertTrue(logs.output().contains(expected), "'" + expected + "' in ironbell logs:\n" + logs.output());
         }
         StringBuilder report = new StringBuilder("end to end, seconds from power-on:");
@@ -167,12 +175,67 @@ class EndToEndIT {
         System.out.println(report);
     }
 
+    private static List<String> events(String workflow) throws IOException {
+        List<String> events = new ArrayList<>();
+        for (JsonNode e : json(api("GET", "/workflows/" + workflow + "/events?limit=1000", null)).get("items")) {
+            events.add((e.hasNonNull("action") ? e.get("action").asText() : "(workflow)") + " " + e.get("state").asText() + " " + e.path("message").asText(""));
+        }
+        return events;
+    }
+
+    /**
+     * While the machine waits in its in-memory OS: pushes the vendor's plugin to the server,
+     * publishes another version of it as an OCI artifact to the registry on the provisioning
+     * network, and creates a workflow whose actions only those can run, then kexec; returns its id.
+     */
+    private static String deliverPlugins() throws Exception {
+        Result pushed = Shell.run(List.of(home.resolve("bin/ironbell").toString(), "plugin", "push", HELLO_JAR.toString(), "--server",
+                server.secureUrl(""), "--token", token));
+        assertEquals(0, pushed.status(), pushed.output());
+        Path v7 = PluginDeliveryIT.withVersion(HELLO_JAR, work.resolve("hello-7.jar"), "7.7.7");
+        Result published = Shell.run(List.of("ip", "netns", "exec", NS, home.resolve("bin/ironbell").toString(), "plugin", "publish",
+                v7.toString(), "127.0.0.1:5000/acme/hello:7.7.7", "--plain-http"));
+        assertEquals(0, published.status(), published.output());
+        String template = """
+                version: "0.1"
+                name: vendor-steps
+                global_timeout: 900
+                tasks:
+                  - name: vendor
+                    worker: "{{.device_1}}"
+                    actions:
+                      - name: greet-pushed
+                        image: ghcr.io/acme/hello:1.0
+                        timeout: 120
+                        environment: {NAME: e2e}
+                      - name: greet-published
+                        image: %s/acme/hello:7.7.7
+                        timeout: 120
+                        environment: {NAME: e2e}
+                      - name: kexec
+                        image: quay.io/tinkerbell-actions/kexec:v1.0.0
+                        timeout: 300
+                        environment:
+                          BLOCK_DEVICE: /dev/vda1
+                          FS_TYPE: ext4
+                """.formatted(REGISTRY);
+        assertEquals(201, api("POST", "/templates?name=vendor-steps", template).status());
+        return json(api("POST", "/workflows", "{\"template\":\"vendor-steps\",\"hardware\":{\"device_1\":\"" + MAC + "\"}}")).get("id").asText();
+    }
+
+    /** What runs once the first workflow wrote the image: makes the second workflow and returns its id. */
+    @FunctionalInterface
+    interface Then {
+        String run() throws Exception;
+    }
+
     /**
      * Powers the VM on and follows it until the installed OS prints its hostname; returns the
      * seconds from power-on to each stage, or null when the firmware never asked for an address
-     * within 30 s (KVM that cannot run it).
+     * within 30 s (KVM that cannot run it). Once the first workflow has written the image,
+     * {@code then} makes the second, which ends in kexec.
      */
-    private static Map<String, Double> boot(String accel, String workflow) throws Exception {
+    private static Map<String, Double> boot(String accel, String workflow, Then then) throws Exception {
         Path disk = work.resolve("disk-" + accel + ".raw");
         Shell.run(List.of("truncate", "-s", "96M", disk.toString()));
         Path vars = Files.copy(Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd"), work.resolve("vars-" + accel + ".fd"));
@@ -190,6 +253,7 @@ class EndToEndIT {
         long start = System.nanoTime();
         Process vm = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(work.resolve("qemu-" + accel + ".log").toFile()).start();
         Map<String, Double> stages = new LinkedHashMap<>();
+        String second = null;
         try {
             while (!stages.containsKey("installed OS up")) {
                 double s = (System.nanoTime() - start) / 1e9;
@@ -209,11 +273,21 @@ class EndToEndIT {
                 String console = Files.exists(serial) ? Files.readString(serial, StandardCharsets.ISO_8859_1) : "";
                 stage(stages, "in-memory OS up", s, console.contains("ironbell: up: worker " + MAC));
                 stage(stages, "worker started", s, console.contains("takes its actions from"));
-                if (!stages.containsKey("image written") || !stages.containsKey("kexec reported")) {
+                if (!stages.containsKey("image written")) {
                     String state = api("GET", "/workflows/" + workflow, null).body();
                     assertTrue(!state.contains("\"state\":\"FAILED\"") && !state.contains("\"state\":\"TIMEOUT\""),
                             "the workflow failed: " + state + "\nserial:\n" + tail(serial));
-                    stage(stages, "image written", s, state.contains("\"name\":\"stream-image\",\"worker\":\"" + MAC + "\",\"state\":\"SUCCESS\""));
+                    // the first workflow ended (its one action wrote the image); the machine waits in its in-memory OS
+                    stage(stages, "image written", s, json(api("GET", "/workflows/" + workflow, null)).get("state").asText().equals("SUCCESS"));
+                    if (stages.containsKey("image written")) {
+                        second = then.run();
+                    }
+                } else if (!stages.containsKey("kexec reported")) {
+                    String state = api("GET", "/workflows/" + second, null).body();
+                    assertTrue(!state.contains("\"state\":\"FAILED\"") && !state.contains("\"state\":\"TIMEOUT\""),
+                            "the second workflow failed: " + state + "\nserial:\n" + tail(serial));
+                    stage(stages, "delivered plugins ran", s, state.contains("\"name\":\"greet-published\",\"worker\":\"" + MAC
+                            + "\",\"state\":\"SUCCESS\""));
                     stage(stages, "kexec reported", s, state.contains("\"name\":\"kexec\",\"worker\":\"" + MAC + "\",\"state\":\"SUCCESS\""));
                 }
                 assertTrue(!console.contains("ironbell: the in-memory OS cannot go on") && !console.contains("IRONBELL-INSTALLED-OS failed"),

@@ -236,7 +236,7 @@ class PluginDeliveryIT {
     }
 
     /** The jar with another Bundle-Version (and, with {@code salt}, other bytes besides). */
-    private static Path withVersion(Path jar, Path out, String version, String... salt) throws IOException {
+    static Path withVersion(Path jar, Path out, String version, String... salt) throws IOException {
         try (JarInputStream in = new JarInputStream(Files.newInputStream(jar))) {
             Manifest m = new Manifest(in.getManifest());
             m.getMainAttributes().putValue("Bundle-Version", version);
