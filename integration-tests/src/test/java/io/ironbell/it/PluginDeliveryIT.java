@@ -91,6 +91,42 @@ class PluginDeliveryIT {
         }
     }
 
+    /**
+     * A vendor with only the distribution: in an empty directory, with an empty local Maven
+     * repository (Maven Central and the distribution's sdk/repository the only sources), makes a
+     * project from the SDK's template, builds and unit-tests it, pushes the jar, and a worker runs it.
+     */
+    @Test
+    void aPluginBuiltWithTheSdkOutsideTheSourceTreeRunsOnTheWorker() throws Exception {
+        Path vendorDir = Files.createDirectories(tmp.resolve("vendor"));
+        Sh.Result made = Sh.run(new ProcessBuilder(home.resolve("bin/ironbell").toString(), "plugin", "new", "raid", "--group", "com.acme",
+                "--type", "raid-config").directory(vendorDir.toFile()).redirectErrorStream(true), Duration.ofMinutes(1));
+        assertEquals(0, made.status(), made.output());
+        Path project = vendorDir.resolve("raid");
+        assertTrue(Files.readString(project.resolve("pom.xml")).contains("<ironbell.sdk>" + home.resolve("sdk") + "</ironbell.sdk>"), "the pom names the distribution's SDK");
+        Path emptyRepository = Files.createDirectories(tmp.resolve("empty-m2"));
+        ProcessBuilder mvn = new ProcessBuilder("timeout", "900", "mvn", "-B", "-Dmaven.repo.local=" + emptyRepository, "package")
+                .directory(project.toFile()).redirectErrorStream(true);
+        mvn.environment().remove("MAVEN_OPTS");
+        mvn.environment().remove("MAVEN_ARGS");
+        long t0 = System.nanoTime();
+        Sh.Result built = Sh.run(mvn, Duration.ofMinutes(16));
+        long buildMillis = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(0, built.status(), built.output());
+        assertTrue(built.output().contains("Tests run: 2, Failures: 0, Errors: 0"), "the template's unit tests ran: " + built.output());
+        assertTrue(Files.exists(emptyRepository.resolve("io/ironbell/framework-api")) && Files.readString(emptyRepository.resolve(
+                "io/ironbell/framework-api/0.1.0-SNAPSHOT/_remote.repositories")).contains("ironbell-sdk"),
+                "framework-api came from the SDK's repository");
+        Path jar = project.resolve("target/raid-config-1.0.0.jar");
+        Sh.Result pushed = push(jar);
+        assertEquals(0, pushed.status(), pushed.output() + pushed.errors());
+        assertTrue(pushed.output().contains("pushed com.acme.raid-config 1.0.0") && pushed.output().contains("types raid-config"), pushed.output());
+        JsonNode ran = awaitEnd(workflow("ghcr.io/acme/raid-config:1.0.0", "TARGET: /dev/sdz"), Duration.ofSeconds(90));
+        assertEquals("SUCCESS", ran.get("state").asText(), ran.toPrettyString() + "\n" + String.join("\n", worker.output()));
+        assertEquals("raid-config done on /dev/sdz", ran.get("actions").get(0).get("message").asText());
+        System.out.println("PluginDeliveryIT: a plugin project from the SDK built with an empty local repository in " + buildMillis + " ms");
+    }
+
     @Test
     void aPluginPublishedAsAnOciArtifactIsPulledCheckedAndRunByTheWorker() throws Exception {
         // unsigned, while the server trusts the vendor's key only: refused, with the reason, and never installed
@@ -267,10 +303,14 @@ class PluginDeliveryIT {
     }
 
     private static String workflow(String image) throws IOException {
+        return workflow(image, "NAME: \"rack 9\"");
+    }
+
+    private static String workflow(String image, String environment) throws IOException {
         String name = "plugin-it-" + (++templates);
         String yaml = "version: \"0.1\"\nname: " + name + "\nglobal_timeout: 600\ntasks:\n  - name: t\n    worker: \"{{.device_1}}\"\n"
                 + "    actions:\n      - name: greet\n        image: " + image + "\n        timeout: 60\n"
-                + "        environment: {NAME: \"rack 9\"}\n";
+                + "        environment: {" + environment + "}\n";
         Http.Response t = api("POST", "/templates?name=" + name, yaml);
         assertEquals(201, t.status(), t.body());
         Http.Response w = api("POST", "/workflows", "{\"template\":\"" + name + "\",\"hardware\":{\"device_1\":\"" + MAC + "\"}}");

@@ -73,6 +73,32 @@ final class PluginCommands {
             }
         }
 
+        @Command(name = "new", description = "Make a plugin project from the distribution's SDK (sdk/): its pom (the SDK's repository and "
+                + "BOM, bnd), an action class and its unit test; `mvn package` in it builds the bundle to push.")
+        int newProject(@Parameters(paramLabel = "DIR", description = "the project's directory (must not exist)") String dir,
+                       @Option(names = "--group", defaultValue = "com.example", description = "Maven groupId and Java package prefix "
+                               + "(default ${DEFAULT-VALUE})") String group,
+                       @Option(names = "--type", required = true, description = "the action type, e.g. raid-config") String type,
+                       @Option(names = "--image", description = "the image prefix templates name it by (default: ghcr.io/GROUP/TYPE)")
+                       String image,
+                       @Option(names = "--sdk", description = "the SDK folder (default: the distribution's sdk/)") String sdk) throws CliException {
+            Path sdkDir = sdk != null ? Path.of(sdk) : System.getProperty("ironbell.home") == null ? null
+                    : Path.of(System.getProperty("ironbell.home"), "sdk");
+            if (sdkDir == null || !Files.isDirectory(sdkDir.resolve("template")) || !Files.isDirectory(sdkDir.resolve("repository"))) {
+                throw new CliException(CliException.USAGE, "no SDK at " + sdkDir + " (template/ and repository/): give --sdk DIR, the sdk/ of an "
+                        + "Ironbell distribution");
+            }
+            try {
+                Path jar = ProjectTemplate.create(sdkDir.toAbsolutePath().normalize(), Path.of(dir), group, type, image);
+                Main.out.println("made the plugin project " + dir + ": (cd " + dir + " && mvn package), then ironbell plugin push " + jar);
+                return 0;
+            } catch (IllegalArgumentException e) {
+                throw new CliException(CliException.USAGE, e.getMessage());
+            } catch (IOException e) {
+                throw new CliException(CliException.ERROR, "cannot make " + dir + ": " + e.getMessage());
+            }
+        }
+
         private static byte[] read(String file) throws CliException {
             try {
                 return Files.readAllBytes(Path.of(file));
