@@ -1,13 +1,16 @@
 #!/bin/sh
-# Builds Ironbell's in-memory OS (Tinkerbell's OSIE/Hook): OUT/vmlinuz, Debian's kernel, and
-# OUT/initramfs, a gzipped cpio with busybox, kexec-tools, the kernel modules listed in
-# `modules`, a JRE trimmed with jlink, and the worker from the unpacked distribution DIST;
-# both are also copied to DIST/data/artifacts/osie, where `ironbell server` serves them.
+# Builds Ironbell's in-memory OS (Tinkerbell's OSIE/Hook) in two flavors: OUT/vmlinuz, Debian's
+# kernel, and OUT/initramfs, the lean flavor, a gzipped cpio with busybox, kexec-tools, the kernel
+# modules listed in `modules`, a JRE trimmed with jlink, and the worker from the unpacked
+# distribution DIST; OUT/initramfs-containers, the same with Podman (its Docker API for the
+# container plugin, runc, conmon), for Tinkerbell's container actions. All are also copied to
+# DIST/data/artifacts/osie, where `ironbell server` serves them (ipxe.initrd chooses the flavor).
 #
 #   build.sh DIST OUT
 #
 # Inputs from the build machine (Debian packages): linux-image-amd64 (the newest /boot/vmlinuz-*,
-# or IRONBELL_OSIE_KERNEL), busybox-static, kexec-tools, cpio, kmod; jlink from the JDK.
+# or IRONBELL_OSIE_KERNEL), busybox-static, kexec-tools, cpio, kmod, podman, runc, conmon;
+# jlink from the JDK.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 dist=$1
@@ -24,6 +27,9 @@ kexec=$(command -v kexec || true)
 [ -n "$kexec" ] || fail "no kexec: apt-get install kexec-tools"
 for tool in cpio modprobe depmod gzip unzip; do
   command -v $tool >/dev/null || fail "no $tool: apt-get install cpio kmod gzip unzip"
+done
+for tool in podman conmon runc; do
+  command -v $tool >/dev/null || fail "no $tool for the flavor with containers: apt-get install podman runc conmon"
 done
 jlink=${JAVA_HOME:+$JAVA_HOME/bin/}jlink
 command -v "$jlink" >/dev/null || jlink=jlink
@@ -96,12 +102,36 @@ echo "${IRONBELL_VERSION:-dev} (kernel $version)" > "$root/etc/ironbell-release"
 echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
 echo "root:x:0:" > "$root/etc/group"
 
+# the cpio of a root, gzipped (-9 saves 0.3 % for four times the seconds)
+pack() {
+  (cd "$1" && find . | sort | cpio -o -H newc -R 0:0 --quiet) | gzip -6 > "$2.tmp"
+  mv "$2.tmp" "$2"
+}
 mkdir -p "$out"
-(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) | gzip -6 > "$out/initramfs.tmp"
+echo lean > "$root/etc/ironbell-flavor"
+pack "$root" "$out/initramfs"
+
+# the flavor with containers: Podman's Docker API, which the container plugin speaks, with runc
+# and conmon; images and containers on a tmpfs; no networks of its own (actions share the host's)
+echo containers > "$root/etc/ironbell-flavor"
+mkdir -p "$root/usr/bin" "$root/usr/sbin" "$root/etc/containers" "$root/lib/firmware" "$root/var/lib/containers"
+cp "$(command -v podman)" "$root/usr/bin/podman"
+cp "$(command -v conmon)" "$root/usr/bin/conmon"
+cp "$(command -v runc)" "$root/usr/sbin/runc"
+cp "$here/containers/policy.json" "$here/containers/containers.conf" "$here/containers/storage.conf" "$root/etc/containers/"
+for f in "$root/usr/bin/podman" "$root/usr/bin/conmon" "$root/usr/sbin/runc"; do
+  ldd "$f" 2>/dev/null | awk '/=> \// {print $3} /^\t\/lib/ {print $1}'
+done | sort -u | while read -r lib; do
+  [ -e "$root$lib" ] && continue
+  mkdir -p "$root$(dirname "$lib")"
+  cp -L "$lib" "$root$lib"
+done
+pack "$root" "$out/initramfs-containers"
+
 cp "$kernel" "$out/vmlinuz.tmp"
-mv "$out/initramfs.tmp" "$out/initramfs"
 mv "$out/vmlinuz.tmp" "$out/vmlinuz"
 # where the server serves it from: artifacts.dir (data/artifacts) + ipxe.kernel / ipxe.initrd
 mkdir -p "$dist/data/artifacts/osie"
-cp "$out/vmlinuz" "$out/initramfs" "$dist/data/artifacts/osie/"
-echo "osie: $out/vmlinuz ($kernel) and $out/initramfs ($(du -h "$out/initramfs" | cut -f1)), $(du -sh "$root" | cut -f1) unpacked"
+cp "$out/vmlinuz" "$out/initramfs" "$out/initramfs-containers" "$dist/data/artifacts/osie/"
+echo "osie: $out/vmlinuz ($kernel), $out/initramfs ($(du -h "$out/initramfs" | cut -f1), lean) and $out/initramfs-containers" \
+  "($(du -h "$out/initramfs-containers" | cut -f1), with Podman), $(du -sh "$root" | cut -f1) unpacked"

@@ -322,7 +322,7 @@ class EndToEndIT {
         Path kernel = TestOs.debianKernel();
         String version = TestOs.version(kernel);
         Path initrd = work.resolve("installed-initrd.img");
-        buildInstalledInitramfs(version, initrd);
+        TestOs.installedOs(work.resolve("installed-root"), version, initrd);
         Path raw = work.resolve("os.img");
         Path mnt = Files.createDirectories(work.resolve("os-mnt"));
         long offset = 2048 * 512;
@@ -356,23 +356,6 @@ class EndToEndIT {
                 + " && zstd -q -f " + raw + " -o " + raw + ".zst"));
         assertEquals(0, r.status(), r.output());
         return Path.of(raw + ".zst");
-    }
-
-    private static void buildInstalledInitramfs(String version, Path out) throws Exception {
-        TestOs.initramfs(work.resolve("installed-root"), version, modules -> TestOs.INIT_START + """
-                fail() { echo "IRONBELL-INSTALLED-OS failed: $1"; poweroff -f; }
-                for m in %s; do insmod /lib/modules/$m 2>/dev/null; done
-                for a in $(cat /proc/cmdline); do
-                  case "$a" in metadata=*) md=${a#metadata=} ;; esac
-                done
-                echo "IRONBELL-INSTALLED-OS booted with metadata=$md"
-                i=0; while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
-                ip link set lo up; ip link set eth0 up
-                udhcpc -i eth0 -n -q -t 10 -T 2 -s /udhcpc.sh || fail "no lease"
-                h=$(timeout 30 wget -q -O - "$md/latest/meta-data/hostname") || fail "no hostname from $md"
-                echo "IRONBELL-INSTALLED-OS hostname=$h"
-                poweroff -f
-                """.formatted(String.join(" ", modules)), Map.of("udhcpc.sh", TestOs.dhcpScript("IRONBELL-INSTALLED-OS")), out);
     }
 
     private static String tail(Path file) throws IOException {

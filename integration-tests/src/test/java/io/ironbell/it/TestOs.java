@@ -92,4 +92,26 @@ final class TestOs {
         Result cpio = Shell.run(List.of("sh", "-c", "cd " + root + " && find . | cpio -o -H newc --quiet | gzip -1 > " + out));
         assertEquals(0, cpio.status(), cpio.output());
     }
+
+    /**
+     * The initramfs of the installed test OS: it takes a lease, asks the metadata service its
+     * kernel command line names ({@code metadata=URL}) for its hostname, prints
+     * {@code IRONBELL-INSTALLED-OS hostname=NAME} and powers off.
+     */
+    static void installedOs(Path root, String version, Path out) throws Exception {
+        initramfs(root, version, modules -> TestOs.INIT_START + """
+                fail() { echo "IRONBELL-INSTALLED-OS failed: $1"; poweroff -f; }
+                for m in %s; do insmod /lib/modules/$m 2>/dev/null; done
+                for a in $(cat /proc/cmdline); do
+                  case "$a" in metadata=*) md=${a#metadata=} ;; esac
+                done
+                echo "IRONBELL-INSTALLED-OS booted with metadata=$md"
+                i=0; while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+                ip link set lo up; ip link set eth0 up
+                udhcpc -i eth0 -n -q -t 10 -T 2 -s /udhcpc.sh || fail "no lease"
+                h=$(timeout 30 wget -q -O - "$md/latest/meta-data/hostname") || fail "no hostname from $md"
+                echo "IRONBELL-INSTALLED-OS hostname=$h"
+                poweroff -f
+                """.formatted(String.join(" ", modules)), Map.of("udhcpc.sh", dhcpScript("IRONBELL-INSTALLED-OS")), out);
+    }
 }

@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * container created with the action's environment, command, volumes and {@code pid: host},
  * privileged and on the host's network, its output sent line by line as the action's log, its
  * exit code the action's outcome; killed at the action's deadline or when it is cancelled, and
- * always removed. The worker hands it every image that no native plugin claims.
+ * always removed. Every container of a workflow sees the same directory as {@code /workflow}
+ * (Tinkerbell's convention for handing files from one action to the next). The worker hands it every image that no native plugin claims.
  *
  * <p>The engine: {@code DOCKER_HOST} in the action's environment, else {@code dockerHost}
  * (PID {@value #PID}), else Docker's socket, else Podman's.
@@ -80,13 +81,24 @@ public final class ContainerAction implements ActionPlugin {
         @AttributeDefinition(description = "unix:///path/to.sock or tcp://host:port; empty: Docker's or Podman's usual socket."
                 + " DOCKER_HOST in an action's environment wins.")
         String dockerHost() default "";
+
+        /** Where each workflow's shared directory is made; every container of the workflow sees it as /workflow. */
+        @AttributeDefinition(description = "the directory under which each workflow gets the directory its containers share as /workflow"
+                + " (Tinkerbell's convention); empty: the JVM's temporary directory's ironbell-workflows")
+        String workflowDir() default "";
     }
 
+    /** Where a workflow's containers share files, as Tinkerbell's actions expect. */
+    static final String WORKFLOW_MOUNT = "/workflow";
+
     private final String configured;
+    private final Path workflows;
 
     @Activate
     public ContainerAction(Config config) {
         configured = config.dockerHost().trim();
+        workflows = config.workflowDir().isBlank() ? Path.of(System.getProperty("java.io.tmpdir"), "ironbell-workflows")
+                : Path.of(config.workflowDir().trim());
         if (!configured.isEmpty() && !HOST.matcher(configured).matches()) {
             LOG.error("dockerHost of {} must be unix:///path/to.sock or tcp://host:port, was '{}'", PID, configured);
             throw new IllegalArgumentException("dockerHost of " + PID + " must be unix:///path/to.sock or tcp://host:port, was '" + configured + "'");
@@ -100,6 +112,9 @@ public final class ContainerAction implements ActionPlugin {
         String host = host(ctx);
         AuthConfig auth = auth(ctx, image);
         List<Bind> binds = binds(ctx);
+        if (binds.stream().noneMatch(b -> b.getVolume().getPath().equals(WORKFLOW_MOUNT))) {
+            binds.add(new Bind(shared(ctx).toString(), new com.github.dockerjava.api.model.Volume(WORKFLOW_MOUNT)));
+        }
         try (Engine engine = Engine.connect(host, image)) {
             pullIfMissing(engine, ctx, image, auth);
             String id = create(engine.commands, ctx, image, binds);
@@ -108,6 +123,18 @@ public final class ContainerAction implements ActionPlugin {
             } finally {
                 remove(engine.commands, ctx, id);
             }
+        }
+    }
+
+    /** The workflow's shared directory, made on first use. */
+    private Path shared(ActionContext ctx) throws ActionException {
+        String id = ctx.workflowId().replaceAll("[^A-Za-z0-9_.-]", "_");
+        Path dir = workflows.resolve(id);
+        try {
+            Files.createDirectories(dir);
+            return dir;
+        } catch (java.io.IOException e) {
+            throw new ActionException(Reason.UNAVAILABLE, "cannot make the workflow's shared directory " + dir + ": " + e.getMessage());
         }
     }
 

@@ -69,6 +69,11 @@ class ContainerActionTest {
             }
 
             @Override
+            public String workflowDir() {
+                return engine == null ? "" : engine.dir.resolve("workflows").toString();
+            }
+
+            @Override
             public Class<? extends Annotation> annotationType() {
                 return ContainerAction.Config.class;
             }
@@ -103,6 +108,15 @@ class ContainerActionTest {
         TestActionContext defaults = context(Map.of());
         plugin(engine.host).execute(defaults);
         assertEquals(List.of("the image default"), defaults.lines, "no command: the image's own");
+    }
+
+    @Test
+    void theActionsOfAWorkflowShareWorkflow() throws Exception {
+        plugin(engine.host).execute(context(Map.of(), "/bin/sh", "-c", "echo from the first action > /workflow/handover"));
+        TestActionContext second = context(Map.of(), "/bin/sh", "-c", "cat /workflow/handover");
+        plugin(engine.host).execute(second);
+        assertEquals(List.of("from the first action"), second.lines, "the second container read what the first wrote in /workflow");
+        assertEquals("from the first action\n", Files.readString(engine.dir.resolve("workflows/wf-test/handover")), "on the worker's disk");
     }
 
     @Test
