@@ -53,7 +53,7 @@ class ContainerActionsIT {
     private static final String REGISTRY = "10.236.0.1:5000";
     /** A registry that wants credentials, for the refused ones. */
     private static final String LOCKED_REGISTRY = "10.236.0.1:5001";
-    private static final Duration LIMIT = Duration.ofMinutes(20);
+    private static final Duration LIMIT = Duration.ofMinutes(12);
     private static Path work;
     private static Path home;
     private static ServerProcess server;
