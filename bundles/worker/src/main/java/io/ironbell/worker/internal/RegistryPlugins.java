@@ -50,8 +50,20 @@ final class RegistryPlugins {
 
     private final Set<String> insecure;
     private final Keys keys;
+    /** How long an image known not to be a plugin (or whose registry could not say) is not asked again. */
+    static final long NOT_A_PLUGIN_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+
     /** workflow id + image → the manifest digest its first action resolved. */
     private final Map<String, String> resolved = new ConcurrentHashMap<>();
+    /**
+     * image → until when it is taken for a container image without asking (and, when its registry
+     * could not be reached, the reason, given again): a registry that drops packets would otherwise
+     * cost every container action the connect timeout.
+     */
+    private final Map<String, NotAPlugin> notPlugins = new ConcurrentHashMap<>();
+
+    private record NotAPlugin(long until, OciException unreachable) {
+    }
 
     RegistryPlugins(Set<String> insecureRegistries, Keys keys) {
         this.insecure = Set.copyOf(insecureRegistries);
@@ -72,15 +84,32 @@ final class RegistryPlugins {
         } catch (OciException e) {
             return Optional.empty();
         }
+        NotAPlugin known = notPlugins.get(a.image());
+        if (known != null && known.until() - System.nanoTime() > 0) {
+            if (known.unreachable() != null) {
+                throw new OciException(known.unreachable().kind(), known.unreachable().getMessage() + " (a recent attempt; asked again after "
+                        + java.util.concurrent.TimeUnit.NANOSECONDS.toMinutes(NOT_A_PLUGIN_NANOS) + " minutes)");
+            }
+            return Optional.empty();
+        }
         Map<String, String> env = a.environment() == null ? Map.of() : a.environment();
         OciRegistry registry = new OciRegistry(ref, Optional.ofNullable(env.get("REGISTRY_USERNAME")),
                 Optional.ofNullable(env.get("REGISTRY_PASSWORD")), false);
         String key = a.workflowId() + " " + a.image();
-        OciRegistry.Manifest m = registry.manifest(resolved.getOrDefault(key, ref.reference()));
+        OciRegistry.Manifest m;
+        try {
+            m = registry.manifest(resolved.getOrDefault(key, ref.reference()));
+        } catch (OciException e) {
+            if (e.kind() == OciException.Kind.UNAVAILABLE) {
+                notPlugins.put(a.image(), new NotAPlugin(System.nanoTime() + NOT_A_PLUGIN_NANOS, e));
+            }
+            throw e;
+        }
         JsonNode body = m.body();
         boolean plugin = PluginArtifact.ARTIFACT_TYPE.equals(body.path("artifactType").asText())
                 || PluginArtifact.ARTIFACT_TYPE.equals(body.path("config").path("mediaType").asText());
         if (!plugin) {
+            notPlugins.put(a.image(), new NotAPlugin(System.nanoTime() + NOT_A_PLUGIN_NANOS, null));
             return Optional.empty();
         }
         resolved.putIfAbsent(key, m.digest());
