@@ -3,9 +3,9 @@
 # machine's Debian packages and busybox, with buildah (its own storage under WORK), and pushes
 # them to the registry at REGISTRY (plain HTTP), optionally from inside a network namespace:
 #   REGISTRY/ironbell-test/busybox:1    busybox alone (the bad-input actions)
-#   REGISTRY/ironbell-test/rootio:1     partitions DEST_DISK (one ext4 partition) and formats it, as Tinkerbell's rootio
+#   REGISTRY/ironbell-test/rootio:1     partitions DEST_DISK (an EFI system partition and an ext4 root) and formats them, as Tinkerbell's rootio
 #   REGISTRY/ironbell-test/cexec:1      runs CMD_LINE chrooted into BLOCK_DEVICE, as Tinkerbell's cexec
-#   REGISTRY/ironbell-test/grub2disk:1  writes BLOCK_DEVICE's /boot/grub/grub.cfg for the kernel it finds there
+#   REGISTRY/ironbell-test/grub2disk:1  installs GRUB for UEFI (Debian's grub-efi-amd64-bin) and writes its grub.cfg, as Tinkerbell's grub2disk
 #
 #   build-images.sh WORK REGISTRY [NETNS]
 set -eu
@@ -32,6 +32,11 @@ image() {
     done
   done
   [ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$mnt/etc/"
+  case " $* " in *" grub-install "*)
+    mkdir -p "$mnt/usr/lib/grub" "$mnt/usr/share"
+    cp -r /usr/lib/grub/x86_64-efi "$mnt/usr/lib/grub/"
+    [ -d /usr/share/grub ] && cp -r /usr/share/grub "$mnt/usr/share/" ;;
+  esac
   if [ -n "$script" ]; then
     cp "$here/$script" "$mnt/action.sh"
     chmod 0755 "$mnt/action.sh"
@@ -53,6 +58,6 @@ image() {
 }
 
 image busybox ""
-image rootio rootio.sh sfdisk mkfs.ext4
+image rootio rootio.sh sfdisk mkfs.ext4 mkfs.vfat
 image cexec cexec.sh
-image grub2disk grub2disk.sh
+image grub2disk grub2disk.sh grub-install

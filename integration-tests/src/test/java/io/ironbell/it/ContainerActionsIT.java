@@ -34,11 +34,14 @@ import org.junit.jupiter.api.Test;
  * from a registry on the provisioning network. First the bad inputs, one workflow each, on the
  * same machine: an image that does not exist, a registry that refuses the credentials, a container
  * that exits non-zero, one that outlives its timeout, one that floods its output. Then the
- * provisioning: rootio (container) partitions and formats the disk, archive2disk (native) unpacks
- * the OS, writefile (native) writes its hostname, cexec (container) runs a command chrooted into
- * it, grub2disk (container) writes its grub.cfg, and kexec (native) boots it; the installed OS asks
- * the metadata service for its hostname and prints it, and the test reads the disk afterwards.
- * Needs root, qemu-system-x86, ovmf, ipxe, buildah, docker-registry, apache2-utils and the
+ * provisioning: rootio (container) partitions (GPT: an EFI system partition and a root) and formats
+ * the disk, archive2disk (native) unpacks the OS, writefile (native) writes its hostname, cexec
+ * (container) runs a command chrooted into it, grub2disk (container) installs GRUB for UEFI and
+ * writes its grub.cfg, and kexec (native) boots it; the installed OS asks the metadata service for
+ * its hostname and prints it. The test reads the disk afterwards, and powers the machine on again
+ * from its disk: the firmware starts GRUB, GRUB the installed OS.
+ * Needs root, qemu-system-x86, ovmf, ipxe, buildah, docker-registry, apache2-utils, dosfstools,
+ * grub-efi-amd64-bin and the
  * distribution's initramfs-containers (.ci/prepare and the build make them); fails, never skips.
  */
 class ContainerActionsIT {
@@ -64,7 +67,7 @@ class ContainerActionsIT {
     static void setUp() throws Exception {
         work = Files.createTempDirectory("containers-it");
         Shell.require("ContainerActionsIT", List.of("ip", "qemu-system-x86_64", "buildah", "docker-registry", "htpasswd", "cpio", "gzip",
-                "modprobe", "tar", "curl"));
+                "modprobe", "tar", "curl", "mkfs.vfat", "grub-install", "sfdisk"));
         for (String file : List.of("/bin/busybox", "/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd",
                 DISTRIBUTION + "/data/artifacts/osie/vmlinuz", DISTRIBUTION + "/data/artifacts/osie/initramfs-containers")) {
             assertTrue(Files.isReadable(Path.of(file)), file + " is missing: run .ci/prepare and build the distribution");
@@ -159,17 +162,60 @@ class ContainerActionsIT {
 
         // the disk as the installed OS left it: what each action wrote is there
         Path disk = work.resolve("disk.raw");
+        Result table = Shell.run(List.of("sfdisk", "-d", disk.toString()));
+        assertEquals(0, table.status(), table.output());
+        java.util.regex.Matcher root = java.util.regex.Pattern.compile("disk\\.raw2 : start=\\s*(\\d+)").matcher(table.output());
+        assertTrue(table.output().contains("label: gpt") && table.output().contains("name=\"ESP\"") && root.find(),
+                "rootio's partition table: " + table.output());
+        long rootOffset = Long.parseLong(root.group(1)) * 512;
         Path mnt = Files.createDirectories(work.resolve("disk-mnt"));
-        Result read = Shell.run(List.of("sh", "-c", "set -e; sfdisk -d " + disk + "; mount -o ro,loop,offset=" + (2048 * 512) + " " + disk + " " + mnt
-                + "; cat " + mnt + "/etc/hostname " + mnt + "/etc/ironbell-cexec " + mnt + "/boot/grub/grub.cfg; blkid -p -o value -s LABEL -O "
-                + (2048 * 512) + " " + disk + "; umount " + mnt));
+        Result read = Shell.run(List.of("sh", "-c", "set -e; mount -o ro,loop,offset=" + rootOffset + " " + disk + " " + mnt
+                + "; cat " + mnt + "/etc/hostname " + mnt + "/etc/ironbell-cexec " + mnt + "/boot/grub/grub.cfg; umount " + mnt
+                // the EFI system partition's directory entries (this host's kernel may have no vfat to mount it with)
+                + "; dd if=" + disk + " bs=512 skip=2048 count=65536 status=none | grep -a -o 'BOOTX64 EFI' | head -1"));
         assertEquals(0, read.status(), read.output());
-        assertTrue(read.output().contains("start=        2048") && read.output().contains("type=83"), "rootio's partition table: " + read.output());
-        assertTrue(read.output().contains(HOSTNAME + "\n"), "writefile's /etc/hostname: " + read.output());
+        assertTrue(read.output().startsWith(HOSTNAME), "writefile's /etc/hostname: " + read.output());
         assertTrue(read.output().contains("cexec ran chrooted in " + HOSTNAME), "cexec's file, written inside the installed OS: " + read.output());
         assertTrue(read.output().contains("# written by grub2disk") && read.output().contains("metadata=" + metadata), "grub2disk's grub.cfg: "
                 + read.output());
-        assertTrue(read.output().contains("ROOT"), "rootio's file system label: " + read.output());
+        assertTrue(read.output().contains("BOOTX64 EFI"), "grub2disk's GRUB on the EFI system partition (EFI/BOOT/BOOTX64.EFI): " + read.output());
+
+        // the machine's next power-on, from its disk: the firmware starts GRUB, GRUB the installed OS
+        double fromDisk = bootFromDisk();
+        System.out.printf("container actions: from power-on to the installed OS booted by GRUB from the disk: %.1f s%n", fromDisk);
+    }
+
+    /** Powers the VM on with its disk first in the boot order; returns the seconds until the installed OS printed its hostname. */
+    private static double bootFromDisk() throws Exception {
+        Path serial = work.resolve("serial-disk.log");
+        List<String> command = List.of("ip", "netns", "exec", NS, "timeout", "600", "qemu-system-x86_64",
+                "-accel", "tcg", "-m", "1024", "-smp", "2", "-display", "none", "-monitor", "none", "-serial", "file:" + serial, "-no-reboot",
+                "-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+                "-drive", "if=pflash,format=raw,file=" + work.resolve("vars.fd"),
+                "-drive", "if=none,id=d0,format=raw,file=" + work.resolve("disk.raw"), "-device", "virtio-blk-pci,drive=d0,bootindex=0",
+                "-netdev", "tap,id=n0,ifname=" + TAP + ",script=no,downscript=no",
+                "-device", "virtio-net-pci,netdev=n0,mac=" + MAC + ",romfile=,bootindex=1");
+        long start = System.nanoTime();
+        Process vm = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(work.resolve("qemu-disk.log").toFile()).start();
+        try {
+            while (true) {
+                double s = (System.nanoTime() - start) / 1e9;
+                boolean exited = !vm.isAlive();
+                String console = Files.exists(serial) ? Files.readString(serial, StandardCharsets.ISO_8859_1) : "";
+                if (console.contains("IRONBELL-INSTALLED-OS hostname=" + HOSTNAME)) {
+                    assertTrue(console.contains("grub2disk: booting /boot/vmlinuz-"), "GRUB's entry booted it:\n" + tail(serial));
+                    return s;
+                }
+                assertTrue(!console.contains("IRONBELL-INSTALLED-OS failed"), "the installed OS failed:\n" + tail(serial));
+                if (exited || s > 300) {
+                    throw new AssertionError("the VM did not boot its installed OS from its disk in 300 s (qemu " + (exited ? "exited" : "running")
+                            + "):\n" + tail(serial));
+                }
+                Thread.sleep(500);
+            }
+        } finally {
+            vm.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
     }
 
     /** The provisioning, Tinkerbell-style: containers and native plugins mixed. */
@@ -187,19 +233,19 @@ class ContainerActionsIT {
                           ARCHIVE_URL: %2$s/artifacts/images/os.tar.gz
                           ARCHIVE_TYPE: targz
                           TARFILE_CHECKSUM: sha256:%4$s
-                          DEST_DISK: /dev/vda1
+                          DEST_DISK: /dev/vda2
                           FS_TYPE: ext4
                           DEST_PATH: /
                       - name: hostname
                         image: quay.io/tinkerbell-actions/writefile:v1.0.0
                         timeout: 120
-                        environment: {DEST_DISK: /dev/vda1, FS_TYPE: ext4, DEST_PATH: /etc/hostname, CONTENTS: "%3$s", MODE: "0644", UID: "0", GID: "0", DIRMODE: "0755"}
+                        environment: {DEST_DISK: /dev/vda2, FS_TYPE: ext4, DEST_PATH: /etc/hostname, CONTENTS: "%3$s", MODE: "0644", UID: "0", GID: "0", DIRMODE: "0755"}
                       - name: chroot-command
                         image: %1$s/ironbell-test/cexec:1
                         timeout: 300
                         volumes: ["/dev:/dev"]
                         environment:
-                          BLOCK_DEVICE: /dev/vda1
+                          BLOCK_DEVICE: /dev/vda2
                           FS_TYPE: ext4
                           CHROOT: "y"
                           DEFAULT_INTERPRETER: "/bin/sh -c"
@@ -209,13 +255,14 @@ class ContainerActionsIT {
                         timeout: 300
                         volumes: ["/dev:/dev"]
                         environment:
-                          BLOCK_DEVICE: /dev/vda1
+                          GRUB_DISK: /dev/vda
+                          GRUB_BLOCKDEVICE: /dev/vda2
                           FS_TYPE: ext4
                           GRUB_CMDLINE: "console=ttyS0,115200 metadata=%2$s"
                       - name: kexec
                         image: quay.io/tinkerbell-actions/kexec:v1.0.0
                         timeout: 300
-                        environment: {BLOCK_DEVICE: /dev/vda1, FS_TYPE: ext4}
+                        environment: {BLOCK_DEVICE: /dev/vda2, FS_TYPE: ext4}
                 """.formatted(REGISTRY, metadata, HOSTNAME, sha256);
     }
 
