@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 final class Container {
 
     /** Key prefixes the launcher reads itself; they do not become ConfigAdmin PIDs. */
-    static final Set<String> LAUNCHER_PREFIXES = Set.of("log", "deploy");
+    static final Set<String> LAUNCHER_PREFIXES = Set.of("log", "deploy", "edition");
 
     private static final Logger LOG = LoggerFactory.getLogger(Container.class);
     private static final String CONFIG_ADMIN_BSN = "org.apache.felix.configadmin";
@@ -125,19 +125,18 @@ final class Container {
         return framework.waitForStop(millis).getType() != org.osgi.framework.FrameworkEvent.WAIT_TIMEDOUT;
     }
 
-    // Felix takes objects as property values (felix.log.logger); the OSGi signature says String.
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private Map<String, String> frameworkProperties() throws IOException, SettingsException {
+    private static Properties facts() throws IOException {
         Properties facts = new Properties();
         try (InputStream in = Container.class.getResourceAsStream("/io/ironbell/launcher/launcher.properties")) {
             facts.load(in);
         }
-        String slf4j = facts.getProperty("slf4j.version");
-        Map<String, Object> p = new HashMap<>();
-        p.put(Constants.FRAMEWORK_STORAGE, home.data().resolve("felix-cache").toString());
-        // Every start installs bundle/ and deploy/ afresh: the files are the truth, not a cache.
-        p.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        p.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, String.join(",",
+        return facts;
+    }
+
+    /** What the system bundle exports beside the JRE's packages: the server's and the edition resolver's one list. */
+    static String systemPackagesExtra() throws IOException {
+        String slf4j = facts().getProperty("slf4j.version");
+        return String.join(",",
                 "com.sun.management",
                 "com.sun.nio.file",
                 "org.slf4j;version=" + slf4j,
@@ -145,7 +144,18 @@ final class Container {
                 "org.slf4j;version=1.7.36",
                 "org.slf4j.event;version=" + slf4j,
                 "org.slf4j.helpers;version=" + slf4j,
-                "org.slf4j.spi;version=" + slf4j));
+                "org.slf4j.spi;version=" + slf4j);
+    }
+
+    // Felix takes objects as property values (felix.log.logger); the OSGi signature says String.
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Map<String, String> frameworkProperties() throws IOException, SettingsException {
+        Properties facts = facts();
+        Map<String, Object> p = new HashMap<>();
+        p.put(Constants.FRAMEWORK_STORAGE, home.data().resolve("felix-cache").toString());
+        // Every start installs bundle/ and deploy/ afresh: the files are the truth, not a cache.
+        p.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        p.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, systemPackagesExtra());
         p.put("felix.log.logger", new FelixLogBridge());
         p.put("felix.log.level", "2");
         p.put("ironbell.home", home.root().toString());

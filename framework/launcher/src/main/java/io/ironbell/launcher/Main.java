@@ -37,11 +37,14 @@ public final class Main {
     }
 
     static int run(String[] args) {
+        if (args.length > 0 && args[0].equals("assemble")) {
+            return Assembler.run(Path.of(System.getProperty("ironbell.home", ".")).toAbsolutePath().normalize(), args);
+        }
         boolean worker = args.length > 0 && args[0].equals("worker");
         if (args.length == 0 || !args[0].equals("server") && !worker) {
             System.err.println("usage: ironbell server [--console] [-Dkey=value ...] | worker --server URL --id MAC [--ca-fingerprint sha256:HEX | --ca FILE]"
                     + " [--token-file FILE] [--state DIR]"
-                    + " [-Dkey=value ...]");
+                    + " [-Dkey=value ...] | assemble --features F1,F2 --out DIR [...]");
             return 64;
         }
         boolean console = false;
@@ -101,11 +104,16 @@ public final class Main {
         if (!unknownKeys.isEmpty()) {
             log.warn("settings no component declares (a typo?): {}", unknownKeys);
         }
+        if (!worker) {
+            String banner = settings.get("edition.banner", "");
+            log.info("{}{}", settings.get("edition.name", "Ironbell"), banner.isBlank() ? "" : ": " + banner);
+        }
         // registered before anything starts, so that a SIGTERM during the start (even during the embedded
         // database's initdb) waits for what is starting and stops it, instead of leaving it half made
         Lifecycle life = new Lifecycle(log);
         Runtime.getRuntime().addShutdownHook(new Thread(life::stop, "ironbell-shutdown"));
-        if (!worker && settings.get("storage.jdbc.url", "").isBlank()) {
+        // an edition without the store (ironbell assemble) needs no database
+        if (!worker && settings.get("storage.jdbc.url", "").isBlank() && hasStore(home)) {
             synchronized (life) {
                 try {
                     life.database = EmbeddedDatabase.start(home.data().resolve("postgres"), settings.getInt("storage.embedded.port", 0),
@@ -160,6 +168,14 @@ public final class Main {
             if (database != null) {
                 database.close();
             }
+        }
+    }
+
+    private static boolean hasStore(IronbellHome home) {
+        try {
+            return Assembler.bundles(home.root().resolve("bundle")).containsKey("io.ironbell.store");
+        } catch (java.io.IOException e) {
+            return true;
         }
     }
 

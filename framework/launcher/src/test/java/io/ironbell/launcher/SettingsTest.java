@@ -77,7 +77,7 @@ class SettingsTest {
     @Test
     void theDistributionFileIsTheEmbeddedDefaults() throws Exception {
         Settings s = Settings.load(null, Map.of(), Map.of());
-        assertEquals(Set.of("log.format", "log.level", "deploy.poll", "http.port", "http.address", "http.maxRequestBytes",
+        assertEquals(Set.of("edition.name", "edition.banner", "log.format", "log.level", "deploy.poll", "http.port", "http.address", "http.maxRequestBytes",
                 "http.idleTimeoutSeconds", "http.workerThreads", "http.workerQueue", "http.maxConnections", "http.maxConnectionsPerAddress", "http.requestTimeoutSeconds", "http.maxBufferedRequestBytes", "http.tls", "http.tlsPort", "http.tlsCertificate", "http.tlsKey", "http.tlsNames", "http.tlsCheckSeconds", "storage.jdbc.url", "storage.user",
                 "storage.password", "storage.embedded.port", "storage.embedded.startTimeoutSeconds", "storage.pool.size", "storage.pool.timeoutMillis",
                 "storage.log.maxLinesPerMachine", "storage.audit.retentionDays", "storage.plugins.trustedKeys", "backup.dir", "api.token", "engine.sweepMillis", "engine.maxEventsPerWorkflow", "server.address", "dhcp.enabled", "dhcp.interface", "dhcp.mode", "dhcp.port",

@@ -49,6 +49,9 @@ import org.slf4j.LoggerFactory;
  */
 @Component(configurationPid = HttpServer.PID, service = {})
 @Designate(ocd = HttpServer.Config.class)
+// registered by hand once the ports are bound, so bnd cannot see it: declared for resolvers (ironbell assemble)
+@org.osgi.annotation.bundle.Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=\"io.ironbell.api.http.HttpEndpoint\"",
+        uses = io.ironbell.api.http.HttpEndpoint.class)
 public final class HttpServer implements MetricSet {
 
     static final String PID = "io.ironbell.http";

@@ -1,0 +1,3 @@
+description = the EC2-compatible metadata service for installed machines
+features = store
+bundles = io.ironbell.metadata

@@ -1,0 +1,131 @@
+package io.ironbell.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ironbell.testing.Await;
+import io.ironbell.testing.FreePort;
+import io.ironbell.testing.Http;
+import io.ironbell.testing.ServerProcess;
+import io.ironbell.testing.Sh;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ironbell assemble} from the built distribution, offline: a set of bundles that does not
+ * resolve is refused before anything is written, naming the bundle and what it lacks; a
+ * metadata-only edition and a TFTP-only appliance (no database at all) are assembled, branded,
+ * started, and answer on their own routes and ports only.
+ */
+class AssembleIT {
+
+    private static final Path DISTRIBUTION = Path.of(System.getProperty("ironbell.distribution"));
+
+    @TempDir
+    Path tmp;
+
+    private static Sh.Result assemble(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(DISTRIBUTION.resolve("bin/ironbell").toString(), "assemble"));
+        command.addAll(List.of(args));
+        Sh.Result r = Sh.run(new ProcessBuilder(command), Duration.ofMinutes(2));
+        assertFalse(r.overran(), "ironbell assemble finished in 2 minutes: " + r.output() + r.errors());
+        return r;
+    }
+
+    @Test
+    void aSetThatDoesNotResolveIsRefusedBeforeAnythingIsWritten() throws Exception {
+        Path api;
+        try (Stream<Path> s = Files.list(DISTRIBUTION.resolve("bundle"))) {
+            api = s.filter(p -> p.getFileName().toString().startsWith("bundle-restapi-")).findFirst().orElseThrow();
+        }
+        Path out = tmp.resolve("api-without-store");
+        Sh.Result r = assemble("--features", "core", "--bundle", api.toString(), "--out", out.toString());
+        assertEquals(65, r.status(), r.output() + r.errors());
+        String err = r.output() + r.errors();
+        assertTrue(err.contains("refused, nothing written") && err.contains("missing: io.ironbell.restapi")
+                && err.contains("osgi.service (objectClass=io.ironbell.api.hardware.HardwareStore)"), err);
+        assertFalse(Files.exists(out) || Files.exists(tmp.resolve("api-without-store.partial")), "nothing was written");
+
+        Sh.Result unknown = assemble("--features", "core,teleport", "--out", out.toString());
+        assertEquals(65, unknown.status());
+        assertTrue((unknown.output() + unknown.errors()).contains("no feature teleport (features: api, core,"), unknown.errors());
+    }
+
+    @Test
+    void aMetadataOnlyEditionServesMetadataAndNothingElse() throws Exception {
+        Path edition = tmp.resolve("acme-metadata");
+        long t0 = System.nanoTime();
+        Sh.Result r = assemble("--features", "metadata", "--name", "Acme Metadata", "--banner", "metadata for rack 9", "--osie", "none",
+                "--out", edition.toString());
+        long assembleMillis = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(0, r.status(), r.output() + r.errors());
+        String manifest = Files.readString(edition.resolve("edition.properties"));
+        assertTrue(manifest.contains("edition.features = core, store, metadata") && manifest.contains("io.ironbell.metadata ")
+                && manifest.contains("io.ironbell.store ") && manifest.contains("sha256:"), manifest);
+        for (String absent : List.of("io.ironbell.restapi", "io.ironbell.dhcp", "io.ironbell.tftp", "io.ironbell.ipxe", "io.ironbell.engine")) {
+            assertFalse(manifest.contains(absent + " "), absent + " is not in the edition: " + manifest);
+        }
+        assertFalse(Files.exists(edition.resolve("data/artifacts/osie")), "--osie none: no in-memory OS");
+
+        long t1 = System.nanoTime();
+        ServerProcess server = ServerProcess.startIn(edition, Map.of());
+        try {
+            server.awaitHealthy(Duration.ofMinutes(2));
+            Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
+            long startMillis = (System.nanoTime() - t1) / 1_000_000;
+            assertTrue(server.output().stream().anyMatch(l -> l.contains("Acme Metadata: metadata for rack 9")), "the banner at start");
+            Http.Response api = Http.get(server.url("/api/v1/hardware"));
+            assertEquals(404, api.status(), api.body());
+            assertTrue(api.body().contains("no route"), "no API in this edition: " + api.body());
+            Http.Response md = Http.get(server.url("/latest/meta-data/hostname"));
+            assertFalse(md.body().contains("no route"), "the metadata service answers (for an unknown address): " + md.status() + " " + md.body());
+            Http.Response ipxe = Http.get(server.url("/ipxe/boot.ipxe"));
+            assertTrue(ipxe.body().contains("no route"), "no iPXE in this edition: " + ipxe.body());
+            System.out.println("AssembleIT: metadata edition assembled in " + assembleMillis + " ms (" + size(edition) + " MiB), ready in "
+                    + startMillis + " ms");
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
+    void aTftpApplianceRunsWithoutADatabase() throws Exception {
+        Path edition = tmp.resolve("tftp-appliance");
+        int port = FreePort.find();
+        Sh.Result r = assemble("--features", "tftp", "--name", "Acme TFTP", "--osie", "none", "--set", "tftp.port=" + port,
+                "--out", edition.toString());
+        assertEquals(0, r.status(), r.output() + r.errors());
+        long t1 = System.nanoTime();
+        ServerProcess server = ServerProcess.startIn(edition, Map.of());
+        try {
+            server.awaitHealthy(Duration.ofMinutes(2));
+            Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
+            long startMillis = (System.nanoTime() - t1) / 1_000_000;
+            assertFalse(Files.exists(edition.resolve("data/postgres")), "no embedded database in an edition without the store");
+            Path got = tmp.resolve("ipxe.efi");
+            Sh.Result tftp = Sh.run(new ProcessBuilder("tftp", "-m", "binary", "127.0.0.1", Integer.toString(port), "-c", "get", "ipxe.efi",
+                    got.toString()), Duration.ofSeconds(60));
+            assertEquals(0, tftp.status(), tftp.output());
+            assertEquals(Files.size(Path.of("/usr/lib/ipxe/ipxe.efi")), Files.size(got), "the TFTP client got ipxe.efi");
+            assertTrue(Http.get(server.url("/latest/meta-data/hostname")).body().contains("no route"), "no metadata service here");
+            System.out.println("AssembleIT: TFTP appliance (" + size(edition) + " MiB) ready in " + startMillis + " ms, without a database");
+        } finally {
+            server.close();
+        }
+    }
+
+    private static long size(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            return walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum() >> 20;
+        }
+    }
+}
