@@ -123,6 +123,41 @@ class AssembleIT {
         }
     }
 
+    @Test
+    void aVendorEditionCarriesItsPluginIntoTheInMemoryOsAndShipsAsATarball() throws Exception {
+        Path hello = Path.of(System.getProperty("ironbell.exampleActionJar"));
+        Path edition = tmp.resolve("acme-edition");
+        Path tarball = tmp.resolve("acme-edition.tar.gz");
+        long t0 = System.nanoTime();
+        Sh.Result r = assemble("--features", "full", "--worker-plugin", hello.toString(), "--name", "Acme Edition", "--banner",
+                "provisioned by Acme", "--osie", "lean", "--tarball", tarball.toString(), "--out", edition.toString());
+        long assembleMillis = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(0, r.status(), r.output() + r.errors());
+        String manifest = Files.readString(edition.resolve("edition.properties"));
+        assertTrue(manifest.contains("worker.plugin.1 = " + hello.getFileName() + " com.example.ironbell.hello "), manifest);
+        assertTrue(Files.exists(edition.resolve("worker/deploy").resolve(hello.getFileName())), "in the edition's worker/deploy");
+        assertTrue(Files.readString(edition.resolve("conf/ironbell.properties")).contains("edition.name = Acme Edition"));
+
+        // the initramfs is the distribution's with a second archive appended: GNU cpio lists the plugin in it
+        Path original = DISTRIBUTION.resolve("data/artifacts/osie/initramfs");
+        Path initramfs = edition.resolve("data/artifacts/osie/initramfs");
+        long before = Files.size(original);
+        assertTrue(Files.size(initramfs) > before, "an archive was appended");
+        byte[] tail = java.util.Arrays.copyOfRange(Files.readAllBytes(initramfs), (int) before, (int) Files.size(initramfs));
+        Path overlay = Files.write(tmp.resolve("overlay.cpio.gz"), tail);
+        Sh.Result listed = Sh.run(List.of("sh", "-c", "zcat " + overlay + " | cpio -t"), Duration.ofSeconds(30));
+        assertEquals(0, listed.status(), listed.output());
+        assertTrue(listed.output().contains("opt/ironbell/worker/deploy/" + hello.getFileName()), listed.output());
+
+        // the tarball: one directory, the launcher script still executable
+        Sh.Result tar = Sh.run(List.of("tar", "-tzvf", tarball.toString()), Duration.ofSeconds(60));
+        assertEquals(0, tar.status(), tar.output());
+        assertTrue(tar.output().lines().anyMatch(l -> l.startsWith("-rwxr-xr-x") && l.endsWith("acme-edition/bin/ironbell")), "bin/ironbell in it");
+        assertTrue(tar.output().contains("acme-edition/edition.properties"));
+        System.out.println("AssembleIT: vendor edition (full, a worker plugin, lean in-memory OS) assembled with its tarball in "
+                + assembleMillis + " ms: " + size(edition) + " MiB unpacked, " + (Files.size(tarball) >> 20) + " MiB tarball");
+    }
+
     private static long size(Path dir) throws IOException {
         try (Stream<Path> walk = Files.walk(dir)) {
             return walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum() >> 20;

@@ -27,11 +27,14 @@ import java.util.stream.Stream;
  * ({@link EditionResolver}) before anything is written. The edition is the distribution with
  * only those bundles, its {@code conf/ironbell.properties} carrying the features' and the
  * integrator's settings and its name and banner, and {@code edition.properties}, which lists
- * what went in (features, bundles, versions, SHA-256 digests).
+ * what went in (features, bundles, versions, SHA-256 digests). A vendor's action plugins
+ * ({@code --worker-plugin}) are resolved with the worker's bundles, go into {@code worker/deploy}
+ * and are baked into the in-memory OS: a second cpio archive appended to its initramfs, which the
+ * kernel unpacks over the first, so the OS is not rebuilt.
  *
  * <pre>
- * ironbell assemble --features dhcp,tftp,ipxe --out DIR [--bundle JAR]... [--name NAME] [--banner TEXT]
- *                   [--set key=value]... [--osie lean|containers|none]
+ * ironbell assemble --features dhcp,tftp,ipxe --out DIR [--bundle JAR]... [--worker-plugin JAR]... [--name NAME]
+ *                   [--banner TEXT] [--set key=value]... [--osie lean|containers|none] [--tarball FILE.tar.gz]
  * </pre>
  */
 final class Assembler {
@@ -49,6 +52,8 @@ final class Assembler {
     static int run(Path home, String[] args) {
         List<String> features = new ArrayList<>();
         List<Path> extra = new ArrayList<>();
+        List<Path> workerPlugins = new ArrayList<>();
+        String tarball = null;
         Map<String, String> settings = new LinkedHashMap<>();
         String out = null;
         String name = null;
@@ -64,6 +69,8 @@ final class Assembler {
                 switch (a) {
                     case "--features" -> features.addAll(List.of(v.split("\\s*,\\s*")));
                     case "--bundle" -> extra.add(Path.of(v));
+                    case "--worker-plugin" -> workerPlugins.add(Path.of(v));
+                    case "--tarball" -> tarball = v;
                     case "--out" -> out = v;
                     case "--name" -> name = v;
                     case "--banner" -> banner = v;
@@ -87,8 +94,8 @@ final class Assembler {
             }
         } catch (IllegalArgumentException e) {
             System.err.println("ironbell assemble: " + e.getMessage());
-            System.err.println("usage: ironbell assemble --features F1,F2 --out DIR [--bundle JAR]... [--name NAME] [--banner TEXT]"
-                    + " [--set key=value]... [--osie lean|containers|none]");
+            System.err.println("usage: ironbell assemble --features F1,F2 --out DIR [--bundle JAR]... [--worker-plugin JAR]... [--name NAME]"
+                    + " [--banner TEXT] [--set key=value]... [--osie lean|containers|none] [--tarball FILE.tar.gz]");
             return 64;
         }
         try {
@@ -126,14 +133,27 @@ final class Assembler {
                 jars.add(jar.toAbsolutePath());
             }
             defaults.putAll(settings);
-            Path scratch = Files.createTempDirectory("ironbell-assemble");
-            Map<Path, String> resolved;
-            try {
-                resolved = EditionResolver.resolve(jars, scratch);
-            } finally {
-                EditionResolver.deleteTree(scratch);
+            Map<Path, String> resolved = resolve(jars);
+            Map<Path, String> plugins = Map.of();
+            if (!workerPlugins.isEmpty()) {
+                // the worker's own container: its bundles and the vendor's plugins must resolve together
+                List<Path> worker = new ArrayList<>(bundles(home.resolve("worker/bundle")).values());
+                for (Path jar : workerPlugins) {
+                    if (!Files.isRegularFile(jar)) {
+                        throw new IOException("--worker-plugin " + jar + " is not a file");
+                    }
+                    worker.add(jar.toAbsolutePath());
+                }
+                Map<Path, String> workerResolved = resolve(worker);
+                plugins = new LinkedHashMap<>();
+                for (Path jar : workerPlugins) {
+                    plugins.put(jar.toAbsolutePath(), workerResolved.get(jar.toAbsolutePath()));
+                }
             }
-            write(home, target, chosen, resolved, defaults, name, banner, osie);
+            write(home, target, chosen, resolved, plugins, defaults, name, banner, osie);
+            if (tarball != null) {
+                Tarball.write(target, Path.of(tarball));
+            }
             System.out.printf("ironbell assemble: %s: %d features (%s), %d bundles resolved, written to %s in %.1f s%n",
                     name == null ? "Ironbell" : name, chosen.size(), String.join(", ", chosen.keySet()), resolved.size(), target,
                     (System.nanoTime() - start) / 1e9);
@@ -145,6 +165,15 @@ final class Assembler {
         } catch (IOException | org.osgi.framework.BundleException e) {
             System.err.println("ironbell assemble: " + e.getMessage());
             return Main.EXIT_START;
+        }
+    }
+
+    private static Map<Path, String> resolve(List<Path> jars) throws IOException, EditionResolver.Unresolved, org.osgi.framework.BundleException {
+        Path scratch = Files.createTempDirectory("ironbell-assemble");
+        try {
+            return EditionResolver.resolve(jars, scratch);
+        } finally {
+            EditionResolver.deleteTree(scratch);
         }
     }
 
@@ -216,8 +245,8 @@ final class Assembler {
         return out;
     }
 
-    private static void write(Path home, Path target, Map<String, Feature> chosen, Map<Path, String> resolved, Map<String, String> settings,
-                              String name, String banner, String osie) throws IOException {
+    private static void write(Path home, Path target, Map<String, Feature> chosen, Map<Path, String> resolved, Map<Path, String> plugins,
+                              Map<String, String> settings, String name, String banner, String osie) throws IOException {
         Path staging = target.resolveSibling(target.getFileName() + ".partial");
         EditionResolver.deleteTree(staging);
         Files.createDirectories(staging);
@@ -236,6 +265,9 @@ final class Assembler {
             for (String f : List.of("vmlinuz", osie.equals("lean") ? "initramfs" : "initramfs-containers")) {
                 if (Files.exists(from.resolve(f))) {
                     Files.copy(from.resolve(f), to.resolve(f));
+                    if (f.startsWith("initramfs") && !plugins.isEmpty()) {
+                        Tarball.appendPluginsToInitramfs(to.resolve(f), plugins.keySet());
+                    }
                 }
             }
             if (osie.equals("containers")) {
@@ -251,6 +283,11 @@ final class Assembler {
             Path jar = e.getKey();
             Files.copy(jar, staging.resolve("bundle").resolve(jar.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
             manifest.append(String.format("bundle.%d = %s %s sha256:%s%n", ++i, jar.getFileName(), e.getValue(), sha256(jar)));
+        }
+        i = 0;
+        for (Map.Entry<Path, String> e : plugins.entrySet()) {
+            Files.copy(e.getKey(), staging.resolve("worker/deploy").resolve(e.getKey().getFileName()));
+            manifest.append(String.format("worker.plugin.%d = %s %s sha256:%s%n", ++i, e.getKey().getFileName(), e.getValue(), sha256(e.getKey())));
         }
         Files.writeString(staging.resolve("edition.properties"), manifest.toString());
         // the defaults as shipped, each key the edition sets given its value in place (a repeated key would make a list)
