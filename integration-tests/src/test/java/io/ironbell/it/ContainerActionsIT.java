@@ -53,9 +53,9 @@ class ContainerActionsIT {
     private static final String TAP = "t" + ID + "c";
     private static final String MAC = "52:54:00:e2:c0:01";
     private static final String HOSTNAME = "container-node-1";
-    private static final String REGISTRY = "10.236.0.1:5000";
+    private static final String REGISTRY = "10.237.0.1:5000";
     /** A registry that wants credentials, for the refused ones. */
-    private static final String LOCKED_REGISTRY = "10.236.0.1:5001";
+    private static final String LOCKED_REGISTRY = "10.237.0.1:5001";
     private static final Duration LIMIT = Duration.ofMinutes(12);
     private static Path work;
     private static Path home;
@@ -76,13 +76,13 @@ class ContainerActionsIT {
         Shell.steps(new String[][] {
             {"ip", "netns", "add", NS}, {"ip", "-n", NS, "link", "set", "lo", "up"},
             {"ip", "-n", NS, "link", "add", BRIDGE, "type", "bridge"},
-            {"ip", "-n", NS, "addr", "add", "10.236.0.1/24", "dev", BRIDGE}, {"ip", "-n", NS, "link", "set", BRIDGE, "up"},
+            {"ip", "-n", NS, "addr", "add", "10.237.0.1/24", "dev", BRIDGE}, {"ip", "-n", NS, "link", "set", BRIDGE, "up"},
             {"ip", "-n", NS, "tuntap", "add", TAP, "mode", "tap"}, {"ip", "-n", NS, "link", "set", TAP, "master", BRIDGE},
             {"ip", "-n", NS, "link", "set", TAP, "up"},
             {"ip", "link", "add", "c" + ID + "r", "type", "veth", "peer", "name", "c" + ID + "a"},
             {"ip", "link", "set", "c" + ID + "a", "netns", NS},
-            {"ip", "addr", "add", "10.236.1.1/30", "dev", "c" + ID + "r"}, {"ip", "link", "set", "c" + ID + "r", "up"},
-            {"ip", "-n", NS, "addr", "add", "10.236.1.2/30", "dev", "c" + ID + "a"}, {"ip", "-n", NS, "link", "set", "c" + ID + "a", "up"},
+            {"ip", "addr", "add", "10.237.1.1/30", "dev", "c" + ID + "r"}, {"ip", "link", "set", "c" + ID + "r", "up"},
+            {"ip", "-n", NS, "addr", "add", "10.237.1.2/30", "dev", "c" + ID + "a"}, {"ip", "-n", NS, "link", "set", "c" + ID + "a", "up"},
         });
         List<String> inNs = List.of("ip", "netns", "exec", NS);
         registries.add(RegistryProcess.start(work.resolve("registry"), "0.0.0.0", 5000, "", inNs));
@@ -101,7 +101,7 @@ class ContainerActionsIT {
         server = ServerProcess.startWrappedIn(home, Map.of("IRONBELL_DHCP_ENABLED", "true", "IRONBELL_DHCP_INTERFACE", BRIDGE,
                 "IRONBELL_TFTP_ENABLED", "true", "IRONBELL_IPXE_INITRD", "osie/initramfs-containers",
                 "IRONBELL_IPXE_KERNEL_ARGS", "console=tty0 console=ttyS0,115200 insecure_registries=" + REGISTRY + "," + LOCKED_REGISTRY),
-                inNs, "10.236.1.2");
+                inNs, "10.237.1.2");
         server.awaitHealthy(Duration.ofSeconds(90));
         Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
         token = Files.readString(home.resolve("data/api-token")).trim();
@@ -132,14 +132,14 @@ class ContainerActionsIT {
 
     @Test
     void tinkerbellContainerActionsProvisionARealMachine() throws Exception {
-        String metadata = "http://10.236.0.1:" + server.httpPort();
+        String metadata = "http://10.237.0.1:" + server.httpPort();
         String version = TestOs.version(TestOs.debianKernel());
         Files.createDirectories(home.resolve("data/artifacts/images"));
         Path archive = home.resolve("data/artifacts/images/os.tar.gz");
         buildOsArchive(version, archive);
         String sha256 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(archive)));
         assertEquals(201, api("POST", "/hardware", "{\"id\":\"" + HOSTNAME + "\",\"network\":{\"interfaces\":[{\"dhcp\":{\"mac\":\"" + MAC
-                + "\",\"hostname\":\"" + HOSTNAME + "\",\"ip\":{\"address\":\"10.236.0.20\",\"netmask\":\"255.255.255.0\",\"gateway\":\"10.236.0.1\"}},"
+                + "\",\"hostname\":\"" + HOSTNAME + "\",\"ip\":{\"address\":\"10.237.0.20\",\"netmask\":\"255.255.255.0\",\"gateway\":\"10.237.0.1\"}},"
                 + "\"netboot\":{\"allow_pxe\":true,\"allow_workflow\":true}}]}}").status());
         String busybox = REGISTRY + "/ironbell-test/busybox:1";
         List<Step> steps = List.of(

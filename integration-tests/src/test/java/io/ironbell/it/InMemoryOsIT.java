@@ -53,9 +53,13 @@ class InMemoryOsIT {
 
     /** A VM on the test's bridge, its serial console on stdin/stdout. */
     private static Process boot(String name, String cmdline) throws IOException {
+        return boot(name, cmdline, OSIE.resolve("initramfs"));
+    }
+
+    private static Process boot(String name, String cmdline, Path initramfs) throws IOException {
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", NS, "qemu-system-x86_64", "-accel", "tcg", "-m", "1024",
                 "-smp", "2", "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
-                "-kernel", OSIE.resolve("vmlinuz").toString(), "-initrd", OSIE.resolve("initramfs").toString(),
+                "-kernel", OSIE.resolve("vmlinuz").toString(), "-initrd", initramfs.toString(),
                 "-append", "console=ttyS0 quiet " + cmdline,
                 "-netdev", "tap,id=n0,ifname=" + TAP + ",script=no,downscript=no", "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:05:1e:01"));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(work.resolve(name + ".log").toFile())
@@ -115,6 +119,27 @@ class InMemoryOsIT {
             awaitConsole("static", vm, "cannot reach the server (no Ironbell server answers at https://10.236.0.1:9 for POST /api/v1/machines/session", Duration.ofMinutes(3));
             String neighbours = Shell.run(List.of("ip", "-n", NS, "neigh", "show", "10.236.0.50")).output();
             assertTrue(neighbours.contains("lladdr 52:54:00:05:1e:01"), "the bridge's neighbours: " + neighbours);
+        } finally {
+            vm.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A vendor's plugin that {@code ironbell assemble --worker-plugin} appended to the initramfs as a
+     * second archive: the kernel unpacks it over the first, and the worker's container starts it.
+     */
+    @Test
+    void aPluginAssembleBakedIntoTheInitramfsStartsInTheWorker() throws Exception {
+        Path hello = Path.of(System.getProperty("ironbell.exampleActionJar"));
+        Path edition = work.resolve("vendor-edition");
+        io.ironbell.testing.Sh.Result assembled = io.ironbell.testing.Sh.run(List.of(OSIE.resolve("../../../bin/ironbell").normalize().toString(),
+                "assemble", "--features", "core", "--worker-plugin", hello.toString(), "--osie", "lean", "--out", edition.toString()),
+                Duration.ofMinutes(2));
+        assertTrue(assembled.status() == 0, assembled.output() + assembled.errors());
+        Process vm = boot("vendor", "ironbell.worker=52:54:00:05:1e:01 ironbell.server=https://10.236.0.1:9 ironbell.ca=sha256:" + "0f".repeat(32)
+                + " ip=10.236.0.51::10.236.0.1:255.255.255.0:node-vendor:eth0", edition.resolve("data/artifacts/osie/initramfs"));
+        try {
+            awaitConsole("vendor", vm, "action plugin hello from com.example.ironbell.hello", Duration.ofMinutes(4));
         } finally {
             vm.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
