@@ -158,6 +158,63 @@ class AssembleIT {
                 + assembleMillis + " ms: " + size(edition) + " MiB unpacked, " + (Files.size(tarball) >> 20) + " MiB tarball");
     }
 
+    /**
+     * The edition as a Debian package, installed on this machine with dpkg (then purged): a system
+     * user, the unit that systemd-analyze verifies, the server running as that user with its state
+     * under /var/lib, and an upgrade that keeps the state and the operator's configuration.
+     */
+    @Test
+    void aDebianPackageInstallsRunsAndUpgradesKeepingItsState() throws Exception {
+        String id = Long.toString(ProcessHandle.current().pid() % 100000, 36);
+        String pkg = "ironbell-test-" + id;
+        Path v1 = tmp.resolve("v1.deb");
+        Path v2 = tmp.resolve("v2.deb");
+        long t0 = System.nanoTime();
+        assertEquals(0, assemble("--features", "metadata", "--name", "Ironbell Test " + id, "--osie", "none", "--out", tmp.resolve("v1").toString(),
+                "--deb", v1.toString(), "--deb-version", "1.0.0").status());
+        long assembleMillis = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(0, assemble("--features", "metadata", "--name", "Ironbell Test " + id, "--osie", "none", "--out", tmp.resolve("v2").toString(),
+                "--deb", v2.toString(), "--deb-version", "1.0.1").status());
+        Sh.Result info = Sh.run(List.of("dpkg-deb", "--info", v1.toString()), Duration.ofSeconds(30));
+        assertTrue(info.output().contains("Package: " + pkg) && info.output().contains("Version: 1.0.0") && info.output().contains("conffiles"),
+                info.output());
+        Path home = Path.of("/opt", pkg);
+        Path state = Path.of("/var/lib", pkg);
+        try {
+            Sh.Result installed = Sh.run(List.of("dpkg", "-i", v1.toString()), Duration.ofMinutes(2));
+            assertEquals(0, installed.status(), installed.output());
+            assertEquals(0, Sh.run(List.of("id", pkg), Duration.ofSeconds(10)).status(), "the system user exists");
+            Sh.Result verify = Sh.run(List.of("systemd-analyze", "verify", "/lib/systemd/system/" + pkg + ".service"), Duration.ofSeconds(60));
+            assertEquals(0, verify.status(), verify.output());
+
+            ServerProcess server = ServerProcess.startWrappedIn(home, Map.of(), List.of("runuser", "-u", pkg, "--"), "127.0.0.1");
+            try {
+                server.awaitHealthy(Duration.ofMinutes(2));
+                Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
+            } finally {
+                server.close();
+            }
+            assertTrue(Files.isDirectory(state.resolve("postgres")) && Files.exists(state.resolve("tls/ca.pem")), "the state is under /var/lib");
+            assertEquals(pkg, Files.getOwner(state.resolve("postgres")).getName(), "owned by the package's user");
+
+            Files.writeString(state.resolve("operator-note"), "kept\n");
+            Path conf = Path.of("/etc", pkg, "ironbell.properties");
+            Files.writeString(conf, Files.readString(conf) + "\n# edited by the operator\nlog.level = DEBUG\n");
+            Sh.Result upgraded = Sh.run(List.of("dpkg", "-i", "--force-confold", v2.toString()), Duration.ofMinutes(2));
+            assertEquals(0, upgraded.status(), upgraded.output());
+            assertTrue(Sh.run(List.of("dpkg-query", "-W", "-f", "${Version}", pkg), Duration.ofSeconds(10)).output().contains("1.0.1"));
+            assertEquals("kept\n", Files.readString(state.resolve("operator-note")), "the state survived the upgrade");
+            assertTrue(Files.isDirectory(state.resolve("postgres")), "the database survived the upgrade");
+            assertTrue(Files.readString(conf).contains("# edited by the operator"), "the operator's configuration survived the upgrade");
+        } finally {
+            Sh.Result purged = Sh.run(List.of("dpkg", "--purge", pkg), Duration.ofMinutes(2));
+            assertEquals(0, purged.status(), purged.output());
+        }
+        assertFalse(Files.exists(home) || Files.exists(state), "purge removed the package and its state");
+        assertTrue(Sh.run(List.of("id", pkg), Duration.ofSeconds(10)).status() != 0, "purge removed the user");
+        System.out.println("AssembleIT: metadata edition as a .deb (" + (Files.size(v1) >> 20) + " MiB) assembled in " + assembleMillis + " ms");
+    }
+
     private static long size(Path dir) throws IOException {
         try (Stream<Path> walk = Files.walk(dir)) {
             return walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum() >> 20;

@@ -35,6 +35,7 @@ import java.util.stream.Stream;
  * <pre>
  * ironbell assemble --features dhcp,tftp,ipxe --out DIR [--bundle JAR]... [--worker-plugin JAR]... [--name NAME]
  *                   [--banner TEXT] [--set key=value]... [--osie lean|containers|none] [--tarball FILE.tar.gz]
+ *                   [--deb FILE.deb [--deb-version V]]
  * </pre>
  */
 final class Assembler {
@@ -54,6 +55,8 @@ final class Assembler {
         List<Path> extra = new ArrayList<>();
         List<Path> workerPlugins = new ArrayList<>();
         String tarball = null;
+        String deb = null;
+        String debVersion = null;
         Map<String, String> settings = new LinkedHashMap<>();
         String out = null;
         String name = null;
@@ -71,6 +74,8 @@ final class Assembler {
                     case "--bundle" -> extra.add(Path.of(v));
                     case "--worker-plugin" -> workerPlugins.add(Path.of(v));
                     case "--tarball" -> tarball = v;
+                    case "--deb" -> deb = v;
+                    case "--deb-version" -> debVersion = v;
                     case "--out" -> out = v;
                     case "--name" -> name = v;
                     case "--banner" -> banner = v;
@@ -95,7 +100,7 @@ final class Assembler {
         } catch (IllegalArgumentException e) {
             System.err.println("ironbell assemble: " + e.getMessage());
             System.err.println("usage: ironbell assemble --features F1,F2 --out DIR [--bundle JAR]... [--worker-plugin JAR]... [--name NAME]"
-                    + " [--banner TEXT] [--set key=value]... [--osie lean|containers|none] [--tarball FILE.tar.gz]");
+                    + " [--banner TEXT] [--set key=value]... [--osie lean|containers|none] [--tarball FILE.tar.gz] [--deb FILE.deb [--deb-version V]]");
             return 64;
         }
         try {
@@ -153,6 +158,12 @@ final class Assembler {
             write(home, target, chosen, resolved, plugins, defaults, name, banner, osie);
             if (tarball != null) {
                 Tarball.write(target, Path.of(tarball));
+            }
+            if (deb != null) {
+                String pkg = name == null ? "ironbell" : name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
+                String version = debVersion != null ? debVersion : Container.version().replace('-', '~');
+                DebianPackage.write(target, Path.of(deb).toAbsolutePath(), pkg, version, (name == null ? "Ironbell" : name)
+                        + (banner == null ? "" : ": " + banner));
             }
             System.out.printf("ironbell assemble: %s: %d features (%s), %d bundles resolved, written to %s in %.1f s%n",
                     name == null ? "Ironbell" : name, chosen.size(), String.join(", ", chosen.keySet()), resolved.size(), target,

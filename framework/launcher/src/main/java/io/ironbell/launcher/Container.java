@@ -133,6 +133,11 @@ final class Container {
         return facts;
     }
 
+    /** This distribution's version. */
+    static String version() throws IOException {
+        return facts().getProperty("version");
+    }
+
     /** What the system bundle exports beside the JRE's packages: the server's and the edition resolver's one list. */
     static String systemPackagesExtra() throws IOException {
         String slf4j = facts().getProperty("slf4j.version");
