@@ -75,6 +75,10 @@ class AssembleIT {
             assertFalse(manifest.contains(absent + " "), absent + " is not in the edition: " + manifest);
         }
         assertFalse(Files.exists(edition.resolve("data/artifacts/osie")), "--osie none: no in-memory OS");
+        try (Stream<Path> console = Files.list(edition.resolve("bundle/console"))) {
+            assertEquals(3, console.filter(p -> p.getFileName().toString().startsWith("org.apache.felix.gogo.")).count(),
+                    "Gogo for server --console");
+        }
 
         long t1 = System.nanoTime();
         ServerProcess server = ServerProcess.startIn(edition, Map.of());

@@ -261,7 +261,8 @@ final class Assembler {
         Path staging = target.resolveSibling(target.getFileName() + ".partial");
         EditionResolver.deleteTree(staging);
         Files.createDirectories(staging);
-        for (String dir : List.of("bin", "lib", "worker/bundle", "sdk", "features")) {
+        // bundle/console: Gogo, which the launcher installs only for `ironbell server --console`
+        for (String dir : List.of("bin", "lib", "worker/bundle", "sdk", "features", "bundle/console")) {
             copyTree(home.resolve(dir), staging.resolve(dir));
         }
         Files.createDirectories(staging.resolve("deploy"));
