@@ -137,10 +137,14 @@ final class EditionResolver {
     private static final class Context extends ResolveContext {
         private final BundleRevision system;
         private final List<Resource> resources;
+        /** Every resource that may provide: the system bundle first, then the set. */
+        private final List<Resource> providers = new ArrayList<>();
 
         Context(BundleRevision system, List<Resource> resources) {
             this.system = system;
             this.resources = resources;
+            providers.add(system);
+            providers.addAll(resources);
         }
 
         @Override
@@ -158,10 +162,7 @@ final class EditionResolver {
                 return List.of();
             }
             List<Capability> out = new ArrayList<>();
-            List<Resource> all = new ArrayList<>();
-            all.add(system);
-            all.addAll(resources);
-            for (Resource r : all) {
+            for (Resource r : providers) {
                 for (Capability c : r.getCapabilities(requirement.getNamespace())) {
                     if (filter == null || filter.matches(c.getAttributes())) {
                         out.add(c);

@@ -80,11 +80,7 @@ public final class WorkerRoutes implements HttpRoute {
                 if (!r.method().equals("GET") && !r.method().equals("HEAD")) {
                     throw new HttpException(405, "method_not_allowed", r.method() + " is not allowed on " + r.path() + "; allowed: GET");
                 }
-                io.ironbell.api.plugin.PluginRepository repo = plugins;
-                if (repo == null) {
-                    throw new HttpException(503, "unavailable", "the plugin repository is not running");
-                }
-                byte[] jar = repo.content(digest).orElseThrow(() -> new HttpException(404, "not_found", "no plugin " + digest
+                byte[] jar = repository().content(digest).orElseThrow(() -> new HttpException(404, "not_found", "no plugin " + digest
                         + " in the repository (deleted after the workflow pinned it?)"));
                 return HttpResponse.of(200, "application/java-archive", jar);
             }
@@ -117,13 +113,7 @@ public final class WorkerRoutes implements HttpRoute {
                     Workflow w = engine.report(worker, report);
                     yield HttpResponse.json(200, Map.of("workflow", w.id(), "state", w.state(), "currentAction", w.currentAction()));
                 }
-                case "trusted-keys GET" -> {
-                    io.ironbell.api.plugin.PluginRepository repo = plugins;
-                    if (repo == null) {
-                        throw new HttpException(503, "unavailable", "the plugin repository is not running");
-                    }
-                    yield HttpResponse.json(200, Map.of("trustedKeys", repo.trustedKeys()));
-                }
+                case "trusted-keys GET" -> HttpResponse.json(200, Map.of("trustedKeys", repository().trustedKeys()));
                 case "logs POST" -> {
                     appendLogs(worker, Api.body(r, LogBatch.class));
                     yield HttpResponse.noContent();
@@ -135,6 +125,14 @@ public final class WorkerRoutes implements HttpRoute {
         } catch (StoreException e) {
             throw Api.error(e);
         }
+    }
+
+    private io.ironbell.api.plugin.PluginRepository repository() throws HttpException {
+        io.ironbell.api.plugin.PluginRepository repo = plugins;
+        if (repo == null) {
+            throw new HttpException(503, "unavailable", "the plugin repository is not running");
+        }
+        return repo;
     }
 
     /** The first characters of a too long message, and an ellipsis; never half a surrogate pair. */

@@ -3,6 +3,7 @@ package io.ironbell.client.oci;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ironbell.api.json.Json;
+import io.ironbell.api.plugin.PluginArtifact;
 import io.ironbell.client.Trust;
 import io.ironbell.client.oci.OciException.Kind;
 import java.io.IOException;
@@ -13,11 +14,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -345,10 +343,6 @@ public final class OciRegistry {
 
     /** {@code sha256:} and the hex SHA-256 of the bytes: the digest OCI names content by. */
     public static String digest(byte[] bytes) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return PluginArtifact.digest(bytes);
     }
 }
