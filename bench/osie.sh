@@ -9,7 +9,7 @@
 set -e
 runs=${1:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
-osie=$root/distribution/target/osie
+osie=$root/distribution/target/ironbell/data/artifacts/osie
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for f in initramfs initramfs-containers; do

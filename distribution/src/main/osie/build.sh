@@ -3,8 +3,10 @@
 # kernel, and OUT/initramfs, the lean flavor, a gzipped cpio with busybox, kexec-tools, the kernel
 # modules listed in `modules`, a JRE trimmed with jlink, and the worker from the unpacked
 # distribution DIST; OUT/initramfs-containers, the same with Podman (its Docker API for the
-# container plugin, runc, conmon), for Tinkerbell's container actions. All are also copied to
-# DIST/data/artifacts/osie, where `ironbell server` serves them (ipxe.initrd chooses the flavor).
+# container plugin, runc, conmon), for Tinkerbell's container actions. The Maven build gives the
+# worker's edition (ironbell assemble --features worker-containers) as DIST and, as OUT, the
+# staged tree's data/artifacts/osie, which every edition's server serves them from (ipxe.initrd
+# chooses the flavor).
 #
 #   build.sh DIST OUT
 #
@@ -130,8 +132,5 @@ pack "$root" "$out/initramfs-containers"
 
 cp "$kernel" "$out/vmlinuz.tmp"
 mv "$out/vmlinuz.tmp" "$out/vmlinuz"
-# where the server serves it from: artifacts.dir (data/artifacts) + ipxe.kernel / ipxe.initrd
-mkdir -p "$dist/data/artifacts/osie"
-cp "$out/vmlinuz" "$out/initramfs" "$out/initramfs-containers" "$dist/data/artifacts/osie/"
 echo "osie: $out/vmlinuz ($kernel), $out/initramfs ($(du -h "$out/initramfs" | cut -f1), lean) and $out/initramfs-containers" \
   "($(du -h "$out/initramfs-containers" | cut -f1), with Podman), $(du -sh "$root" | cut -f1) unpacked"

@@ -133,7 +133,7 @@ class InMemoryOsIT {
         Path hello = Path.of(System.getProperty("ironbell.exampleActionJar"));
         Path edition = work.resolve("vendor-edition");
         io.ironbell.testing.Sh.Result assembled = io.ironbell.testing.Sh.run(List.of(OSIE.resolve("../../../bin/ironbell").normalize().toString(),
-                "assemble", "--features", "core", "--worker-plugin", hello.toString(), "--osie", "lean", "--out", edition.toString()),
+                "assemble", "--features", "core,worker-native", "--worker-plugin", hello.toString(), "--osie", "lean", "--out", edition.toString()),
                 Duration.ofMinutes(2));
         assertTrue(assembled.status() == 0, assembled.output() + assembled.errors());
         Process vm = boot("vendor", "ironbell.worker=52:54:00:05:1e:01 ironbell.server=https://10.236.0.1:9 ironbell.ca=sha256:" + "0f".repeat(32)

@@ -32,10 +32,16 @@ import java.util.stream.Stream;
  * and are baked into the in-memory OS: a second cpio archive appended to its initramfs, which the
  * kernel unpacks over the first, so the OS is not rebuilt.
  *
+ * <p>Bundles come from the distribution's {@code system/} folder, which the full distribution
+ * carries with every bundle (as Karaf's), and from its {@code bundle/} and {@code worker/bundle}.
+ * A feature's {@code bundles} are the server's, its {@code worker.bundles} the worker's
+ * ({@code ironbell worker}), resolved as a set of their own. The Maven build makes the full
+ * distribution with this class too ({@code --features full --system}), from the staged tree.
+ *
  * <pre>
  * ironbell assemble --features dhcp,tftp,ipxe --out DIR [--bundle JAR]... [--worker-plugin JAR]... [--name NAME]
- *                   [--banner TEXT] [--set key=value]... [--osie lean|containers|none] [--tarball FILE.tar.gz]
- *                   [--deb FILE.deb [--deb-version V]]
+ *                   [--banner TEXT] [--set key=value]... [--osie lean|containers|all|none] [--system] [--replace]
+ *                   [--tarball FILE.tar.gz] [--deb FILE.deb [--deb-version V]] [--oci FILE.tar [--oci-tag NAME:TAG]]
  * </pre>
  */
 final class Assembler {
@@ -47,8 +53,13 @@ final class Assembler {
     }
 
     /** A feature as its file describes it. */
-    record Feature(String name, String description, List<String> features, List<String> bundles, Map<String, String> settings) {
+    record Feature(String name, String description, List<String> features, List<String> bundles, List<String> workerBundles,
+                   Map<String, String> settings) {
     }
+
+    private static final String USAGE = "usage: ironbell assemble --features F1,F2 --out DIR [--bundle JAR]... [--worker-plugin JAR]..."
+            + " [--name NAME] [--banner TEXT] [--set key=value]... [--osie lean|containers|all|none] [--system] [--replace]"
+            + " [--tarball FILE.tar.gz] [--deb FILE.deb [--deb-version V]] [--oci FILE.tar [--oci-tag NAME:TAG]]";
 
     static int run(Path home, String[] args) {
         List<String> features = new ArrayList<>();
@@ -57,14 +68,23 @@ final class Assembler {
         String tarball = null;
         String deb = null;
         String debVersion = null;
+        String oci = null;
+        String ociTag = null;
         Map<String, String> settings = new LinkedHashMap<>();
         String out = null;
         String name = null;
         String banner = null;
-        String osie = "lean";
+        String osie = null;
+        boolean system = false;
+        boolean replace = false;
         try {
             for (int i = 1; i < args.length; i++) {
                 String a = args[i];
+                if (a.equals("--system") || a.equals("--replace")) {
+                    system |= a.equals("--system");
+                    replace |= a.equals("--replace");
+                    continue;
+                }
                 String v = i + 1 < args.length ? args[i + 1] : null;
                 if (v == null && a.startsWith("--")) {
                     throw new IllegalArgumentException(a + " needs a value");
@@ -76,6 +96,8 @@ final class Assembler {
                     case "--tarball" -> tarball = v;
                     case "--deb" -> deb = v;
                     case "--deb-version" -> debVersion = v;
+                    case "--oci" -> oci = v;
+                    case "--oci-tag" -> ociTag = v;
                     case "--out" -> out = v;
                     case "--name" -> name = v;
                     case "--banner" -> banner = v;
@@ -94,20 +116,25 @@ final class Assembler {
             if (features.isEmpty() || out == null) {
                 throw new IllegalArgumentException("--features and --out are required");
             }
-            if (!List.of("lean", "containers", "none").contains(osie)) {
-                throw new IllegalArgumentException("--osie must be lean, containers or none, was '" + osie + "'");
+            if (osie != null && !List.of("lean", "containers", "all", "none").contains(osie)) {
+                throw new IllegalArgumentException("--osie must be lean, containers, all or none, was '" + osie + "'");
+            }
+            if (ociTag != null && oci == null) {
+                throw new IllegalArgumentException("--oci-tag names the image --oci writes; give --oci FILE.tar");
+            }
+            if (ociTag != null && !ociTag.matches("[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?")) {
+                throw new IllegalArgumentException("--oci-tag must be a repository name with an optional :tag, was '" + ociTag + "'");
             }
         } catch (IllegalArgumentException e) {
             System.err.println("ironbell assemble: " + e.getMessage());
-            System.err.println("usage: ironbell assemble --features F1,F2 --out DIR [--bundle JAR]... [--worker-plugin JAR]... [--name NAME]"
-                    + " [--banner TEXT] [--set key=value]... [--osie lean|containers|none] [--tarball FILE.tar.gz] [--deb FILE.deb [--deb-version V]]");
+            System.err.println(USAGE);
             return 64;
         }
         try {
             long start = System.nanoTime();
             Path target = Path.of(out).toAbsolutePath().normalize();
-            if (Files.exists(target)) {
-                System.err.println("ironbell assemble: " + target + " exists; give a new directory");
+            if (Files.exists(target) && !replace) {
+                System.err.println("ironbell assemble: " + target + " exists; give a new directory (or --replace)");
                 return Main.EXIT_CONFIG;
             }
             Map<String, Feature> all = features(home.resolve("features"));
@@ -115,20 +142,13 @@ final class Assembler {
             for (String f : features) {
                 include(f, all, chosen, new LinkedHashSet<>());
             }
-            Map<String, Path> available = bundles(home.resolve("bundle"));
+            Map<String, Path> repository = repository(home);
             List<Path> jars = new ArrayList<>();
+            List<Path> workerJars = new ArrayList<>();
             Map<String, String> defaults = new LinkedHashMap<>();
             for (Feature f : chosen.values()) {
-                for (String b : f.bundles()) {
-                    Path jar = available.get(b);
-                    if (jar == null) {
-                        throw new EditionResolver.Unresolved("feature " + f.name() + " names bundle " + b + ", which " + home.resolve("bundle")
-                                + " does not hold", List.of(f.name() + " requires bundle " + b));
-                    }
-                    if (!jars.contains(jar)) {
-                        jars.add(jar);
-                    }
-                }
+                pick(f, f.bundles(), repository, home, jars);
+                pick(f, f.workerBundles(), repository, home, workerJars);
                 defaults.putAll(f.settings());
             }
             for (Path jar : extra) {
@@ -138,36 +158,50 @@ final class Assembler {
                 jars.add(jar.toAbsolutePath());
             }
             defaults.putAll(settings);
+            if (osie == null) {
+                // the in-memory OS carries the worker: its flavor follows the worker feature chosen
+                osie = chosen.containsKey("worker-containers") ? "containers" : chosen.containsKey("worker-native") ? "lean" : "none";
+            }
+            if (!workerPlugins.isEmpty() && workerJars.isEmpty()) {
+                throw new EditionResolver.Unresolved("--worker-plugin needs the worker: add the feature worker-native or worker-containers",
+                        List.of("feature worker-native or worker-containers"));
+            }
             Map<Path, String> resolved = resolve(jars);
-            Map<Path, String> plugins = Map.of();
-            if (!workerPlugins.isEmpty()) {
+            Map<Path, String> workerResolved = Map.of();
+            Map<Path, String> plugins = new LinkedHashMap<>();
+            if (!workerJars.isEmpty()) {
                 // the worker's own container: its bundles and the vendor's plugins must resolve together
-                List<Path> worker = new ArrayList<>(bundles(home.resolve("worker/bundle")).values());
+                List<Path> worker = new ArrayList<>(workerJars);
                 for (Path jar : workerPlugins) {
                     if (!Files.isRegularFile(jar)) {
                         throw new IOException("--worker-plugin " + jar + " is not a file");
                     }
                     worker.add(jar.toAbsolutePath());
                 }
-                Map<Path, String> workerResolved = resolve(worker);
-                plugins = new LinkedHashMap<>();
-                for (Path jar : workerPlugins) {
-                    plugins.put(jar.toAbsolutePath(), workerResolved.get(jar.toAbsolutePath()));
+                Map<Path, String> both = resolve(worker);
+                workerResolved = new LinkedHashMap<>();
+                for (Map.Entry<Path, String> e : both.entrySet()) {
+                    (workerJars.contains(e.getKey()) ? workerResolved : plugins).put(e.getKey(), e.getValue());
                 }
             }
-            write(home, target, chosen, resolved, plugins, defaults, name, banner, osie);
+            Edition edition = new Edition(chosen, resolved, workerResolved, plugins, defaults, name, banner, osie, system ? repository : Map.of());
+            write(home, target, edition, replace);
             if (tarball != null) {
                 Tarball.write(target, Path.of(tarball));
             }
+            String pkg = name == null ? "ironbell" : name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
             if (deb != null) {
-                String pkg = name == null ? "ironbell" : name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
                 String version = debVersion != null ? debVersion : Container.version().replace('-', '~');
                 DebianPackage.write(target, Path.of(deb).toAbsolutePath(), pkg, version, (name == null ? "Ironbell" : name)
                         + (banner == null ? "" : ": " + banner));
             }
-            System.out.printf("ironbell assemble: %s: %d features (%s), %d bundles resolved, written to %s in %.1f s%n",
-                    name == null ? "Ironbell" : name, chosen.size(), String.join(", ", chosen.keySet()), resolved.size(), target,
-                    (System.nanoTime() - start) / 1e9);
+            if (oci != null) {
+                OciImage.write(target, Path.of(oci).toAbsolutePath(), pkg, ociTag != null ? ociTag : pkg + ":" + Container.version(),
+                        name == null ? "Ironbell" : name);
+            }
+            System.out.printf("ironbell assemble: %s: %d features (%s), %d bundles resolved (%d for the worker), written to %s in %.1f s%n",
+                    name == null ? "Ironbell" : name, chosen.size(), String.join(", ", chosen.keySet()), resolved.size(),
+                    workerResolved.size() + plugins.size(), target, (System.nanoTime() - start) / 1e9);
             return 0;
         } catch (EditionResolver.Unresolved e) {
             System.err.println("ironbell assemble: refused, nothing written: " + e.getMessage());
@@ -177,6 +211,39 @@ final class Assembler {
             System.err.println("ironbell assemble: " + e.getMessage());
             return Main.EXIT_START;
         }
+    }
+
+    /** What goes into an edition: the features, the resolved bundles with their descriptions, its settings and branding. */
+    private record Edition(Map<String, Feature> features, Map<Path, String> bundles, Map<Path, String> workerBundles,
+                           Map<Path, String> workerPlugins, Map<String, String> settings, String name, String banner, String osie,
+                           Map<String, Path> system) {
+    }
+
+    private static void pick(Feature f, List<String> names, Map<String, Path> repository, Path home, List<Path> into)
+            throws EditionResolver.Unresolved {
+        for (String b : names) {
+            Path jar = repository.get(b);
+            if (jar == null) {
+                throw new EditionResolver.Unresolved("feature " + f.name() + " names bundle " + b + ", which " + home.resolve("system")
+                        + " does not hold", List.of(f.name() + " requires bundle " + b));
+            }
+            if (!into.contains(jar)) {
+                into.add(jar);
+            }
+        }
+    }
+
+    /**
+     * Every bundle this distribution can put into an edition, by symbolic name: {@code system/}
+     * (the full distribution's repository), then what it runs itself ({@code bundle/},
+     * {@code worker/bundle}), so an edition can be assembled from an edition too.
+     */
+    static Map<String, Path> repository(Path home) throws IOException {
+        Map<String, Path> out = new TreeMap<>();
+        for (String dir : List.of("system", "bundle", "worker/bundle")) {
+            bundles(home.resolve(dir)).forEach(out::putIfAbsent);
+        }
+        return out;
     }
 
     private static Map<Path, String> resolve(List<Path> jars) throws IOException, EditionResolver.Unresolved, org.osgi.framework.BundleException {
@@ -224,7 +291,7 @@ final class Assembler {
                     }
                 }
                 out.put(name, new Feature(name, props.getProperty("description", ""), list(props.getProperty("features")),
-                        list(props.getProperty("bundles")), settings));
+                        list(props.getProperty("bundles")), list(props.getProperty("worker.bundles")), settings));
             }
         }
         return out;
@@ -256,60 +323,72 @@ final class Assembler {
         return out;
     }
 
-    private static void write(Path home, Path target, Map<String, Feature> chosen, Map<Path, String> resolved, Map<Path, String> plugins,
-                              Map<String, String> settings, String name, String banner, String osie) throws IOException {
+    private static void write(Path home, Path target, Edition edition, boolean replace) throws IOException {
         Path staging = target.resolveSibling(target.getFileName() + ".partial");
         EditionResolver.deleteTree(staging);
         Files.createDirectories(staging);
         // bundle/console: Gogo, which the launcher installs only for `ironbell server --console`
-        for (String dir : List.of("bin", "lib", "worker/bundle", "sdk", "features", "bundle/console")) {
+        for (String dir : List.of("bin", "lib", "sdk", "features", "bundle/console")) {
             copyTree(home.resolve(dir), staging.resolve(dir));
         }
-        Files.createDirectories(staging.resolve("deploy"));
-        Files.createDirectories(staging.resolve("worker/deploy"));
-        Files.createDirectories(staging.resolve("worker/data"));
-        Files.createDirectories(staging.resolve("data"));
-        Files.createDirectories(staging.resolve("bundle"));
+        for (String dir : List.of("deploy", "worker/deploy", "worker/data", "data", "bundle", "worker/bundle")) {
+            Files.createDirectories(staging.resolve(dir));
+            // the notes that say what a folder is for, never what an operator put there
+            if (Files.isRegularFile(home.resolve(dir).resolve("README"))) {
+                Files.copy(home.resolve(dir).resolve("README"), staging.resolve(dir).resolve("README"));
+            }
+        }
         Files.setPosixFilePermissions(staging.resolve("bin/ironbell"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        if (!osie.equals("none")) {
+        Map<String, String> settings = new LinkedHashMap<>(edition.settings());
+        List<String> flavors = switch (edition.osie()) {
+            case "lean" -> List.of("initramfs");
+            case "containers" -> List.of("initramfs-containers");
+            case "all" -> List.of("initramfs", "initramfs-containers");
+            default -> List.of();
+        };
+        if (!flavors.isEmpty()) {
             Path from = home.resolve("data/artifacts/osie");
             Path to = Files.createDirectories(staging.resolve("data/artifacts/osie"));
-            for (String f : List.of("vmlinuz", osie.equals("lean") ? "initramfs" : "initramfs-containers")) {
-                if (Files.exists(from.resolve(f))) {
-                    Files.copy(from.resolve(f), to.resolve(f));
-                    if (f.startsWith("initramfs") && !plugins.isEmpty()) {
-                        Tarball.appendPluginsToInitramfs(to.resolve(f), plugins.keySet());
-                    }
+            for (String f : java.util.stream.Stream.concat(Stream.of("vmlinuz"), flavors.stream()).toList()) {
+                if (!Files.exists(from.resolve(f))) {
+                    throw new IOException("the in-memory OS " + from.resolve(f) + " is missing (a distribution built with -Dosie.skip=true?);"
+                            + " --osie none assembles without it");
+                }
+                Files.copy(from.resolve(f), to.resolve(f));
+                if (f.startsWith("initramfs") && !edition.workerPlugins().isEmpty()) {
+                    Tarball.appendPluginsToInitramfs(to.resolve(f), edition.workerPlugins().keySet());
                 }
             }
-            if (osie.equals("containers")) {
+            if (edition.osie().equals("containers")) {
                 settings.putIfAbsent("ipxe.initrd", "osie/initramfs-containers");
             }
         }
         StringBuilder manifest = new StringBuilder("# what went into this edition (ironbell assemble)\n");
-        manifest.append("edition.name = ").append(name == null ? "Ironbell" : name).append('\n');
-        manifest.append("edition.features = ").append(String.join(", ", chosen.keySet())).append('\n');
-        manifest.append("edition.osie = ").append(osie).append('\n');
-        int i = 0;
-        for (Map.Entry<Path, String> e : resolved.entrySet()) {
-            Path jar = e.getKey();
-            Files.copy(jar, staging.resolve("bundle").resolve(jar.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
-            manifest.append(String.format("bundle.%d = %s %s sha256:%s%n", ++i, jar.getFileName(), e.getValue(), sha256(jar)));
+        manifest.append("edition.name = ").append(edition.name() == null ? "Ironbell" : edition.name()).append('\n');
+        manifest.append("edition.features = ").append(String.join(", ", edition.features().keySet())).append('\n');
+        manifest.append("edition.osie = ").append(edition.osie()).append('\n');
+        // the repository first, so that bundle/ and worker/bundle link to its files instead of holding copies
+        Map<String, Path> inSystem = new TreeMap<>();
+        if (!edition.system().isEmpty()) {
+            Path system = Files.createDirectories(staging.resolve("system"));
+            for (Path jar : new java.util.TreeSet<>(edition.system().values())) {
+                Files.copy(jar, system.resolve(jar.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+                inSystem.put(sha256(jar), system.resolve(jar.getFileName()));
+            }
+            manifest.append("edition.system = ").append(inSystem.size()).append(" bundles in system/\n");
         }
-        i = 0;
-        for (Map.Entry<Path, String> e : plugins.entrySet()) {
-            Files.copy(e.getKey(), staging.resolve("worker/deploy").resolve(e.getKey().getFileName()));
-            manifest.append(String.format("worker.plugin.%d = %s %s sha256:%s%n", ++i, e.getKey().getFileName(), e.getValue(), sha256(e.getKey())));
-        }
+        appendBundles(manifest, "bundle", edition.bundles(), staging.resolve("bundle"), inSystem);
+        appendBundles(manifest, "worker.bundle", edition.workerBundles(), staging.resolve("worker/bundle"), inSystem);
+        appendBundles(manifest, "worker.plugin", edition.workerPlugins(), staging.resolve("worker/deploy"), Map.of());
         Files.writeString(staging.resolve("edition.properties"), manifest.toString());
         // the defaults as shipped, each key the edition sets given its value in place (a repeated key would make a list)
         String conf = Files.readString(home.resolve("conf/ironbell.properties"));
         Map<String, String> all = new LinkedHashMap<>();
-        if (name != null) {
-            all.put("edition.name", name);
+        if (edition.name() != null) {
+            all.put("edition.name", edition.name());
         }
-        if (banner != null) {
-            all.put("edition.banner", banner);
+        if (edition.banner() != null) {
+            all.put("edition.banner", edition.banner());
         }
         all.putAll(settings);
         StringBuilder added = new StringBuilder();
@@ -323,13 +402,39 @@ final class Assembler {
                 added.append(line).append('\n');
             }
         }
-        StringBuilder edition = new StringBuilder(conf);
+        StringBuilder text = new StringBuilder(conf);
         if (added.length() > 0) {
-            edition.append("\n# --- set by ironbell assemble ---\n").append(added);
+            text.append("\n# --- set by ironbell assemble ---\n").append(added);
         }
         Files.createDirectories(staging.resolve("conf"));
-        Files.writeString(staging.resolve("conf/ironbell.properties"), edition.toString());
-        Files.move(staging, target);
+        Files.writeString(staging.resolve("conf/ironbell.properties"), text.toString());
+        if (replace && Files.exists(target)) {
+            Path old = target.resolveSibling(target.getFileName() + ".old");
+            EditionResolver.deleteTree(old);
+            Files.move(target, old);
+            Files.move(staging, target);
+            EditionResolver.deleteTree(old);
+        } else {
+            Files.move(staging, target);
+        }
+    }
+
+    /** Puts the jars into {@code dir} (as a hard link to the same file in system/ where there is one) and lists them in the manifest. */
+    private static void appendBundles(StringBuilder manifest, String key, Map<Path, String> jars, Path dir, Map<String, Path> inSystem)
+            throws IOException {
+        int i = 0;
+        for (Map.Entry<Path, String> e : jars.entrySet()) {
+            Path jar = e.getKey();
+            String digest = sha256(jar);
+            Path to = dir.resolve(jar.getFileName());
+            Path same = inSystem.get(digest);
+            if (same != null) {
+                Files.createLink(to, same);
+            } else {
+                Files.copy(jar, to, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+            manifest.append(String.format("%s.%d = %s %s sha256:%s%n", key, ++i, jar.getFileName(), e.getValue(), digest));
+        }
     }
 
     private static String escape(String v) {

@@ -3,11 +3,15 @@ package io.ironbell.launcher;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
@@ -16,6 +20,7 @@ import org.apache.commons.compress.archivers.cpio.CpioArchiveOutputStream;
 import org.apache.commons.compress.archivers.cpio.CpioConstants;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /** The archives {@code ironbell assemble} writes: an edition as a tarball, and plugins appended to an initramfs. */
 final class Tarball {
@@ -26,7 +31,11 @@ final class Tarball {
     private Tarball() {
     }
 
-    /** {@code DIR} as {@code FILE.tar.gz} with one top-level directory named like DIR, modes kept (bin/ironbell stays executable). */
+    /**
+     * {@code DIR} as {@code FILE.tar.gz} with one top-level directory named like DIR, modes kept
+     * (bin/ironbell stays executable), and a file linked more than once (bundle/ and system/ of the
+     * full distribution) stored once, its other names as hard links.
+     */
     static void write(Path dir, Path file) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".partial");
         try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(tmp), 1 << 16);
@@ -35,10 +44,29 @@ final class Tarball {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             String top = dir.getFileName().toString();
+            Map<Object, String> stored = new HashMap<>();
             for (Path p : walk.sorted().toList()) {
                 String name = top + (p.equals(dir) ? "" : "/" + dir.relativize(p).toString().replace('\\', '/'));
-                TarArchiveEntry e = new TarArchiveEntry(p.toFile(), name);
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && (Integer) Files.getAttribute(p, "unix:nlink") > 1) {
+                    Object inode = Files.readAttributes(p, BasicFileAttributes.class).fileKey();
+                    String first = stored.putIfAbsent(inode, name);
+                    if (first != null) {
+                        TarArchiveEntry link = new TarArchiveEntry(name, TarConstants.LF_LINK);
+                        link.setLinkName(first);
+                        link.setMode(mode(p));
+                        tar.putArchiveEntry(link);
+                        tar.closeArchiveEntry();
+                        continue;
+                    }
+                }
+                // from the name, not the file: an entry made from a file carries its creation time as a
+                // LIBARCHIVE.creationtime header, which GNU tar warns about once per entry
+                TarArchiveEntry e = new TarArchiveEntry(Files.isDirectory(p) ? name + "/" : name);
                 e.setMode(mode(p));
+                e.setModTime(Files.getLastModifiedTime(p).toMillis());
+                if (Files.isRegularFile(p)) {
+                    e.setSize(Files.size(p));
+                }
                 tar.putArchiveEntry(e);
                 if (Files.isRegularFile(p)) {
                     Files.copy(p, tar);

@@ -3,6 +3,7 @@ package io.ironbell.action.container;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironbell.testing.Podman;
 import io.ironbell.testing.Sh;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,26 +42,7 @@ final class PodmanEngine implements AutoCloseable {
 
     private PodmanEngine(Path dir, String insecureRegistry) throws Exception {
         this.dir = dir;
-        Files.writeString(dir.resolve("containers.conf"), """
-                [containers]
-                default_ulimits = ["nofile=10000:10000", "nproc=1000:1000"]
-                [engine]
-                runtime = "runc"
-                cgroup_manager = "cgroupfs"
-                events_logger = "file"
-                tmp_dir = "%s"
-                [network]
-                network_config_dir = "%s"
-                """.formatted(dir.resolve("tmp"), dir.resolve("networks")));
-        Files.writeString(dir.resolve("storage.conf"), """
-                [storage]
-                driver = "vfs"
-                runroot = "%s"
-                graphroot = "%s"
-                """.formatted(dir.resolve("run"), dir.resolve("graph")));
-        // short names are never looked up anywhere: tests stay off the internet
-        Files.writeString(dir.resolve("registries.conf"), "unqualified-search-registries = []\n" + (insecureRegistry == null ? ""
-                : "[[registry]]\nlocation = \"" + insecureRegistry + "\"\ninsecure = true\n"));
+        Podman.configure(dir, insecureRegistry);
         Path rootfs = dir.resolve("rootfs");
         Files.createDirectories(rootfs.resolve("bin"));
         sh("cp /bin/busybox " + rootfs + "/bin/busybox && for t in sh echo cat sleep env touch; do ln -s busybox " + rootfs + "/bin/$t; done"
@@ -80,8 +62,9 @@ final class PodmanEngine implements AutoCloseable {
 
     /** The podman command with this engine's configuration and storage. */
     String podman() {
-        return "CONTAINERS_CONF=" + dir.resolve("containers.conf") + " CONTAINERS_STORAGE_CONF=" + dir.resolve("storage.conf")
-                + " CONTAINERS_REGISTRIES_CONF=" + dir.resolve("registries.conf") + " podman";
+        StringBuilder command = new StringBuilder();
+        Podman.environment(dir).forEach((k, v) -> command.append(k).append('=').append(v).append(' '));
+        return command.append("podman").toString();
     }
 
     /** The names of the containers the plugin made that still exist. */

@@ -27,7 +27,8 @@ import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
  * {@code GET /readyz}: 200 when every bundle is active, every Ironbell component that is
  * enabled is active (or satisfied and waiting to be used) and every {@link ReadinessCheck} is
  * ready; otherwise 503
- * with each problem named. A component that waits for configuration it was never given is not
+ * with each problem named. Either way it lists the installed bundles ({@code "bsn version"}), so
+ * an operator sees what an edition runs. A component that waits for configuration it was never given is not
  * counted: it is switched off, not broken.
  */
 @Component(service = HttpRoute.class)
@@ -59,7 +60,11 @@ public final class ReadinessRoute implements HttpRoute {
     @Override
     public HttpResponse handle(HttpRequest request) {
         List<Map<String, String>> problems = new ArrayList<>();
+        List<String> bundles = new ArrayList<>();
         for (Bundle b : context.getBundles()) {
+            if (b.getBundleId() != 0) {
+                bundles.add(b.getSymbolicName() + " " + b.getVersion());
+            }
             boolean fragment = b.getHeaders("").get(Constants.FRAGMENT_HOST) != null;
             if (b.getState() != Bundle.ACTIVE && !(fragment && b.getState() == Bundle.RESOLVED)
                     && b.getState() != Bundle.STARTING && b.getState() != Bundle.STOPPING) {
@@ -97,6 +102,8 @@ public final class ReadinessRoute implements HttpRoute {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", problems.isEmpty() ? "ready" : "not ready");
         body.put("problems", problems);
+        bundles.sort(null);
+        body.put("bundles", bundles);
         return HttpResponse.json(problems.isEmpty() ? 200 : 503, body);
     }
 
