@@ -91,8 +91,10 @@ class AssembleIT {
         long t1 = System.nanoTime();
         int tftp = FreePort.find();
         int syslog = FreePort.find();
+        int dhcp = FreePort.find();
         ServerProcess server = ServerProcess.startIn(edition, Map.of("IRONBELL_TFTP_PORT", Integer.toString(tftp), "IRONBELL_SYSLOG_PORT",
-                Integer.toString(syslog), "IRONBELL_TFTP_ENABLED", "true", "IRONBELL_SYSLOG_ENABLED", "true"));
+                Integer.toString(syslog), "IRONBELL_TFTP_ENABLED", "true", "IRONBELL_SYSLOG_ENABLED", "true", "IRONBELL_DHCP_PORT",
+                Integer.toString(dhcp), "IRONBELL_DHCP_ENABLED", "true"));
         try {
             server.awaitHealthy(Duration.ofMinutes(2));
             Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
@@ -101,7 +103,10 @@ class AssembleIT {
             assertEquals(bundlesIn(edition), readyBundles(server), "/readyz lists exactly the edition's bundles");
             assertTrue(readyBundles(server).contains("io.ironbell.metadata") && !readyBundles(server).contains("io.ironbell.restapi"));
             assertEquals(200, Http.get(server.secureUrl("/healthz")).status(), "HTTPS answers");
-            assertTrue(udpClosed(tftp) && udpClosed(syslog), "no TFTP and no syslog listener, even when their settings ask for one");
+            assertTrue(udpClosed(tftp) && udpClosed(syslog) && udpClosed(dhcp), "no TFTP, syslog or DHCP listener, even when their settings ask");
+            Sh.Result cli = Sh.run(List.of(edition.resolve("bin/ironbell").toString(), "hardware", "list"), Duration.ofSeconds(30));
+            assertEquals(64, cli.status(), "no CLI in an edition without the feature cli: " + cli.output() + cli.errors());
+            assertTrue((cli.output() + cli.errors()).contains("this edition has no CLI"), cli.output() + cli.errors());
             Http.Response api = Http.get(server.url("/api/v1/hardware"));
             assertEquals(404, api.status(), api.body());
             assertTrue(api.body().contains("no route"), "no API in this edition: " + api.body());

@@ -116,6 +116,8 @@ class ContainerActionsIT {
         server.awaitHealthy(Duration.ofSeconds(90));
         assertTrue(server.output().stream().anyMatch(l -> l.contains("Acme Provisioner: racks by Acme")), "the edition's banner");
         Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
+        assertEquals(AssembleIT.bundlesIn(home), AssembleIT.readyBundles(server), "/readyz lists exactly the edition's bundles");
+        Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
         token = Files.readString(home.resolve("data/api-token")).trim();
     }
 

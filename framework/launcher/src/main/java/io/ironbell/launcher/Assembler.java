@@ -54,8 +54,11 @@ final class Assembler {
 
     /** A feature as its file describes it. */
     record Feature(String name, String description, List<String> features, List<String> bundles, List<String> workerBundles,
-                   Map<String, String> settings) {
+                   List<String> files, Map<String, String> settings) {
     }
+
+    /** Parts of the distribution that only the features naming them in {@code files} bring (the CLI: {@code lib/cli}). */
+    private static final List<String> OPTIONAL_FILES = List.of("lib/cli");
 
     private static final String USAGE = "usage: ironbell assemble --features F1,F2 --out DIR [--bundle JAR]... [--worker-plugin JAR]..."
             + " [--name NAME] [--banner TEXT] [--set key=value]... [--osie lean|containers|all|none] [--system] [--sdk] [--replace]"
@@ -294,7 +297,8 @@ final class Assembler {
                     }
                 }
                 out.put(name, new Feature(name, props.getProperty("description", ""), list(props.getProperty("features")),
-                        list(props.getProperty("bundles")), list(props.getProperty("worker.bundles")), settings));
+                        list(props.getProperty("bundles")), list(props.getProperty("worker.bundles")), list(props.getProperty("files")),
+                        settings));
             }
         }
         return out;
@@ -333,6 +337,11 @@ final class Assembler {
         // bundle/console: Gogo, which the launcher installs only for `ironbell server --console`
         for (String dir : List.of("bin", "lib", "features", "bundle/console")) {
             copyTree(home.resolve(dir), staging.resolve(dir));
+        }
+        for (String optional : OPTIONAL_FILES) {
+            if (edition.features().values().stream().noneMatch(f -> f.files().contains(optional))) {
+                EditionResolver.deleteTree(staging.resolve(optional));
+            }
         }
         if (edition.sdk()) {
             // the plugin SDK is for vendors who build plugins: the full distribution's, or --sdk
