@@ -1,0 +1,370 @@
+package io.ironbell.engine.internal.gotemplate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Random templates and data for the differential test: every construct of text/template
+ * combined at random (actions with and without trim markers, pipelines, parentheses, variables
+ * declared and assigned, if/else if/else, range with index and value, else, break and continue,
+ * with, define/template/block, comments, every builtin, printf with Go's verbs and flags), on
+ * random maps, lists, strings, ints, floats, bools and nils. Roughly a third of them are wrong
+ * somewhere on purpose, so that refusals are compared too.
+ */
+final class TemplateGenerator {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String[] KEYS = {"a", "b", "name", "list", "map", "n", "f", "s", "flag", "empty", "nested"};
+    private static final String[] STRINGS = {"", "x", "hello world", "é ü ß", "<b>&'\"", "tab\there", "line\nbreak", "0644", "10.0.0.1",
+        "/dev/sda", "UPPER lower", "a,b,c", " spaced "};
+    private static final String[] FORMATS = {"%v", "%+v", "%d", "%5d", "%-5d|", "%05d", "%x", "%X", "%o", "%b", "%c", "%q", "%U", "%#U",
+        "%e", "%.3e", "%E", "%f", "%.2f", "%8.3f", "%-8.1f|", "%g", "%.3g", "%G", "%s", "%10s", "%-10s|", "%.2s", "%t", "%T", "%%", "%#x",
+        "%+d", "% d", "%#o", "%x %X", "%[2]v %[1]v", "%*d", "%.*f", "%!", "%z", "%v %v", "%6.2v", "%#v", "%08.3f", "%+.2e", "%q %q"};
+    private static final String[] BUILTINS = {"len", "index", "slice", "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "not", "print",
+        "printf", "println", "html", "js", "urlquery"};
+
+    /**
+     * Sprig's functions with the shapes of their arguments: S a string, I an int, A anything, L a
+     * list, M a dict, N any number of anything; the generator mostly gives what they take.
+     */
+    private static final String[][] SPRIG = {
+        {"trim", "S"}, {"upper", "S"}, {"lower", "S"}, {"title", "S"}, {"untitle", "S"}, {"substr", "I", "I", "S"}, {"repeat", "I", "S"},
+        {"trimAll", "S", "S"}, {"trimSuffix", "S", "S"}, {"trimPrefix", "S", "S"}, {"nospace", "S"}, {"trunc", "I", "S"},
+        {"contains", "S", "S"}, {"hasPrefix", "S", "S"}, {"hasSuffix", "S", "S"}, {"quote", "N"}, {"squote", "N"}, {"cat", "N"},
+        {"indent", "I", "S"}, {"nindent", "I", "S"}, {"replace", "S", "S", "S"}, {"plural", "S", "S", "I"}, {"toString", "A"},
+        {"b64enc", "S"}, {"b64dec", "S"}, {"sha1sum", "S"}, {"sha256sum", "S"}, {"adler32sum", "S"}, {"atoi", "S"}, {"int", "A"},
+        {"int64", "A"}, {"float64", "A"}, {"add1", "A"}, {"add", "N"}, {"sub", "A", "A"}, {"div", "A", "A"}, {"mod", "A", "A"},
+        {"mul", "A", "N"}, {"max", "A", "N"}, {"min", "A", "N"}, {"maxf", "A", "N"}, {"minf", "A", "N"}, {"floor", "A"}, {"ceil", "A"},
+        {"until", "I"}, {"untilStep", "I", "I", "I"}, {"list", "N"}, {"first", "L"}, {"last", "L"}, {"rest", "L"}, {"initial", "L"},
+        {"append", "L", "A"}, {"prepend", "L", "A"}, {"reverse", "L"}, {"compact", "L"}, {"uniq", "L"}, {"without", "L", "N"},
+        {"has", "A", "L"}, {"concat", "L", "L"}, {"slice", "L", "N"}, {"join", "S", "L"}, {"sortAlpha", "L"}, {"splitList", "S", "S"},
+        {"split", "S", "S"}, {"splitn", "S", "I", "S"}, {"toStrings", "L"}, {"dict", "N"}, {"get", "M", "S"}, {"set", "M", "S", "V"},
+        {"unset", "M", "S"}, {"hasKey", "M", "S"}, {"pluck", "S", "M"}, {"pick", "M", "S"}, {"omit", "M", "S"}, {"dig", "S", "A", "M"},
+        {"default", "A", "A"}, {"empty", "A"}, {"coalesce", "N"}, {"all", "N"}, {"any", "N"}, {"ternary", "A", "A", "B"},
+        {"toJson", "A"}, {"toRawJson", "A"}, {"toPrettyJson", "A"}, {"fromJson", "S"}, {"typeOf", "A"}, {"kindOf", "A"},
+        {"kindIs", "S", "A"}, {"typeIs", "S", "A"}, {"deepEqual", "A", "A"}, {"base", "S"}, {"dir", "S"}, {"clean", "S"}, {"ext", "S"},
+        {"isAbs", "S"}, {"fail", "S"},
+    };
+
+    private final Random random;
+    private final boolean sprig;
+    private List<String> vars;
+    private int rangeDepth;
+    private int defines;
+
+    TemplateGenerator(long seed) {
+        this(seed, false);
+    }
+
+    /** With {@code sprig}, calls to Sprig's functions join the builtins. */
+    TemplateGenerator(long seed, boolean sprig) {
+        this.random = new Random(seed);
+        this.sprig = sprig;
+    }
+
+    private String sprigCall(int depth) {
+        String[] f = SPRIG[random.nextInt(SPRIG.length)];
+        StringBuilder b = new StringBuilder(f[0]);
+        for (int i = 1; i < f.length; i++) {
+            b.append(' ').append(argOf(f[i], depth));
+        }
+        return b.toString();
+    }
+
+    private String argOf(String shape, int depth) {
+        if (chance(8) && !shape.equals("V")) {
+            return operand(depth + 1);
+        }
+        return switch (shape) {
+            case "S" -> chance(60) ? "\"" + pick(new String[] {"", "a", "x,y", "Hello World", " pad ", "/usr/lib/x.tar.gz", "a/b/../c", "0x1F",
+                "42", "3.50", "aGVsbG8=", "{\\\"k\\\":[1,2.5,\\\"x\\\"]}", "line\\nbreak", "é", "_"}) + "\"" : chance(50) ? ".s" : field();
+            case "I" -> Integer.toString(random.nextInt(12) - 3);
+            case "B" -> random.nextBoolean() ? "true" : "false";
+            // a value that cannot be the map itself: a map put into itself makes Go's fmt recurse until the stack overflows
+            case "V" -> literal();
+            case "L" -> chance(50) ? "(list " + argOf("A", depth + 1) + " " + argOf("A", depth + 1) + (chance(50) ? " " + argOf("A", depth + 1) : "")
+                    + ")" : chance(50) ? ".list" : "(until " + random.nextInt(5) + ")";
+            case "M" -> chance(60) ? "(dict \"a\" " + argOf("A", depth + 1) + " \"b\" " + argOf("A", depth + 1) + ")" : chance(50) ? ".map" : ".nested";
+            case "N" -> {
+                StringBuilder n = new StringBuilder();
+                int k = random.nextInt(4);
+                for (int i = 0; i < k; i++) {
+                    n.append(i > 0 ? " " : "").append(argOf("A", depth + 1));
+                }
+                yield n.length() == 0 ? "1" : n.toString();
+            }
+            default -> depth > 2 ? literal() : operand(depth + 1);
+        };
+    }
+
+    private boolean chance(int percent) {
+        return random.nextInt(100) < percent;
+    }
+
+    private <T> T pick(T[] options) {
+        return options[random.nextInt(options.length)];
+    }
+
+    /** Random data: a map of some of {@link #KEYS}. */
+    JsonNode data() {
+        ObjectNode root = JSON.createObjectNode();
+        for (String k : KEYS) {
+            if (chance(90)) {
+                root.set(k, value(0));
+            }
+        }
+        if (chance(70)) {
+            // a map that has the keys, so that .nested.a and friends resolve
+            ObjectNode nested = JSON.createObjectNode();
+            for (String k : KEYS) {
+                if (chance(70)) {
+                    nested.set(k, value(2));
+                }
+            }
+            root.set("nested", nested);
+        }
+        return root;
+    }
+
+    private JsonNode value(int depth) {
+        int kind = random.nextInt(depth > 2 ? 6 : 9);
+        return switch (kind) {
+            case 0 -> JSON.getNodeFactory().textNode(pick(STRINGS));
+            case 1 -> JSON.getNodeFactory().numberNode(pick(new long[] {0, 1, -1, 2, 3, 7, 42, 255, 1000000, -17, 65}));
+            case 2 -> JSON.getNodeFactory().numberNode(pick(new double[] {0.5, 1.0, 2.5, 1e6, 1e21, 1.5e-5, -3.25, 100.0, 123456.789, 0.1}));
+            case 3 -> JSON.getNodeFactory().booleanNode(random.nextBoolean());
+            case 4 -> JSON.getNodeFactory().nullNode();
+            case 5 -> JSON.getNodeFactory().textNode(pick(STRINGS));
+            case 6, 7 -> {
+                ArrayNode a = JSON.createArrayNode();
+                int n = random.nextInt(4);
+                for (int i = 0; i < n; i++) {
+                    a.add(value(depth + 1));
+                }
+                yield a;
+            }
+            default -> {
+                ObjectNode o = JSON.createObjectNode();
+                int n = random.nextInt(4);
+                for (int i = 0; i < n; i++) {
+                    o.set(pick(KEYS), value(depth + 1));
+                }
+                yield o;
+            }
+        };
+    }
+
+    private long pick(long[] options) {
+        return options[random.nextInt(options.length)];
+    }
+
+    private double pick(double[] options) {
+        return options[random.nextInt(options.length)];
+    }
+
+    /** A random template. */
+    String template() {
+        vars = new ArrayList<>(List.of("$"));
+        rangeDepth = 0;
+        defines = 0;
+        StringBuilder out = new StringBuilder();
+        int parts = 1 + random.nextInt(6);
+        for (int i = 0; i < parts; i++) {
+            out.append(part(0));
+        }
+        return out.toString();
+    }
+
+    private String text() {
+        return pick(new String[] {"", " ", "x", "\n", "  \n  ", "a-b ", "}", "line\n", "\t", "{ x }"});
+    }
+
+    private String open() {
+        return chance(25) ? "{{- " : chance(10) ? "{{" : "{{ ";
+    }
+
+    private String close() {
+        return chance(25) ? " -}}" : chance(10) ? "}}" : " }}";
+    }
+
+    private String part(int depth) {
+        int kind = random.nextInt(depth > 2 ? 3 : 12);
+        return switch (kind) {
+            case 0 -> text();
+            case 1, 2 -> open() + pipeline(0) + close();
+            case 3 -> ifBlock(depth);
+            case 4 -> rangeBlock(depth);
+            case 5 -> withBlock(depth);
+            case 6 -> {
+                String v = "$v" + vars.size();
+                String s = open() + v + " := " + pipeline(0) + close();
+                vars.add(v);
+                yield s;
+            }
+            case 7 -> vars.size() > 1 ? open() + pick(vars.toArray(new String[0])) + " = " + pipeline(0) + close() : text();
+            case 8 -> "{{/* a comment */}}" + (chance(50) ? "{{- /* trimmed */ -}}" : "");
+            case 9 -> depth == 0 ? defineAndCall(depth) : text();
+            case 10 -> rangeDepth > 0 && chance(50) ? open() + (chance(50) ? "break" : "continue") + close() : text();
+            default -> open() + pipeline(0) + close() + text();
+        };
+    }
+
+    private String body(int depth) {
+        StringBuilder b = new StringBuilder();
+        int n = random.nextInt(3);
+        for (int i = 0; i < n; i++) {
+            b.append(part(depth + 1));
+        }
+        return b.toString();
+    }
+
+    private String ifBlock(int depth) {
+        int mark = vars.size();
+        StringBuilder b = new StringBuilder(open() + "if " + pipeline(0) + close() + body(depth));
+        if (chance(30)) {
+            b.append(open()).append("else if ").append(pipeline(0)).append(close()).append(body(depth));
+        }
+        if (chance(40)) {
+            b.append(open()).append("else").append(close()).append(body(depth));
+        }
+        b.append(open()).append("end").append(close());
+        vars = new ArrayList<>(vars.subList(0, mark));
+        return b.toString();
+    }
+
+    private String rangeBlock(int depth) {
+        int mark = vars.size();
+        String decl = "";
+        int form = random.nextInt(3);
+        if (form == 1) {
+            decl = "$e" + vars.size() + " := ";
+            vars.add("$e" + mark);
+        } else if (form == 2) {
+            decl = "$i" + mark + ", $e" + mark + " := ";
+            vars.add("$i" + mark);
+            vars.add("$e" + mark);
+        }
+        StringBuilder b = new StringBuilder(open() + "range " + decl + rangeTarget() + close());
+        rangeDepth++;
+        b.append(body(depth));
+        if (chance(30)) {
+            b.append(open()).append("if ").append(pipeline(0)).append(close()).append(open()).append(chance(50) ? "break" : "continue")
+                    .append(close()).append(open()).append("end").append(close());
+        }
+        b.append(open()).append(".").append(close());
+        rangeDepth--;
+        if (chance(30)) {
+            b.append(open()).append("else").append(close()).append(body(depth));
+        }
+        b.append(open()).append("end").append(close());
+        vars = new ArrayList<>(vars.subList(0, mark));
+        return b.toString();
+    }
+
+    private String rangeTarget() {
+        return chance(70) ? field() : pipeline(0);
+    }
+
+    private String withBlock(int depth) {
+        int mark = vars.size();
+        StringBuilder b = new StringBuilder(open() + "with " + pipeline(0) + close() + open() + "." + close() + body(depth));
+        if (chance(30)) {
+            b.append(open()).append("else").append(close()).append(body(depth));
+        }
+        b.append(open()).append("end").append(close());
+        vars = new ArrayList<>(vars.subList(0, mark));
+        return b.toString();
+    }
+
+    private String defineAndCall(int depth) {
+        String name = "t" + (defines++);
+        List<String> saved = vars;
+        int savedDepth = rangeDepth;
+        vars = new ArrayList<>(List.of("$"));
+        rangeDepth = 0;
+        String inner = body(depth + 1) + "{{ . }}";
+        vars = saved;
+        rangeDepth = savedDepth;
+        if (chance(40)) {
+            return "{{ block \"" + name + "\" " + pipeline(0) + " }}" + inner + "{{ end }}";
+        }
+        return "{{ define \"" + name + "\" }}" + inner + "{{ end }}" + "{{ template \"" + name + "\"" + (chance(80) ? " " + pipeline(0) : "") + " }}";
+    }
+
+    private String field() {
+        if (chance(25)) {
+            return ".nested." + pick(KEYS);
+        }
+        return "." + pick(KEYS);
+    }
+
+    private String literal() {
+        return switch (random.nextInt(9)) {
+            case 0 -> Integer.toString(random.nextInt(200) - 50);
+            case 1 -> pick(new String[] {"1.5", "0.25", "1e3", "2.0", "-0.5", "1e6", "0x1F", "0o17", "0b101", "1_000", "'a'", "'\\n'"});
+            case 2 -> "\"" + pick(new String[] {"", "x", "a b", "\\t", "\\u00e9", "%d", "quote\\\"d", "<&>"}) + "\"";
+            case 3 -> "`raw " + pick(new String[] {"", "x", "\\n"}) + "`";
+            case 4 -> random.nextBoolean() ? "true" : "false";
+            case 5 -> chance(30) ? "nil" : "\"n\"";
+            default -> Integer.toString(random.nextInt(5));
+        };
+    }
+
+    private String operand(int depth) {
+        int kind = random.nextInt(depth > 1 ? 5 : 9);
+        return switch (kind) {
+            case 0, 1 -> field();
+            case 2 -> literal();
+            case 3 -> pick(vars.toArray(new String[0])) + (chance(20) ? "." + pick(KEYS) : "");
+            case 4 -> ".";
+            case 5, 6 -> "(" + pipeline(depth + 1) + ")" + (chance(10) ? "." + pick(KEYS) : "");
+            default -> "(" + call(depth + 1) + ")";
+        };
+    }
+
+    private String call(int depth) {
+        if (sprig && chance(70)) {
+            return sprigCall(depth);
+        }
+        String f = pick(BUILTINS);
+        StringBuilder b = new StringBuilder(f);
+        int args = switch (f) {
+            case "len", "not" -> 1;
+            case "index", "slice" -> 1 + random.nextInt(3);
+            case "ne", "lt", "le", "gt", "ge" -> 2;
+            case "eq" -> 2 + random.nextInt(2);
+            case "and", "or" -> 1 + random.nextInt(3);
+            default -> random.nextInt(4);
+        };
+        if (chance(2)) {
+            args += random.nextBoolean() ? 1 : -1;
+        }
+        if (f.equals("printf")) {
+            b.append(" \"").append(pick(FORMATS).replace("\"", "\\\"")).append('"');
+            args = Math.max(0, args - 1);
+        }
+        for (int i = 0; i < args; i++) {
+            b.append(' ').append(f.equals("index") || f.equals("slice") ? (i == 0 ? operand(depth) : indexArg()) : operand(depth));
+        }
+        return b.toString();
+    }
+
+    private String indexArg() {
+        return chance(60) ? Integer.toString(random.nextInt(4) - (chance(10) ? 1 : 0)) : chance(50) ? "\"" + pick(KEYS) + "\"" : operand(3);
+    }
+
+    private String pipeline(int depth) {
+        StringBuilder b = new StringBuilder(chance(70) ? operand(depth) : call(depth));
+        int stages = depth > 1 ? 0 : random.nextInt(3) == 0 ? 1 + random.nextInt(2) : 0;
+        for (int i = 0; i < stages; i++) {
+            b.append(" | ").append(pick(new String[] {"printf \"%v\"", "len", "html", "js", "urlquery", "print", "println", "not",
+                "printf \"%q-%v\" 1", "eq 1", "index .list", "and 1", "or 0"}));
+        }
+        return b.toString();
+    }
+}
