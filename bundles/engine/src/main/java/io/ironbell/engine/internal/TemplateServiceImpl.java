@@ -6,11 +6,6 @@ import io.ironbell.api.template.TemplateException;
 import io.ironbell.api.template.TemplateRecord;
 import io.ironbell.api.template.TemplateService;
 import io.ironbell.api.template.TemplateStore;
-import io.ironbell.engine.internal.template.GoTemplate;
-import io.ironbell.engine.internal.template.TemplateParser;
-import java.util.AbstractMap;
-import java.util.Map;
-import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -35,28 +30,7 @@ public final class TemplateServiceImpl implements TemplateService {
         if (yaml != null && yaml.length() > MAX_BYTES) {
             throw new TemplateException(0, null, "the template is larger than " + MAX_BYTES + " bytes");
         }
-        String placeholders = GoTemplate.parse(yaml == null ? "" : yaml).render(anything());
-        return TemplateParser.parse(placeholders);
-    }
-
-    /** A root that answers every top-level key with a placeholder. */
-    private static Map<String, Object> anything() {
-        return new AbstractMap<>() {
-            @Override
-            public Object get(Object key) {
-                return GoTemplate.ANYTHING;
-            }
-
-            @Override
-            public boolean containsKey(Object key) {
-                return true;
-            }
-
-            @Override
-            public Set<Entry<String, Object>> entrySet() {
-                return Set.of();
-            }
-        };
+        return WorkflowTemplates.check(yaml == null ? "" : yaml);
     }
 
     @Override

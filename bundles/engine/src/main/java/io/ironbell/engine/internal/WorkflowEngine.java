@@ -32,8 +32,6 @@ import io.ironbell.api.workflow.WorkflowException;
 import io.ironbell.api.workflow.WorkflowException.Reason;
 import io.ironbell.api.workflow.WorkflowService;
 import io.ironbell.api.workflow.WorkflowStore;
-import io.ironbell.engine.internal.template.GoTemplate;
-import io.ironbell.engine.internal.template.TemplateParser;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -166,8 +164,7 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
         TemplateRecord record = store(() -> templates.get(templateIdOrName));
         Template template;
         try {
-            String rendered = GoTemplate.parse(record.data()).render(RenderModel.of(map, first));
-            template = TemplateParser.parse(rendered);
+            template = WorkflowTemplates.render(record.data(), map, first);
         } catch (TemplateException e) {
             throw new WorkflowException(Reason.INVALID, "template " + record.name() + ": " + e.getMessage(), e);
         }

@@ -73,7 +73,7 @@ class WorkflowEngineTest {
                 tasks:
                   - name: install
                     worker: "{{.device_1}}"
-                    environment: {DISK: "{{ index .Hardware.Interfaces 0 "DHCP" "iface_name" }}"}
+                    environment: {DISK: "{{ (index .Hardware.Interfaces 0).DHCP.IfaceName }}"}
                     actions:
                 %s
                 """.formatted(name, actions.indent(6)));

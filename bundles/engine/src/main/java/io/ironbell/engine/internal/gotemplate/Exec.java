@@ -462,8 +462,8 @@ final class Exec {
             }
             return switch (missingKey) {
                 case DEFAULT -> NO_VALUE;
-                // the zero of interface {} is a nil interface: no value again
-                case ZERO -> null;
+                // the zero of the element type: "" for a map[string]string, a nil interface (no value again) for interface {}
+                case ZERO -> m instanceof GoValues.StringMap ? "" : null;
                 case ERROR -> throw error("map has no entry for key " + GoFmt.quote(fieldName));
             };
         }

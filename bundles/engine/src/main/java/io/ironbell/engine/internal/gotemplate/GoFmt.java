@@ -377,7 +377,7 @@ public final class GoFmt {
             fmtString(s, verb);
         } else if (v instanceof Map<?, ?> m) {
             if (sharpV) {
-                buf.append("map[string]interface {}{");
+                buf.append(GoValues.typeName(m)).append('{');
             } else {
                 buf.append("map[");
             }
@@ -431,7 +431,7 @@ public final class GoFmt {
             }
             buf.append('}');
         } else if (v instanceof GoPointer p) {
-            if (depth == 0 && p.target() != null) {
+            if (depth == 0 && p.target() instanceof GoStruct) {
                 buf.append('&');
                 printValue(p.target(), verb, depth + 1);
             } else if (p.target() == null) {

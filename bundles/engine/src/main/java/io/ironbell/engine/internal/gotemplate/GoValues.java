@@ -43,8 +43,13 @@ public final class GoValues {
         }
     }
 
-    /** A pointer to a struct ({@code target} null: a nil pointer). */
-    public record GoPointer(String elemType, GoStruct target) {
+    /** A pointer ({@code target} null: a nil pointer): to a struct, or to a bool as Tinkerbell's {@code *bool} fields. */
+    public record GoPointer(String elemType, Object target) {
+    }
+
+    /** A {@code map[string]string} (what Sprig's split makes): a map whose type says so. */
+    public static final class StringMap extends LinkedHashMap<String, Object> {
+        private static final long serialVersionUID = 1L;
     }
 
     /** A typed slice other than {@code []interface {}} ({@code []string}): the element type's name. */
@@ -111,6 +116,9 @@ public final class GoValues {
         }
         if (v instanceof GoSlice s) {
             return "[]" + s.elemType();
+        }
+        if (v instanceof StringMap) {
+            return "map[string]string";
         }
         if (v instanceof Map<?, ?>) {
             return "map[string]interface {}";

@@ -51,8 +51,8 @@ final class Sprig {
         m.put("hello", fn(List.of(), a -> "Hello!"));
         // strings
         m.put("trim", fn(List.of(S), a -> trimSpace(str(a, 0))));
-        m.put("upper", fn(List.of(S), a -> str(a, 0).toUpperCase(java.util.Locale.ROOT)));
-        m.put("lower", fn(List.of(S), a -> str(a, 0).toLowerCase(java.util.Locale.ROOT)));
+        m.put("upper", fn(List.of(S), a -> mapCodePoints(str(a, 0), Character::toUpperCase)));
+        m.put("lower", fn(List.of(S), a -> mapCodePoints(str(a, 0), Character::toLowerCase)));
         m.put("title", fn(List.of(S), a -> title(str(a, 0))));
         m.put("untitle", fn(List.of(S), a -> untitle(str(a, 0))));
         m.put("substr", fn(List.of(I, I, S), a -> substr(intArg(a, 0), intArg(a, 1), str(a, 2))));
@@ -600,6 +600,17 @@ final class Sprig {
                 || Character.isSpaceChar(c) && c != 0x200b;
     }
 
+    /** strings.ToUpper/ToLower: rune by rune, simple case mappings only (ß stays ß, as in Go). */
+    private static String mapCodePoints(String s, java.util.function.IntUnaryOperator f) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> b.appendCodePoint(f.applyAsInt(c)));
+        return b.toString();
+    }
+
+    private static boolean isPlainMap(Object v) {
+        return v instanceof Map && !(v instanceof GoValues.StringMap);
+    }
+
     /** strings.TrimSpace. */
     static String trimSpace(String s) {
         int start = 0;
@@ -863,7 +874,7 @@ final class Sprig {
     }
 
     private static Map<String, Object> indexed(List<String> parts) {
-        Map<String, Object> res = new LinkedHashMap<>();
+        Map<String, Object> res = new GoValues.StringMap();
         for (int i = 0; i < parts.size(); i++) {
             res.put("_" + i, parts.get(i));
         }
@@ -876,7 +887,7 @@ final class Sprig {
             throw new FunctionError("dig needs at least three arguments");
         }
         Object last = a.get(a.size() - 1);
-        if (!(last instanceof Map)) {
+        if (!isPlainMap(last)) {
             throw new FunctionError("interface conversion: interface {} is " + (last == null ? "nil" : GoValues.typeName(last))
                     + ", not map[string]interface {}");
         }
@@ -898,7 +909,7 @@ final class Sprig {
             if (i == keys.size() - 1) {
                 return step;
             }
-            if (!(step instanceof Map)) {
+            if (!isPlainMap(step)) {
                 throw new FunctionError("interface conversion: interface {} is " + (step == null ? "nil" : GoValues.typeName(step))
                         + ", not map[string]interface {}");
             }

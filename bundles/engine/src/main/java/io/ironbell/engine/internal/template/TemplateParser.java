@@ -107,6 +107,10 @@ public final class TemplateParser {
         JsonLocation at = p.currentTokenLocation();
         lines.put(path, at.getLineNr());
         JsonNodeFactory f = JsonNodeFactory.instance;
+        if (p.currentToken().isScalarValue() && p.currentToken() != JsonToken.VALUE_NULL && path.matches(".*\\.environment\\.[^.\\[]+")) {
+            // as yaml.v3 reads a scalar into a Go string: the text as written (0644 stays "0644", true stays "true")
+            return f.textNode(p.getText());
+        }
         switch (p.currentToken()) {
             case START_OBJECT -> {
                 ObjectNode o = f.objectNode();

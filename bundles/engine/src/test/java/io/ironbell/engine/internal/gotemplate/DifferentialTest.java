@@ -43,7 +43,7 @@ class DifferentialTest {
     /** With {@code sprig}, Sprig's functions as Tinkerbell offers them. */
     static String java(String text, JsonNode data, String missingKey, String[] error, boolean sprig) {
         try {
-            TextTemplate t = TextTemplate.parse("t", text, sprig ? Sprig.FUNCTIONS : Map.of(),
+            TextTemplate t = TextTemplate.parse("t", text, sprig ? TinkerbellFunctions.all() : Map.of(),
                     TextTemplate.MissingKey.valueOf(missingKey.toUpperCase()));
             return t.execute(GoReference.decode(data), 1 << 20);
         } catch (GoTemplateException e) {

@@ -37,7 +37,7 @@ final class TemplateGenerator {
         {"trimAll", "S", "S"}, {"trimSuffix", "S", "S"}, {"trimPrefix", "S", "S"}, {"nospace", "S"}, {"trunc", "I", "S"},
         {"contains", "S", "S"}, {"hasPrefix", "S", "S"}, {"hasSuffix", "S", "S"}, {"quote", "N"}, {"squote", "N"}, {"cat", "N"},
         {"indent", "I", "S"}, {"nindent", "I", "S"}, {"replace", "S", "S", "S"}, {"plural", "S", "S", "I"}, {"toString", "A"},
-        {"b64enc", "S"}, {"b64dec", "S"}, {"sha1sum", "S"}, {"sha256sum", "S"}, {"adler32sum", "S"}, {"atoi", "S"}, {"int", "A"},
+        {"b64enc", "S"}, {"b64dec", "E"}, {"sha1sum", "S"}, {"sha256sum", "S"}, {"adler32sum", "S"}, {"atoi", "S"}, {"int", "A"},
         {"int64", "A"}, {"float64", "A"}, {"add1", "A"}, {"add", "N"}, {"sub", "A", "A"}, {"div", "A", "A"}, {"mod", "A", "A"},
         {"mul", "A", "N"}, {"max", "A", "N"}, {"min", "A", "N"}, {"maxf", "A", "N"}, {"minf", "A", "N"}, {"floor", "A"}, {"ceil", "A"},
         {"until", "I"}, {"untilStep", "I", "I", "I"}, {"list", "N"}, {"first", "L"}, {"last", "L"}, {"rest", "L"}, {"initial", "L"},
@@ -48,7 +48,7 @@ final class TemplateGenerator {
         {"default", "A", "A"}, {"empty", "A"}, {"coalesce", "N"}, {"all", "N"}, {"any", "N"}, {"ternary", "A", "A", "B"},
         {"toJson", "A"}, {"toRawJson", "A"}, {"toPrettyJson", "A"}, {"fromJson", "S"}, {"typeOf", "A"}, {"kindOf", "A"},
         {"kindIs", "S", "A"}, {"typeIs", "S", "A"}, {"deepEqual", "A", "A"}, {"base", "S"}, {"dir", "S"}, {"clean", "S"}, {"ext", "S"},
-        {"isAbs", "S"}, {"fail", "S"},
+        {"isAbs", "S"}, {"fail", "S"}, {"formatPartition", "D", "I"}, {"netmaskToPrefixLength", "K"},
     };
 
     private final Random random;
@@ -77,13 +77,18 @@ final class TemplateGenerator {
     }
 
     private String argOf(String shape, int depth) {
-        if (chance(8) && !shape.equals("V")) {
+        if (chance(8) && !shape.equals("V") && !shape.equals("E")) {
             return operand(depth + 1);
         }
         return switch (shape) {
             case "S" -> chance(60) ? "\"" + pick(new String[] {"", "a", "x,y", "Hello World", " pad ", "/usr/lib/x.tar.gz", "a/b/../c", "0x1F",
                 "42", "3.50", "aGVsbG8=", "{\\\"k\\\":[1,2.5,\\\"x\\\"]}", "line\\nbreak", "é", "_"}) + "\"" : chance(50) ? ".s" : field();
             case "I" -> Integer.toString(random.nextInt(12) - 3);
+            // base64 of UTF-8 text, or not base64: bytes that are not UTF-8 are the one known difference (Java strings are Unicode)
+            case "E" -> "\"" + pick(new String[] {"aGVsbG8=", "", "YQ==", "YWI=", "w6k=", "not base64!", "aGVsbG8", "=abc", "YQ==\\nYQ=="}) + "\"";
+            case "D" -> "\"" + pick(new String[] {"/dev/sda", "/dev/nvme0n1", "/dev/mmcblk0", "/dev/disk/by-id/wwn-0x5000", "", "/dev/vda"}) + "\"";
+            case "K" -> "\"" + pick(new String[] {"255.255.255.0", "255.255.0.0", "255.255.255.255", "0.0.0.0", "255.0.255.0", "255.255.255.128",
+                "010.0.0.0", "::ffff:255.255.240.0", "ffff::", "nonsense", "255.255.255", "255.255.255.0.1"}) + "\"";
             case "B" -> random.nextBoolean() ? "true" : "false";
             // a value that cannot be the map itself: a map put into itself makes Go's fmt recurse until the stack overflows
             case "V" -> literal();

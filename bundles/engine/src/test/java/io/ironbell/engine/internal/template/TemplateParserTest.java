@@ -37,8 +37,7 @@ class TemplateParserTest {
 
     @Test
     void theCompatibilityExampleRendersAndParses() throws Exception {
-        String rendered = GoTemplate.parse(COMPAT).render(Map.of("device_1", "52:54:00:12:34:56"));
-        Template t = TemplateParser.parse(rendered);
+        Template t = TemplateParser.parse(COMPAT.replace("{{.device_1}}", "52:54:00:12:34:56"));
         assertEquals("52:54:00:12:34:56", t.tasks().get(0).worker());
         assertEquals(600, t.tasks().get(0).actions().get(0).timeout());
         assertEquals("true", t.tasks().get(0).actions().get(0).environment().get("COMPRESSED"));
