@@ -10,8 +10,10 @@
 //
 // Typed JSON: a number without '.', 'e' or 'E' is an int, any other a float64; an object with
 // the key "$struct" is a struct value ({"$struct": "Disk", "fields": [["Device", "/dev/sda"]]}),
-// with "$ptr": true a pointer to it ("fields": null: a nil pointer); any other object is a
-// map[string]interface{}; arrays are []interface{}.
+// with "$ptr": true a pointer to it ("fields": null: a nil pointer); {"$int64": 5} is an int64;
+// {"$slice": "string", "items": [...]} a []string ([]int for "int", []interface{} for any other);
+// {"$ptr": true, "type": "bool", "value": true} a *bool (value null: a nil one); any other object
+// is a map[string]interface{}; arrays are []interface{}.
 //
 // Built offline in GOPATH mode from Debian's golang-go and golang-github-masterminds-sprig-dev.
 package main
@@ -134,6 +136,15 @@ func typed(v interface{}) (interface{}, error) {
 		if _, ok := x["$struct"]; ok {
 			return structValue(x)
 		}
+		if n, ok := x["$int64"]; ok {
+			return n.(json.Number).Int64()
+		}
+		if t, ok := x["$slice"]; ok {
+			return sliceValue(t.(string), x["items"].([]interface{}))
+		}
+		if _, ok := x["$ptr"]; ok {
+			return scalarPointer(x)
+		}
 		out := make(map[string]interface{}, len(x))
 		for k, e := range x {
 			t, err := typed(e)
@@ -186,4 +197,50 @@ func structValue(x map[string]interface{}) (interface{}, error) {
 		return ptr.Interface(), nil
 	}
 	return sv.Interface(), nil
+}
+
+func sliceValue(elem string, items []interface{}) (interface{}, error) {
+	switch elem {
+	case "string":
+		out := make([]string, len(items))
+		for i, e := range items {
+			out[i], _ = e.(string)
+		}
+		return out, nil
+	case "int":
+		out := make([]int, len(items))
+		for i, e := range items {
+			n, _ := e.(json.Number).Int64()
+			out[i] = int(n)
+		}
+		return out, nil
+	}
+	out := make([]interface{}, len(items))
+	for i, e := range items {
+		v, err := typed(e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func scalarPointer(x map[string]interface{}) (interface{}, error) {
+	if x["value"] == nil {
+		switch x["type"] {
+		case "bool":
+			return (*bool)(nil), nil
+		case "string":
+			return (*string)(nil), nil
+		}
+		return nil, fmt.Errorf("a nil pointer to %v", x["type"])
+	}
+	v, err := typed(x["value"])
+	if err != nil {
+		return nil, err
+	}
+	p := reflect.New(reflect.TypeOf(v))
+	p.Elem().Set(reflect.ValueOf(v))
+	return p.Interface(), nil
 }

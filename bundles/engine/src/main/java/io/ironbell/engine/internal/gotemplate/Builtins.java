@@ -89,7 +89,7 @@ final class Builtins {
             item = p.target();
         }
         if (item instanceof String s) {
-            return (long) s.getBytes(StandardCharsets.UTF_8).length;
+            return (long) GoBytes.length(s);
         }
         if (GoValues.items(item) != null) {
             return (long) GoValues.items(item).size();
@@ -135,7 +135,7 @@ final class Builtins {
                 throw new FunctionError("index of nil pointer");
             }
             if (item instanceof String s) {
-                byte[] b = s.getBytes(StandardCharsets.UTF_8);
+                byte[] b = GoBytes.bytes(s);
                 int x = indexArg(index, b.length);
                 if (x == b.length) {
                     throw new FunctionError("reflect: string index out of range");
@@ -176,7 +176,7 @@ final class Builtins {
             if (indexes.size() == 3) {
                 throw new FunctionError("cannot 3-index slice a string");
             }
-            cap = len = s.getBytes(StandardCharsets.UTF_8).length;
+            cap = len = GoBytes.length(s);
         } else if (GoValues.items(item) != null) {
             cap = len = GoValues.items(item).size();
         } else {
@@ -193,8 +193,7 @@ final class Builtins {
             throw new FunctionError("invalid slice index: " + idx[1] + " > " + idx[2]);
         }
         if (item instanceof String s) {
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            return new String(b, idx[0], idx[1] - idx[0], StandardCharsets.UTF_8);
+            return GoBytes.slice(s, idx[0], idx[1]);
         }
         List<Object> out = new ArrayList<>(GoValues.items(item).subList(idx[0], idx[1]));
         return item instanceof GoSlice gs ? new GoSlice(gs.elemType(), out) : out;
@@ -352,6 +351,11 @@ final class Builtins {
     static String jsEscape(String s) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < s.length();) {
+            if (GoBytes.isRawByte(s, i)) {
+                // Go decodes it as U+FFFD, which is printable, and writes the byte as it was
+                b.append(s.charAt(i++));
+                continue;
+            }
             int r = s.codePointAt(i);
             i += Character.charCount(r);
             switch (r) {
@@ -378,7 +382,7 @@ final class Builtins {
 
     static String queryEscape(String s) {
         StringBuilder b = new StringBuilder();
-        for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
+        for (byte x : GoBytes.bytes(s)) {
             int c = x & 0xff;
             if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~') {
                 b.append((char) c);

@@ -506,7 +506,7 @@ public final class GoFmt {
     }
 
     private void fmtSx(String s, String digits) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        byte[] b = GoBytes.bytes(s);
         int length = b.length;
         if (precPresent && prec < length) {
             length = prec;
@@ -999,6 +999,12 @@ public final class GoFmt {
     private static String quoteWith(String s, char quote, boolean asciiOnly) {
         StringBuilder b = new StringBuilder().append(quote);
         for (int i = 0; i < s.length();) {
+            if (GoBytes.isRawByte(s, i)) {
+                // a byte that is not UTF-8: Go writes it as \xNN
+                b.append("\\x").append(String.format("%02x", s.charAt(i) - 0xDC00));
+                i++;
+                continue;
+            }
             int r = s.codePointAt(i);
             i += Character.charCount(r);
             if (r == quote || r == '\\') {

@@ -123,6 +123,10 @@ final class GoJson {
         b.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
+            if (GoBytes.isRawByte(s, i)) {
+                b.append("\\ufffd");
+                continue;
+            }
             switch (c) {
                 case '"' -> b.append("\\\"");
                 case '\\' -> b.append("\\\\");

@@ -5,8 +5,8 @@ import java.util.function.Function;
 
 /**
  * Go's literal syntax as strconv reads it: quoted and raw strings, character constants, integers
- * with base prefixes and underscores, floats (decimal and hexadecimal). Strings here are Unicode:
- * an escape that makes a byte which is not UTF-8 on its own ({@code "\xff"}) is refused.
+ * with base prefixes and underscores, floats (decimal and hexadecimal). A byte escape beyond ASCII
+ * ({@code "\xff"}) is a byte of its own, held as {@link GoBytes} holds such bytes.
  */
 final class GoStrings {
 
@@ -28,19 +28,26 @@ final class GoStrings {
         if (quote != '"' || in.charAt(in.length() - 1) != '"') {
             throw error.apply("invalid syntax");
         }
-        StringBuilder out = new StringBuilder();
+        // bytes, as Go builds the string: byte escapes beyond ASCII that make valid UTF-8 together ("\303\251") are a character
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         int[] pos = {1};
         int end = in.length() - 1;
         while (pos[0] < end) {
             if (in.charAt(pos[0]) == '\n') {
                 throw error.apply("invalid syntax");
             }
-            out.appendCodePoint(unquoteChar(in, pos, '"', error));
+            int cp = unquoteChar(in, pos, '"', error);
+            if (cp >= 0xDC80 && cp <= 0xDCFF) {
+                out.write(cp - 0xDC00);
+            } else {
+                byte[] b = new String(Character.toChars(cp)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                out.write(b, 0, b.length);
+            }
         }
         if (pos[0] != end) {
             throw error.apply("invalid syntax");
         }
-        return out.toString();
+        return GoBytes.string(out.toByteArray());
     }
 
     /** A character constant {@code 'x'}: its code point. */
@@ -103,10 +110,8 @@ final class GoStrings {
                 }
                 pos[0] += n;
                 if (e == 'x') {
-                    if (v >= 0x80) {
-                        throw error.apply("a byte escape beyond ASCII (\\x" + Integer.toHexString(v) + ") makes a string that is not UTF-8");
-                    }
-                    return v;
+                    // a byte: beyond ASCII it is held as its stand-in (GoBytes)
+                    return v >= 0x80 ? 0xDC00 + v : v;
                 }
                 if (v > 0x10FFFF || (v >= 0xD800 && v < 0xE000)) {
                     throw error.apply("invalid syntax");
@@ -129,10 +134,7 @@ final class GoStrings {
                 if (v > 255) {
                     throw error.apply("invalid syntax");
                 }
-                if (v >= 0x80) {
-                    throw error.apply("an octal byte escape beyond ASCII makes a string that is not UTF-8");
-                }
-                return v;
+                return v >= 0x80 ? 0xDC00 + v : v;
             }
             case '\\':
                 return '\\';

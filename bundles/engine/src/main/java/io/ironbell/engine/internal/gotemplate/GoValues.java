@@ -162,20 +162,9 @@ public final class GoValues {
 
     private static final Object NIL = new Object();
 
-    /** Go compares strings by their UTF-8 bytes. */
+    /** Go compares strings by their bytes. */
     static int compareStrings(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int ca = a.codePointAt(i);
-            int cb = b.codePointAt(j);
-            if (ca != cb) {
-                return Integer.compare(ca, cb);
-            }
-            i += Character.charCount(ca);
-            j += Character.charCount(cb);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
+        return java.util.Arrays.compareUnsigned(GoBytes.bytes(a), GoBytes.bytes(b));
     }
 
     /** A Go function a template can call: its signature and its body. */

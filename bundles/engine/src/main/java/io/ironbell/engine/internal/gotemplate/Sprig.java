@@ -168,7 +168,7 @@ final class Sprig {
                 }
                 out.addAll(l);
             }
-            return out.isEmpty() ? null : out;
+            return out;
         }));
         m.put("slice", variadic(List.of(ANY, ANY), a -> listOp("list should be type of slice or array but", a.get(0), l -> {
             if (l.isEmpty()) {
@@ -274,7 +274,224 @@ final class Sprig {
         m.put("clean", fn(List.of(S), a -> GoPaths.clean(str(a, 0))));
         m.put("ext", fn(List.of(S), a -> GoPaths.ext(str(a, 0))));
         m.put("isAbs", fn(List.of(S), a -> str(a, 0).startsWith("/")));
+        more(m);
+        SprigText.register(m);
         FUNCTIONS = Map.copyOf(m);
+    }
+
+    private static void more(Map<String, Function> m) {
+        // the must- forms: Sprig's plain forms panic with the same error that these return
+        for (String[] alias : new String[][] {{"mustFirst", "first"}, {"mustLast", "last"}, {"mustRest", "rest"}, {"mustInitial", "initial"},
+            {"mustAppend", "append"}, {"mustPush", "append"}, {"mustPrepend", "prepend"}, {"mustReverse", "reverse"}, {"mustUniq", "uniq"},
+            {"mustWithout", "without"}, {"mustHas", "has"}, {"mustSlice", "slice"}, {"mustCompact", "compact"}, {"biggest", "max"},
+            // path/filepath on Linux is path
+            {"osBase", "base"}, {"osClean", "clean"}, {"osDir", "dir"}, {"osExt", "ext"}, {"osIsAbs", "isAbs"}}) {
+            m.put(alias[0], m.get(alias[1]));
+        }
+        m.put("mustToJson", fn(List.of(ANY), a -> {
+            String s = GoJson.marshal(a.get(0), true, null);
+            if (s.isEmpty()) {
+                throw new FunctionError("json: unsupported value");
+            }
+            return s;
+        }));
+        m.put("mustToPrettyJson", fn(List.of(ANY), a -> {
+            String s = GoJson.marshal(a.get(0), true, "  ");
+            if (s.isEmpty()) {
+                throw new FunctionError("json: unsupported value");
+            }
+            return s;
+        }));
+        m.put("mustToRawJson", fn(List.of(ANY), a -> {
+            String s = GoJson.marshal(a.get(0), false, null);
+            if (s.isEmpty()) {
+                throw new FunctionError("json: unsupported value");
+            }
+            return s;
+        }));
+        m.put("mustFromJson", fn(List.of(S), a -> {
+            Object v = GoJson.unmarshal(str(a, 0));
+            if (v == null && !str(a, 0).strip().equals("null")) {
+                throw new FunctionError("invalid JSON: " + str(a, 0));
+            }
+            return v;
+        }));
+        m.put("chunk", fn(List.of(I, ANY), a -> listOp("chunk", a.get(1), l -> {
+            // Sprig's arithmetic in float64, as it is, for every size (0 and negative ones included)
+            long size = intArg(a, 0);
+            int n = l.size();
+            long cs = goFloatToInt(Math.floor((double) (n - 1) / size) + 1);
+            if (cs < 0 || cs > Integer.MAX_VALUE) {
+                throw new FunctionError("runtime error: makeslice: len out of range");
+            }
+            List<Object> out = new ArrayList<>();
+            for (long i = 0; i < cs; i++) {
+                long clen = size;
+                if (i == cs - 1) {
+                    clen = goFloatToInt(Math.floor((double) n % size));
+                    if (clen == 0) {
+                        clen = size;
+                    }
+                }
+                if (clen < 0 || clen > Integer.MAX_VALUE) {
+                    throw new FunctionError("runtime error: makeslice: len out of range");
+                }
+                List<Object> part = new ArrayList<>();
+                for (long j = 0; j < clen; j++) {
+                    long ix = i * size + j;
+                    if (ix < 0 || ix >= n) {
+                        throw new FunctionError("reflect: slice index out of range");
+                    }
+                    part.add(l.get((int) ix));
+                }
+                out.add(part);
+            }
+            return new GoSlice("[]interface {}", out);
+        })));
+        m.put("mustChunk", m.get("chunk"));
+        m.put("seq", variadic(List.of(I), Sprig::seq));
+        m.put("toDecimal", fn(List.of(ANY), a -> {
+            String text = GoFmt.sprint(java.util.Collections.singletonList(a.get(0)));
+            if (!text.matches("[+-]?[0-7]+")) {
+                return int64(0);
+            }
+            java.math.BigInteger v = new java.math.BigInteger(text, 8);
+            return int64(v.bitLength() <= 63 ? v.longValue() : 0);
+        }));
+        m.put("round", variadic(List.of(ANY, I, "float64"), a -> {
+            double roundOn = a.size() > 2 ? (Double) a.get(2) : .5;
+            double val = toFloat64(a.get(0));
+            double pow = Math.pow(10, (Long) a.get(1));
+            double digit = pow * val;
+            double frac = digit - (digit < 0 ? Math.ceil(digit) : Math.floor(digit));
+            return (frac >= roundOn ? Math.ceil(digit) : Math.floor(digit)) / pow;
+        }));
+        m.put("add1f", fn(List.of(ANY), a -> decimalOp(a.get(0), List.of(1L), java.math.BigDecimal::add)));
+        m.put("addf", variadic(List.of(ANY), a -> decimalOp(0.0, a, java.math.BigDecimal::add)));
+        m.put("subf", variadic(List.of(ANY, ANY), a -> decimalOp(a.get(0), a.subList(1, a.size()), java.math.BigDecimal::subtract)));
+        m.put("mulf", variadic(List.of(ANY, ANY), a -> decimalOp(a.get(0), a.subList(1, a.size()), java.math.BigDecimal::multiply)));
+        m.put("divf", variadic(List.of(ANY, ANY), a -> decimalOp(a.get(0), a.subList(1, a.size()), Sprig::divide)));
+        m.put("typeIsLike", fn(List.of(S, ANY), a -> {
+            String t = GoValues.typeName(a.get(1));
+            return str(a, 0).equals(t) || str(a, 0).equals("*" + t);
+        }));
+        m.put("deepCopy", fn(List.of(ANY), a -> deepCopy(a.get(0))));
+        m.put("mustDeepCopy", m.get("deepCopy"));
+        // Go ranges over a map in a random order: keys and values come in sorted order here (sortAlpha makes both agree)
+        m.put("keys", variadic(List.of(MAP), a -> {
+            List<Object> out = new ArrayList<>();
+            for (int i = 0; i < a.size(); i++) {
+                GoValues.sorted(map(a, i)).forEach(e -> out.add(e.getKey()));
+            }
+            return new GoSlice(S, out);
+        }));
+        m.put("duration", fn(List.of(ANY), a -> {
+            Object v = a.get(0);
+            long n = 0;
+            if (v instanceof String str) {
+                java.math.BigInteger b = str.matches("[+-]?[0-9]+") ? new java.math.BigInteger(str.startsWith("+") ? str.substring(1) : str) : null;
+                n = b != null && b.bitLength() <= 63 ? b.longValue() : 0;
+            } else if (v instanceof GoNumber g && g.type().equals("int64")) {
+                n = g.bits();
+            }
+            return GoDuration.format(n * 1_000_000_000L);
+        }));
+        m.put("durationRound", fn(List.of(ANY), a -> {
+            Object v = a.get(0);
+            long d = 0;
+            if (v instanceof String str) {
+                d = GoDuration.parse(str);
+            } else if (v instanceof GoNumber g && g.type().equals("int64")) {
+                d = g.bits();
+            }
+            return GoDuration.round(d);
+        }));
+        m.put("values", fn(List.of(MAP), a -> {
+            List<Object> out = new ArrayList<>();
+            GoValues.sorted(map(a, 0)).forEach(e -> out.add(e.getValue()));
+            return out;
+        }));
+    }
+
+    /** shopspring/decimal as Sprig uses it: each operand from its float64, the result back to float64. */
+    private static double decimalOp(Object first, List<Object> rest, java.util.function.BinaryOperator<java.math.BigDecimal> op) {
+        java.math.BigDecimal acc = decimalOf(toFloat64(first));
+        for (Object x : rest) {
+            acc = op.apply(acc, decimalOf(toFloat64(x)));
+        }
+        return acc.doubleValue();
+    }
+
+    private static java.math.BigDecimal decimalOf(double f) {
+        if (Double.isNaN(f) || Double.isInfinite(f)) {
+            throw new FunctionError("Cannot create a Decimal from " + GoFmt.formatFloat(f, 'g', -1, 64));
+        }
+        return new java.math.BigDecimal(GoFmt.formatFloat(f, 'e', -1, 64));
+    }
+
+    /** decimal's Div: 16 digits after the point, rounded half away from zero. */
+    private static java.math.BigDecimal divide(java.math.BigDecimal a, java.math.BigDecimal b) {
+        if (b.signum() == 0) {
+            throw new FunctionError("decimal division by 0");
+        }
+        return a.divide(b, 16, java.math.RoundingMode.HALF_UP);
+    }
+
+    private static Object seq(List<Object> a) {
+        long[] p = a.stream().mapToLong(x -> (Long) x).toArray();
+        GoSlice values;
+        switch (p.length) {
+            case 1 -> {
+                long start = 1;
+                long end = p[0];
+                long inc = end < start ? -1 : 1;
+                values = untilStep(start, end + inc, inc);
+            }
+            case 2 -> {
+                long step = p[1] < p[0] ? -1 : 1;
+                values = untilStep(p[0], p[1] + step, step);
+            }
+            case 3 -> {
+                long inc = 1;
+                if (p[2] < p[0]) {
+                    inc = -1;
+                    if (p[1] > 0) {
+                        return "";
+                    }
+                }
+                values = untilStep(p[0], p[2] + inc, p[1]);
+            }
+            default -> {
+                return "";
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (Object v : values.items()) {
+            out.append(out.length() > 0 ? " " : "").append(v);
+        }
+        return out.toString();
+    }
+
+    private static Object deepCopy(Object v) {
+        if (v == null) {
+            throw new FunctionError("reflect: call of reflect.Value.Type on zero Value");
+        }
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = m instanceof GoValues.StringMap ? new GoValues.StringMap() : new LinkedHashMap<>();
+            m.forEach((k, x) -> out.put((String) k, x == null ? null : deepCopy(x)));
+            return out;
+        }
+        if (v instanceof GoSlice s) {
+            List<Object> out = new ArrayList<>();
+            s.items().forEach(x -> out.add(x == null ? null : deepCopy(x)));
+            return new GoSlice(s.elemType(), out);
+        }
+        if (v instanceof List<?> l) {
+            List<Object> out = new ArrayList<>();
+            l.forEach(x -> out.add(x == null ? null : deepCopy(x)));
+            return out;
+        }
+        return v;
     }
 
     private static String str(List<Object> a, int i) {
@@ -295,7 +512,7 @@ final class Sprig {
     }
 
     private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
+        return GoBytes.bytes(s);
     }
 
     private static GoNumber int64(long v) {
@@ -603,7 +820,12 @@ final class Sprig {
     /** strings.ToUpper/ToLower: rune by rune, simple case mappings only (ß stays ß, as in Go). */
     private static String mapCodePoints(String s, java.util.function.IntUnaryOperator f) {
         StringBuilder b = new StringBuilder(s.length());
-        s.codePoints().forEach(c -> b.appendCodePoint(f.applyAsInt(c)));
+        for (int i = 0; i < s.length();) {
+            int c = s.codePointAt(i);
+            // strings.Map writes U+FFFD for a byte that is not UTF-8
+            b.appendCodePoint(GoBytes.isRawByte(s, i) ? 0xFFFD : f.applyAsInt(c));
+            i += Character.charCount(c);
+        }
         return b.toString();
     }
 
@@ -683,13 +905,13 @@ final class Sprig {
         return b.toString();
     }
 
-    /** A byte range of a string, as Go slices it (ASCII-safe; a cut inside a character is refused). */
+    /** A byte range of a string, as Go slices it. */
     private static String bytes(String s, int from, int to) {
-        byte[] b = utf8(s);
-        if (from < 0 || to > b.length || from > to) {
-            throw new FunctionError("runtime error: slice bounds out of range [" + from + ":" + to + "] with length " + b.length);
+        int len = GoBytes.length(s);
+        if (from < 0 || to > len || from > to) {
+            throw new FunctionError("runtime error: slice bounds out of range [" + from + ":" + to + "] with length " + len);
         }
-        return new String(b, from, to - from, StandardCharsets.UTF_8);
+        return GoBytes.slice(s, from, to);
     }
 
     private static String substr(long start, long end, String s) {
@@ -774,7 +996,7 @@ final class Sprig {
             for (; j < 4; j++) {
                 if (src.length == si) {
                     if (j == 0) {
-                        return dst.toString(StandardCharsets.UTF_8);
+                        return GoBytes.string(dst.toByteArray());
                     }
                     return "illegal base64 data at input byte " + (si - j);
                 }
@@ -825,7 +1047,7 @@ final class Sprig {
                 return "illegal base64 data at input byte " + error;
             }
         }
-        return dst.toString(StandardCharsets.UTF_8);
+        return GoBytes.string(dst.toByteArray());
     }
 
     private static String digest(String algorithm, String s) {

@@ -167,6 +167,7 @@ public final class TemplateParser {
             throw c.error(tasks == null ? "" : "tasks", "tasks", "at least one task is required");
         }
         Set<String> taskNames = new HashSet<>();
+        int allActions = 0;
         for (int i = 0; i < tasks.size(); i++) {
             String tp = "tasks[" + i + "]";
             JsonNode task = tasks.get(i);
@@ -181,9 +182,14 @@ public final class TemplateParser {
             c.stringList(task, tp, "volumes");
             c.environment(task, tp);
             JsonNode actions = task.get("actions");
-            if (actions == null || !actions.isArray() || actions.isEmpty()) {
-                throw c.error(actions == null ? tp : tp + ".actions", tp + ".actions", "at least one action is required");
+            if (actions == null || actions.isNull()) {
+                // as in Tinkerbell, a task may have no actions
+                actions = ((com.fasterxml.jackson.databind.node.ObjectNode) task).putArray("actions");
             }
+            if (!actions.isArray()) {
+                throw c.error(tp + ".actions", tp + ".actions", "must be a list of actions, was " + Checker.kind(actions));
+            }
+            allActions += actions.size();
             Set<String> actionNames = new HashSet<>();
             for (int k = 0; k < actions.size(); k++) {
                 String ap = tp + ".actions[" + k + "]";
@@ -214,6 +220,10 @@ public final class TemplateParser {
                     throw c.error(ap + ".retries", ap + ".retries", "must be a whole number from 0 to " + MAX_RETRIES + ", was " + retries);
                 }
             }
+        }
+        if (allActions == 0) {
+            // Tinkerbell would make a workflow that does nothing; Ironbell's workflows run at least one action
+            throw c.error("tasks", "tasks", "at least one action is required in the template's tasks");
         }
     }
 

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * mode, offline), built into target/ and run as one process that answers a request per line.
  * Without Go the tests fail, naming the packages (.ci/prepare installs them).
  */
-final class GoReference implements AutoCloseable {
+public final class GoReference implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -29,8 +29,8 @@ final class GoReference implements AutoCloseable {
     private final BufferedReader out;
 
     /** What the reference answered: the output, or the error and whether parsing or execution failed. */
-    record Answer(String out, String error, String phase) {
-        boolean ok() {
+    public record Answer(String out, String error, String phase) {
+        public boolean ok() {
             return error == null;
         }
     }
@@ -41,7 +41,7 @@ final class GoReference implements AutoCloseable {
         this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }
 
-    static GoReference start() throws IOException, InterruptedException {
+    public static GoReference start() throws IOException, InterruptedException {
         Path source = Path.of("src/test/go").toAbsolutePath();
         Path binary = Path.of("target/gotemplate-reference").toAbsolutePath();
         Path go = Path.of("/usr/bin/go");
@@ -63,7 +63,7 @@ final class GoReference implements AutoCloseable {
     }
 
     /** Renders on the reference; {@code data} is typed JSON (see main.go). */
-    Answer render(String name, String text, JsonNode data, String missingKey, String funcs) throws IOException {
+    public Answer render(String name, String text, JsonNode data, String missingKey, String funcs) throws IOException {
         ObjectNode req = JSON.createObjectNode();
         req.put("name", name).put("text", text).put("missingkey", missingKey).put("funcs", funcs);
         req.set("data", data);
@@ -77,6 +77,77 @@ final class GoReference implements AutoCloseable {
         JsonNode res = JSON.readTree(line);
         return new Answer(res.has("out") ? res.get("out").asText() : null, res.has("error") ? res.get("error").asText() : null,
                 res.path("phase").asText(null));
+    }
+
+    /** Go values into typed JSON (see main.go), so that the reference renders on the same data. */
+    public static JsonNode encode(Object v) {
+        com.fasterxml.jackson.databind.node.JsonNodeFactory f = JSON.getNodeFactory();
+        if (v == null) {
+            return f.nullNode();
+        }
+        if (v instanceof String s) {
+            return f.textNode(s);
+        }
+        if (v instanceof Boolean b) {
+            return f.booleanNode(b);
+        }
+        if (v instanceof Long l) {
+            return f.numberNode(l);
+        }
+        if (v instanceof Double d) {
+            return f.numberNode(d);
+        }
+        if (v instanceof GoValues.GoNumber n) {
+            if (!n.type().equals("int64")) {
+                throw new IllegalArgumentException("typed JSON has no " + n.type());
+            }
+            return JSON.createObjectNode().put("$int64", n.bits());
+        }
+        if (v instanceof GoValues.GoSlice s) {
+            ObjectNode o = JSON.createObjectNode().put("$slice", s.elemType());
+            com.fasterxml.jackson.databind.node.ArrayNode items = o.putArray("items");
+            s.items().forEach(e -> items.add(encode(e)));
+            return o;
+        }
+        if (v instanceof List<?> l) {
+            com.fasterxml.jackson.databind.node.ArrayNode a = JSON.createArrayNode();
+            l.forEach(e -> a.add(encode(e)));
+            return a;
+        }
+        if (v instanceof java.util.Map<?, ?> m) {
+            ObjectNode o = JSON.createObjectNode();
+            m.forEach((k, e) -> o.set((String) k, encode(e)));
+            return o;
+        }
+        if (v instanceof GoValues.GoStruct s) {
+            return struct(s.type(), s, false);
+        }
+        if (v instanceof GoValues.GoPointer p) {
+            if (p.target() instanceof GoValues.GoStruct s) {
+                return struct(p.elemType(), s, true);
+            }
+            if (p.target() == null && !p.elemType().equals("bool") && !p.elemType().equals("string")) {
+                return struct(p.elemType(), null, true);
+            }
+            ObjectNode o = JSON.createObjectNode().put("$ptr", true).put("type", p.elemType());
+            o.set("value", encode(p.target()));
+            return o;
+        }
+        throw new IllegalArgumentException("typed JSON has no " + v.getClass());
+    }
+
+    private static JsonNode struct(String type, GoValues.GoStruct s, boolean pointer) {
+        ObjectNode o = JSON.createObjectNode().put("$struct", type);
+        if (pointer) {
+            o.put("$ptr", true);
+        }
+        if (s == null) {
+            o.putNull("fields");
+            return o;
+        }
+        com.fasterxml.jackson.databind.node.ArrayNode fields = o.putArray("fields");
+        s.fields().forEach((k, e) -> fields.addArray().add(k).add(encode(e)));
+        return o;
     }
 
     /** Typed JSON into the Java side's Go values (the same rules as main.go). */

@@ -49,6 +49,14 @@ final class TemplateGenerator {
         {"toJson", "A"}, {"toRawJson", "A"}, {"toPrettyJson", "A"}, {"fromJson", "S"}, {"typeOf", "A"}, {"kindOf", "A"},
         {"kindIs", "S", "A"}, {"typeIs", "S", "A"}, {"deepEqual", "A", "A"}, {"base", "S"}, {"dir", "S"}, {"clean", "S"}, {"ext", "S"},
         {"isAbs", "S"}, {"fail", "S"}, {"formatPartition", "D", "I"}, {"netmaskToPrefixLength", "K"},
+        {"abbrev", "I", "S"}, {"abbrevboth", "I", "I", "S"}, {"initials", "S"}, {"swapcase", "S"}, {"wrap", "I", "S"},
+        {"wrapWith", "I", "S", "S"}, {"b32enc", "S"}, {"regexMatch", "R", "S"}, {"mustRegexMatch", "R", "S"}, {"regexFind", "R", "S"},
+        {"regexFindAll", "R", "S", "I"}, {"regexReplaceAll", "R", "S", "S"}, {"regexReplaceAllLiteral", "R", "S", "S"},
+        {"regexSplit", "R", "S", "I"}, {"regexQuoteMeta", "S"}, {"mustFirst", "L"}, {"mustLast", "L"}, {"mustAppend", "L", "A"},
+        {"mustToJson", "A"}, {"chunk", "I", "L"}, {"seq", "N"}, {"toDecimal", "A"}, {"round", "A", "I"}, {"add1f", "A"}, {"addf", "N"},
+        {"subf", "A", "N"}, {"mulf", "A", "N"}, {"divf", "A", "N"}, {"typeIsLike", "S", "A"}, {"deepCopy", "A"}, {"sortAlpha", "Q"}, {"camelcase", "C"}, {"duration", "T"}, {"durationRound", "T"}, {"osBase", "S"}, {"osDir", "S"},
+        {"mustFromJson", "S"},
+        {"snakecase", "C"}, {"kebabcase", "C"},
     };
 
     private final Random random;
@@ -82,10 +90,21 @@ final class TemplateGenerator {
         }
         return switch (shape) {
             case "S" -> chance(60) ? "\"" + pick(new String[] {"", "a", "x,y", "Hello World", " pad ", "/usr/lib/x.tar.gz", "a/b/../c", "0x1F",
+                "$1-${1}-$first-$$", "the quick brown fox jumps over the lazy dog", "ab\\nb",
                 "42", "3.50", "aGVsbG8=", "{\\\"k\\\":[1,2.5,\\\"x\\\"]}", "line\\nbreak", "é", "_"}) + "\"" : chance(50) ? ".s" : field();
             case "I" -> Integer.toString(random.nextInt(12) - 3);
-            // base64 of UTF-8 text, or not base64: bytes that are not UTF-8 are the one known difference (Java strings are Unicode)
-            case "E" -> "\"" + pick(new String[] {"aGVsbG8=", "", "YQ==", "YWI=", "w6k=", "not base64!", "aGVsbG8", "=abc", "YQ==\\nYQ=="}) + "\"";
+            case "T" -> pick(new String[] {"\"90\"", "(int64 3661)", "(int64 -59)", "\"1h30m\"", "\"2.5s\"", "\"-1.5h\"", "\"100ms\"", "\"1e3\"", "\"\"",
+                "(int64 86400000000000)", "(int64 40000000000000000)", "3", "\"96h\"", "\"1y\"", "(int64 9223372036)", "(int64 1500)"});
+            case "C" -> "\"" + pick(new String[] {"HTTPStatus", "helloWorld", "hello_world", "Hello-World  x", "__a__b", "Bld4Floor", "HTTP2xx",
+                "a1b2", "ÉtéÜber", "x", "-", "", "snake_case_words", "ID", "userID42Name", "a--b", " lead", "trail_", "some.dotted.name",
+                "漢字Word"}) + "\"";
+            case "R" -> "\"" + pick(new String[] {"a", "[a-z]+", "^x", "b$", "(a)(b)?", "\\\\d+", "a*", "x|y", "(?P<first>[a-z])", "[[:alpha:]]+",
+                "(", "a(?=b)", "\\\\s", "[^,]+", ".", "", "(?i)hello", "o\\\\b"}) + "\"";
+            // keys of a map, sorted: Go's own order is random
+            case "Q" -> chance(50) ? "(keys " + argOf("M", depth + 1) + ")" : argOf("L", depth + 1);
+            // base64 of text, of bytes that are not UTF-8 (0x1F: D3 1D 45), or not base64
+            case "E" -> "\"" + pick(new String[] {"aGVsbG8=", "", "YQ==", "YWI=", "w6k=", "not base64!", "aGVsbG8", "=abc", "YQ==\\nYQ==", "0x1F",
+                "/w==", "gA=="}) + "\"";
             case "D" -> "\"" + pick(new String[] {"/dev/sda", "/dev/nvme0n1", "/dev/mmcblk0", "/dev/disk/by-id/wwn-0x5000", "", "/dev/vda"}) + "\"";
             case "K" -> "\"" + pick(new String[] {"255.255.255.0", "255.255.0.0", "255.255.255.255", "0.0.0.0", "255.0.255.0", "255.255.255.128",
                 "010.0.0.0", "::ffff:255.255.240.0", "ffff::", "nonsense", "255.255.255", "255.255.255.0.1"}) + "\"";
@@ -309,7 +328,8 @@ final class TemplateGenerator {
     }
 
     private String literal() {
-        return switch (random.nextInt(9)) {
+        return switch (random.nextInt(10)) {
+            case 9 -> "\"\\xff\\x80a\\303\\251\"";
             case 0 -> Integer.toString(random.nextInt(200) - 50);
             case 1 -> pick(new String[] {"1.5", "0.25", "1e3", "2.0", "-0.5", "1e6", "0x1F", "0o17", "0b101", "1_000", "'a'", "'\\n'"});
             case 2 -> "\"" + pick(new String[] {"", "x", "a b", "\\t", "\\u00e9", "%d", "quote\\\"d", "<&>"}) + "\"";

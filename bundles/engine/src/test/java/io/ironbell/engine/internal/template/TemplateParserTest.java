@@ -95,4 +95,29 @@ class TemplateParserTest {
         assertEquals(3, t.tasks().get(0).actions().get(0).retries());
         assertEquals(List.of("/bin/sh", "-c", "echo hi"), t.tasks().get(0).actions().get(0).command());
     }
+
+    @Test
+    void aTaskMayHaveNoActionsButTheTemplateNeedsOne() throws Exception {
+        Template t = TemplateParser.parse("""
+                version: "0.1"
+                name: x
+                tasks:
+                  - name: prepare
+                    worker: w
+                  - name: empty
+                    worker: w
+                    actions: []
+                  - name: install
+                    worker: w
+                    actions: [{name: a, image: quay.io/tinkerbell-actions/writefile:v1.0.0, timeout: 60}]
+                """);
+        assertEquals(0, t.tasks().get(0).actions().size(), "as in Tinkerbell, a task without actions");
+        assertEquals(1, t.tasks().get(2).actions().size());
+        TemplateException none = assertThrows(TemplateException.class, () -> TemplateParser.parse(
+                "version: \"0.1\"\nname: x\ntasks:\n  - name: a\n    worker: w\n    actions: []\n"));
+        assertTrue(none.getMessage().contains("at least one action is required in the template's tasks"), none.getMessage());
+        TemplateException notAList = assertThrows(TemplateException.class, () -> TemplateParser.parse(
+                "version: \"0.1\"\nname: x\ntasks:\n  - name: a\n    worker: w\n    actions: nope\n"));
+        assertTrue(notAList.getMessage().contains("line 6: tasks[0].actions: must be a list of actions"), notAList.getMessage());
+    }
 }

@@ -1,0 +1,180 @@
+package io.ironbell.engine.internal.gotemplate;
+
+/** Go's time.Duration as text: String, ParseDuration, and Sprig's durationRound. Nanoseconds in a long, wrapping as Go's int64 does. */
+final class GoDuration {
+
+    private GoDuration() {
+    }
+
+    /** time.Duration.String. */
+    static String format(long d) {
+        char[] buf = new char[32];
+        int w = buf.length;
+        long u = d;
+        boolean neg = d < 0;
+        if (neg) {
+            u = -u;
+        }
+        if (Long.compareUnsigned(u, 1_000_000_000L) < 0) {
+            int prec;
+            buf[--w] = 's';
+            w--;
+            if (u == 0) {
+                buf[w] = '0';
+                return new String(buf, w, buf.length - w);
+            } else if (Long.compareUnsigned(u, 1_000L) < 0) {
+                prec = 0;
+                buf[w] = 'n';
+            } else if (Long.compareUnsigned(u, 1_000_000L) < 0) {
+                prec = 3;
+                buf[w] = '\u00b5';
+            } else {
+                prec = 6;
+                buf[w] = 'm';
+            }
+            long[] wu = frac(buf, w, u, prec);
+            w = integer(buf, (int) wu[0], wu[1]);
+        } else {
+            buf[--w] = 's';
+            long[] wu = frac(buf, w, u, 9);
+            w = (int) wu[0];
+            u = wu[1];
+            w = integer(buf, w, Long.remainderUnsigned(u, 60));
+            u = Long.divideUnsigned(u, 60);
+            if (u != 0) {
+                buf[--w] = 'm';
+                w = integer(buf, w, Long.remainderUnsigned(u, 60));
+                u = Long.divideUnsigned(u, 60);
+                if (u != 0) {
+                    buf[--w] = 'h';
+                    w = integer(buf, w, u);
+                }
+            }
+        }
+        if (neg) {
+            buf[--w] = '-';
+        }
+        return new String(buf, w, buf.length - w);
+    }
+
+    private static long[] frac(char[] buf, int w, long v, int prec) {
+        boolean print = false;
+        for (int i = 0; i < prec; i++) {
+            long digit = Long.remainderUnsigned(v, 10);
+            print = print || digit != 0;
+            if (print) {
+                buf[--w] = (char) ('0' + digit);
+            }
+            v = Long.divideUnsigned(v, 10);
+        }
+        if (print) {
+            buf[--w] = '.';
+        }
+        return new long[] {w, v};
+    }
+
+    private static int integer(char[] buf, int w, long v) {
+        if (v == 0) {
+            buf[--w] = '0';
+        } else {
+            while (v != 0) {
+                buf[--w] = (char) ('0' + Long.remainderUnsigned(v, 10));
+                v = Long.divideUnsigned(v, 10);
+            }
+        }
+        return w;
+    }
+
+    /** time.ParseDuration; 0 where Go returns an error (Sprig ignores it). */
+    static long parse(String s) {
+        String orig = s;
+        boolean neg = false;
+        if (!s.isEmpty() && (s.charAt(0) == '-' || s.charAt(0) == '+')) {
+            neg = s.charAt(0) == '-';
+            s = s.substring(1);
+        }
+        if (s.equals("0")) {
+            return 0;
+        }
+        if (s.isEmpty()) {
+            return 0;
+        }
+        java.math.BigDecimal total = java.math.BigDecimal.ZERO;
+        int i = 0;
+        while (i < s.length()) {
+            int start = i;
+            while (i < s.length() && Character.isDigit(s.charAt(i))) {
+                i++;
+            }
+            String whole = s.substring(start, i);
+            String fraction = "";
+            if (i < s.length() && s.charAt(i) == '.') {
+                i++;
+                int f = i;
+                while (i < s.length() && Character.isDigit(s.charAt(i))) {
+                    i++;
+                }
+                fraction = s.substring(f, i);
+            }
+            if (whole.isEmpty() && fraction.isEmpty()) {
+                return 0;
+            }
+            int u = i;
+            while (i < s.length() && s.charAt(i) != '.' && !Character.isDigit(s.charAt(i))) {
+                i++;
+            }
+            String unit = s.substring(u, i);
+            long scale = switch (unit) {
+                case "ns" -> 1L;
+                case "us", "\u00b5s", "\u03bcs" -> 1_000L;
+                case "ms" -> 1_000_000L;
+                case "s" -> 1_000_000_000L;
+                case "m" -> 60_000_000_000L;
+                case "h" -> 3_600_000_000_000L;
+                default -> -1L;
+            };
+            if (scale < 0) {
+                return 0;
+            }
+            java.math.BigDecimal v = new java.math.BigDecimal((whole.isEmpty() ? "0" : whole) + (fraction.isEmpty() ? "" : "." + fraction));
+            java.math.BigDecimal part = v.multiply(java.math.BigDecimal.valueOf(scale));
+            // Go truncates the fraction's nanoseconds
+            total = total.add(new java.math.BigDecimal(part.toBigInteger()));
+            if (total.compareTo(new java.math.BigDecimal(Long.MAX_VALUE)) > 0 && !(neg && total.equals(new java.math.BigDecimal(Long.MAX_VALUE).add(java.math.BigDecimal.ONE)))) {
+                return 0;
+            }
+        }
+        long t = total.toBigInteger().longValue();
+        return neg ? -t : t;
+    }
+
+    /** Sprig's durationRound: the largest unit that fits, whole. */
+    static String round(long d) {
+        long u = d < 0 ? -d : d;
+        long year = 3_600_000_000_000L * 24 * 365;
+        long month = 3_600_000_000_000L * 24 * 30;
+        long day = 3_600_000_000_000L * 24;
+        long hour = 3_600_000_000_000L;
+        long minute = 60_000_000_000L;
+        long second = 1_000_000_000L;
+        if (Long.compareUnsigned(u, year) > 0) {
+            return Long.toUnsignedString(Long.divideUnsigned(u, year)) + "y";
+        }
+        if (Long.compareUnsigned(u, month) > 0) {
+            return Long.toUnsignedString(Long.divideUnsigned(u, month)) + "mo";
+        }
+        if (Long.compareUnsigned(u, day) > 0) {
+            return Long.toUnsignedString(Long.divideUnsigned(u, day)) + "d";
+        }
+        if (Long.compareUnsigned(u, hour) > 0) {
+            return Long.toUnsignedString(Long.divideUnsigned(u, hour)) + "h";
+        }
+        if (Long.compareUnsigned(u, minute) > 0) {
+            return Long.toUnsignedString(Long.divideUnsigned(u, minute)) + "m";
+        }
+        if (Long.compareUnsigned(u, second) > 0) {
+            return Long.toUnsignedString(Long.divideUnsigned(u, second)) + "s";
+        }
+        return "0s";
+    }
+}
