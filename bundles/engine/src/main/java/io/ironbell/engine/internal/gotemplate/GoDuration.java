@@ -148,32 +148,17 @@ final class GoDuration {
         return neg ? -t : t;
     }
 
+    private static final long[] UNITS = {3_600_000_000_000L * 24 * 365, 3_600_000_000_000L * 24 * 30, 3_600_000_000_000L * 24,
+        3_600_000_000_000L, 60_000_000_000L, 1_000_000_000L};
+    private static final String[] UNIT_NAMES = {"y", "mo", "d", "h", "m", "s"};
+
     /** Sprig's durationRound: the largest unit that fits, whole. */
     static String round(long d) {
         long u = d < 0 ? -d : d;
-        long year = 3_600_000_000_000L * 24 * 365;
-        long month = 3_600_000_000_000L * 24 * 30;
-        long day = 3_600_000_000_000L * 24;
-        long hour = 3_600_000_000_000L;
-        long minute = 60_000_000_000L;
-        long second = 1_000_000_000L;
-        if (Long.compareUnsigned(u, year) > 0) {
-            return Long.toUnsignedString(Long.divideUnsigned(u, year)) + "y";
-        }
-        if (Long.compareUnsigned(u, month) > 0) {
-            return Long.toUnsignedString(Long.divideUnsigned(u, month)) + "mo";
-        }
-        if (Long.compareUnsigned(u, day) > 0) {
-            return Long.toUnsignedString(Long.divideUnsigned(u, day)) + "d";
-        }
-        if (Long.compareUnsigned(u, hour) > 0) {
-            return Long.toUnsignedString(Long.divideUnsigned(u, hour)) + "h";
-        }
-        if (Long.compareUnsigned(u, minute) > 0) {
-            return Long.toUnsignedString(Long.divideUnsigned(u, minute)) + "m";
-        }
-        if (Long.compareUnsigned(u, second) > 0) {
-            return Long.toUnsignedString(Long.divideUnsigned(u, second)) + "s";
+        for (int i = 0; i < UNITS.length; i++) {
+            if (Long.compareUnsigned(u, UNITS[i]) > 0) {
+                return Long.toUnsignedString(Long.divideUnsigned(u, UNITS[i])) + UNIT_NAMES[i];
+            }
         }
         return "0s";
     }

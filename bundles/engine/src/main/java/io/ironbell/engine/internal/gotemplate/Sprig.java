@@ -288,27 +288,9 @@ final class Sprig {
             {"osBase", "base"}, {"osClean", "clean"}, {"osDir", "dir"}, {"osExt", "ext"}, {"osIsAbs", "isAbs"}}) {
             m.put(alias[0], m.get(alias[1]));
         }
-        m.put("mustToJson", fn(List.of(ANY), a -> {
-            String s = GoJson.marshal(a.get(0), true, null);
-            if (s.isEmpty()) {
-                throw new FunctionError("json: unsupported value");
-            }
-            return s;
-        }));
-        m.put("mustToPrettyJson", fn(List.of(ANY), a -> {
-            String s = GoJson.marshal(a.get(0), true, "  ");
-            if (s.isEmpty()) {
-                throw new FunctionError("json: unsupported value");
-            }
-            return s;
-        }));
-        m.put("mustToRawJson", fn(List.of(ANY), a -> {
-            String s = GoJson.marshal(a.get(0), false, null);
-            if (s.isEmpty()) {
-                throw new FunctionError("json: unsupported value");
-            }
-            return s;
-        }));
+        m.put("mustToJson", fn(List.of(ANY), a -> mustJson(a.get(0), true, null)));
+        m.put("mustToPrettyJson", fn(List.of(ANY), a -> mustJson(a.get(0), true, "  ")));
+        m.put("mustToRawJson", fn(List.of(ANY), a -> mustJson(a.get(0), false, null)));
         m.put("mustFromJson", fn(List.of(S), a -> {
             Object v = GoJson.unmarshal(str(a, 0));
             if (v == null && !str(a, 0).strip().equals("null")) {
@@ -411,6 +393,14 @@ final class Sprig {
             GoValues.sorted(map(a, 0)).forEach(e -> out.add(e.getValue()));
             return out;
         }));
+    }
+
+    private static String mustJson(Object v, boolean escapeHtml, String indent) {
+        String s = GoJson.marshal(v, escapeHtml, indent);
+        if (s.isEmpty()) {
+            throw new FunctionError("json: unsupported value");
+        }
+        return s;
     }
 
     /** shopspring/decimal as Sprig uses it: each operand from its float64, the result back to float64. */
