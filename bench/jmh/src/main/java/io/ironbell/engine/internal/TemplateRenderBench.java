@@ -50,8 +50,15 @@ public class TemplateRenderBench {
                 """, Hardware.class);
     }
 
+    /** What a workflow's creation does: parse, execute, read the YAML. */
     @Benchmark
     public Template renderAndRead() throws Exception {
         return WorkflowTemplates.render(template, hardwareMap, hardware);
+    }
+
+    /** The template language alone: parse and execute on the machine's data. */
+    @Benchmark
+    public String render() throws Exception {
+        return WorkflowTemplates.parse(template).execute(TemplateData.of(hardwareMap, hardware), WorkflowTemplates.MAX_RENDERED_BYTES);
     }
 }

@@ -39,9 +39,14 @@ public final class PendingWork implements ChangeListener {
 
     private final WorkflowStore store;
     private final ScheduledExecutorService executor;
-    /** Unfinished workflows and the workers (lower-case MACs or hardware ids) their actions name. */
-    private final Map<String, Set<String>> workersByWorkflow = new ConcurrentHashMap<>();
-    private volatile Set<String> workers = Set.of();
+    /** Unfinished workflows and the workers (lower-case MACs or hardware ids) their actions name; the executor's thread only. */
+    private final Map<String, Set<String>> workersByWorkflow = new HashMap<>();
+    /**
+     * Each worker and how many unfinished workflows name it, updated change by change (a change
+     * costs its own workflow's workers, not a pass over every pending workflow: 10,000 workflows
+     * created in a row stay linear); replaced whole by a reload.
+     */
+    private volatile Map<String, Integer> workers = new ConcurrentHashMap<>();
     private volatile boolean loaded;
 
     @Activate
@@ -69,8 +74,8 @@ public final class PendingWork implements ChangeListener {
         if (!loaded) {
             return true;
         }
-        Set<String> w = workers;
-        return w.contains(mac.toString()) || hw.id() != null && w.contains(hw.id().toLowerCase(Locale.ROOT));
+        Map<String, Integer> w = workers;
+        return w.containsKey(mac.toString()) || hw.id() != null && w.containsKey(hw.id().toLowerCase(Locale.ROOT));
     }
 
     @Override
@@ -90,8 +95,7 @@ public final class PendingWork implements ChangeListener {
             track(store.get(id));
         } catch (StoreException e) {
             if (e.reason() == StoreException.Reason.NOT_FOUND) {
-                workersByWorkflow.remove(id);
-                publish();
+                set(id, null);
             } else {
                 LOG.debug("workflow {} not refreshed: {}; the next reload will", id, e.getMessage());
             }
@@ -122,19 +126,28 @@ public final class PendingWork implements ChangeListener {
             }
             return;
         }
-        workersByWorkflow.keySet().retainAll(all.keySet());
+        workersByWorkflow.clear();
         workersByWorkflow.putAll(all);
-        publish();
+        Map<String, Integer> counts = new ConcurrentHashMap<>();
+        all.values().forEach(ws -> ws.forEach(w -> counts.merge(w, 1, Integer::sum)));
+        workers = counts;
         loaded = true;
     }
 
     private void track(Workflow w) {
-        if (w.state().isTerminal()) {
-            workersByWorkflow.remove(w.id());
-        } else {
-            workersByWorkflow.put(w.id(), workersOf(w));
+        set(w.id(), w.state().isTerminal() ? null : workersOf(w));
+    }
+
+    /** The workflow's workers are now {@code now} (null: it is finished or gone). */
+    private void set(String id, Set<String> now) {
+        Set<String> before = now == null ? workersByWorkflow.remove(id) : workersByWorkflow.put(id, now);
+        Map<String, Integer> counts = workers;
+        if (now != null) {
+            now.forEach(w -> counts.merge(w, 1, Integer::sum));
         }
-        publish();
+        if (before != null) {
+            before.forEach(w -> counts.computeIfPresent(w, (k, n) -> n == 1 ? null : n - 1));
+        }
     }
 
     private static Set<String> workersOf(Workflow w) {
@@ -145,11 +158,5 @@ public final class PendingWork implements ChangeListener {
             }
         }
         return out;
-    }
-
-    private void publish() {
-        Set<String> next = new HashSet<>();
-        workersByWorkflow.values().forEach(next::addAll);
-        workers = Set.copyOf(next);
     }
 }

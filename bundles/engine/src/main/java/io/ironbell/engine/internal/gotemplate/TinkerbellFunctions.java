@@ -29,11 +29,17 @@ public final class TinkerbellFunctions {
         FUNCTIONS = Map.copyOf(m);
     }
 
-    /** Sprig's hermetic functions and these: what a workflow template may call. */
-    public static Map<String, Function> all() {
+    private static final Map<String, Function> ALL;
+
+    static {
         Map<String, Function> all = new HashMap<>(Sprig.FUNCTIONS);
         all.putAll(FUNCTIONS);
-        return all;
+        ALL = Map.copyOf(all);
+    }
+
+    /** Sprig's hermetic functions and these: what a workflow template may call. */
+    public static Map<String, Function> all() {
+        return ALL;
     }
 
     static String formatPartition(String dev, long partition) {
