@@ -172,7 +172,7 @@ final class TemplateData {
         }
         if (n.isObject()) {
             Map<String, Object> m = new LinkedHashMap<>();
-            n.fields().forEachRemaining(e -> m.put(e.getKey(), plain(e.getValue())));
+            n.properties().forEach(e -> m.put(e.getKey(), plain(e.getValue())));
             return m;
         }
         if (n.isArray()) {

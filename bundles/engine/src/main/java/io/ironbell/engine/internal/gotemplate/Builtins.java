@@ -5,7 +5,6 @@ import io.ironbell.engine.internal.gotemplate.GoValues.FunctionError;
 import io.ironbell.engine.internal.gotemplate.GoValues.GoNumber;
 import io.ironbell.engine.internal.gotemplate.GoValues.GoPointer;
 import io.ironbell.engine.internal.gotemplate.GoValues.GoSlice;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

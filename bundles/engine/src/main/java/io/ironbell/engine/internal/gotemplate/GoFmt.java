@@ -2,13 +2,11 @@ package io.ironbell.engine.internal.gotemplate;
 
 import io.ironbell.engine.internal.gotemplate.GoValues.GoNumber;
 import io.ironbell.engine.internal.gotemplate.GoValues.GoPointer;
-import io.ironbell.engine.internal.gotemplate.GoValues.GoSlice;
 import io.ironbell.engine.internal.gotemplate.GoValues.GoStruct;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.MathContext;
 import java.math.RoundingMode;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 

@@ -7,7 +7,6 @@ import io.ironbell.engine.internal.gotemplate.GoValues.GoNumber;
 import io.ironbell.engine.internal.gotemplate.GoValues.GoPointer;
 import io.ironbell.engine.internal.gotemplate.GoValues.GoSlice;
 import io.ironbell.engine.internal.gotemplate.GoValues.GoStruct;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;

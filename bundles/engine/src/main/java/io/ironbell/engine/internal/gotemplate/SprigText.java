@@ -4,7 +4,6 @@ import io.ironbell.engine.internal.gotemplate.Builtins.Fn;
 import io.ironbell.engine.internal.gotemplate.GoValues.Function;
 import io.ironbell.engine.internal.gotemplate.GoValues.FunctionError;
 import io.ironbell.engine.internal.gotemplate.GoValues.GoSlice;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +34,7 @@ final class SprigText {
         m.put("wrap", new Fn(List.of(I, S), false, a -> wrap((String) a.get(1), (Long) a.get(0), "\n", false)));
         m.put("wrapWith", new Fn(List.of(I, S, S), false, a -> wrap((String) a.get(2), (Long) a.get(0), (String) a.get(1), true)));
         m.put("b32enc", new Fn(List.of(S), false, a -> base32((String) a.get(0))));
+        m.put("b32dec", new Fn(List.of(S), false, a -> base32Decode((String) a.get(0))));
         m.put("regexMatch", new Fn(List.of(S, S), false, a -> compileOrFalse((String) a.get(0)) != null
                 && compileOrFalse((String) a.get(0)).matcher((String) a.get(1)).find()));
         m.put("mustRegexMatch", new Fn(List.of(S, S), false, a -> compile((String) a.get(0)).matcher((String) a.get(1)).find()));
@@ -512,6 +512,69 @@ final class SprigText {
             }
         }
         return out.toString();
+    }
+
+    /** base32.StdEncoding.DecodeString, its error's text as the result (as Sprig returns it). */
+    private static String base32Decode(String s) {
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        java.io.ByteArrayOutputStream stripped = new java.io.ByteArrayOutputStream();
+        for (byte b : utf8(s)) {
+            if (b != '\r' && b != '\n') {
+                stripped.write(b);
+            }
+        }
+        byte[] src = stripped.toByteArray();
+        int olen = src.length;
+        int pos = 0;
+        java.io.ByteArrayOutputStream dst = new java.io.ByteArrayOutputStream();
+        boolean end = false;
+        while (pos < olen && !end) {
+            int[] dbuf = new int[8];
+            int dlen = 8;
+            for (int j = 0; j < 8;) {
+                int left = olen - pos;
+                if (left == 0) {
+                    return "illegal base32 data at input byte " + (olen - left - j);
+                }
+                int in = src[pos++] & 0xff;
+                left = olen - pos;
+                if (in == '=' && j >= 2 && left < 8) {
+                    if (left + j < 8 - 1) {
+                        return "illegal base32 data at input byte " + olen;
+                    }
+                    for (int k = 0; k < 8 - 1 - j; k++) {
+                        if (left > k && src[pos + k] != '=') {
+                            return "illegal base32 data at input byte " + (olen - left + k - 1);
+                        }
+                    }
+                    dlen = j;
+                    end = true;
+                    if (dlen == 1 || dlen == 3 || dlen == 6) {
+                        return "illegal base32 data at input byte " + (olen - left - 1);
+                    }
+                    break;
+                }
+                int v = in < 128 ? alphabet.indexOf(in) : -1;
+                if (v < 0) {
+                    return "illegal base32 data at input byte " + (olen - left - 1);
+                }
+                dbuf[j++] = v;
+            }
+            int[] out = {dbuf[0] << 3 | dbuf[1] >> 2, dbuf[1] << 6 | dbuf[2] << 1 | dbuf[3] >> 4, dbuf[3] << 4 | dbuf[4] >> 1,
+                dbuf[4] << 7 | dbuf[5] << 2 | dbuf[6] >> 3, dbuf[6] << 5 | dbuf[7]};
+            int n = switch (dlen) {
+                case 8 -> 5;
+                case 7 -> 4;
+                case 5 -> 3;
+                case 4 -> 2;
+                case 2 -> 1;
+                default -> 0;
+            };
+            for (int k = 0; k < n; k++) {
+                dst.write(out[k] & 0xff);
+            }
+        }
+        return GoBytes.string(dst.toByteArray());
     }
 
     private static Pattern compileOrFalse(String regex) {

@@ -52,7 +52,9 @@ public final class GoReference implements AutoCloseable {
         ProcessBuilder build = new ProcessBuilder(go.toString(), "build", "-o", binary.toString(), ".")
                 .directory(source.resolve("src/ironbell.io/gotemplate-reference").toFile()).redirectErrorStream(true);
         build.environment().putAll(java.util.Map.of("GO111MODULE", "off", "GOPROXY", "off", "GOPATH", source + ":/usr/share/gocode",
-                "GOCACHE", Path.of("target/go-cache").toAbsolutePath().toString(), "GOFLAGS", ""));
+                "GOCACHE", Path.of("target/go-cache").toAbsolutePath().toString(), "GOFLAGS", "",
+                // pure Go: no C compiler needed (net would otherwise want cgo for its resolver)
+                "CGO_ENABLED", "0"));
         Process b = build.start();
         String log = new String(b.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!b.waitFor(5, TimeUnit.MINUTES) || b.exitValue() != 0) {

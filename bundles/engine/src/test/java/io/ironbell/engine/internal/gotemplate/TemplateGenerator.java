@@ -50,7 +50,7 @@ final class TemplateGenerator {
         {"kindIs", "S", "A"}, {"typeIs", "S", "A"}, {"deepEqual", "A", "A"}, {"base", "S"}, {"dir", "S"}, {"clean", "S"}, {"ext", "S"},
         {"isAbs", "S"}, {"fail", "S"}, {"formatPartition", "D", "I"}, {"netmaskToPrefixLength", "K"},
         {"abbrev", "I", "S"}, {"abbrevboth", "I", "I", "S"}, {"initials", "S"}, {"swapcase", "S"}, {"wrap", "I", "S"},
-        {"wrapWith", "I", "S", "S"}, {"b32enc", "S"}, {"regexMatch", "R", "S"}, {"mustRegexMatch", "R", "S"}, {"regexFind", "R", "S"},
+        {"wrapWith", "I", "S", "S"}, {"b32enc", "S"}, {"b32dec", "Z"}, {"regexMatch", "R", "S"}, {"mustRegexMatch", "R", "S"}, {"regexFind", "R", "S"},
         {"regexFindAll", "R", "S", "I"}, {"regexReplaceAll", "R", "S", "S"}, {"regexReplaceAllLiteral", "R", "S", "S"},
         {"regexSplit", "R", "S", "I"}, {"regexQuoteMeta", "S"}, {"mustFirst", "L"}, {"mustLast", "L"}, {"mustAppend", "L", "A"},
         {"mustToJson", "A"}, {"chunk", "I", "L"}, {"seq", "N"}, {"toDecimal", "A"}, {"round", "A", "I"}, {"add1f", "A"}, {"addf", "N"},
@@ -93,6 +93,8 @@ final class TemplateGenerator {
                 "$1-${1}-$first-$$", "the quick brown fox jumps over the lazy dog", "ab\\nb",
                 "42", "3.50", "aGVsbG8=", "{\\\"k\\\":[1,2.5,\\\"x\\\"]}", "line\\nbreak", "é", "_"}) + "\"" : chance(50) ? ".s" : field();
             case "I" -> Integer.toString(random.nextInt(12) - 3);
+            case "Z" -> "\"" + pick(new String[] {"NBSWY3DP", "MFRGG===", "ME======", "MFRA====", "", "NBSWY3D", "MF==", "A=======", "MFRGGZA=",
+                "nbswy3dp", "NBSW\\nY3DP", "M=A=====", "MFRGGZDF", "74======"}) + "\"";
             case "T" -> pick(new String[] {"\"90\"", "(int64 3661)", "(int64 -59)", "\"1h30m\"", "\"2.5s\"", "\"-1.5h\"", "\"100ms\"", "\"1e3\"", "\"\"",
                 "(int64 86400000000000)", "(int64 40000000000000000)", "3", "\"96h\"", "\"1y\"", "(int64 9223372036)", "(int64 1500)"});
             case "C" -> "\"" + pick(new String[] {"HTTPStatus", "helloWorld", "hello_world", "Hello-World  x", "__a__b", "Bld4Floor", "HTTP2xx",
