@@ -20,12 +20,21 @@ final class GoJson {
 
     private static final JsonFactory FACTORY = new JsonFactory();
 
+    /** What Go's Marshal reports as UnsupportedTypeError or UnsupportedValueError (a function, NaN, an infinity). */
+    private static final class Unsupported extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Unsupported(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /** Marshal (or MarshalIndent with {@code indent}); "" where Go's Marshal fails (NaN, infinities, functions). */
     static String marshal(Object v, boolean escapeHtml, String indent) {
         StringBuilder b = new StringBuilder();
         try {
             write(b, v, escapeHtml, indent, 0);
-        } catch (UnsupportedOperationException unsupported) {
+        } catch (Unsupported unsupported) {
             return "";
         }
         return b.toString();
@@ -74,7 +83,7 @@ final class GoJson {
         } else if (v instanceof GoPointer p) {
             write(b, p.target(), html, indent, depth);
         } else {
-            throw new UnsupportedOperationException("json: unsupported type " + GoValues.typeName(v));
+            throw new Unsupported("json: unsupported type " + GoValues.typeName(v));
         }
     }
 
@@ -102,7 +111,7 @@ final class GoJson {
     /** encoding/json's float form: shortest, exponent only below 1e-6 or from 1e21, "e-07" written "e-7". */
     static String floatText(double f) {
         if (Double.isNaN(f) || Double.isInfinite(f)) {
-            throw new UnsupportedOperationException("json: unsupported value");
+            throw new Unsupported("json: unsupported value");
         }
         double abs = Math.abs(f);
         char fmt = 'f';
