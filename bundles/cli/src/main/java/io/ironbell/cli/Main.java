@@ -31,6 +31,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "ironbell", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Ironbell's command-line client: hardware, templates, workflows and machine logs.",
         subcommands = {Main.HardwareCmd.class, Main.TemplateCmd.class, Main.WorkflowCmd.class, Main.LogsCmd.class,
+                ManifestCommands.ApplyCmd.class, ManifestCommands.GetCmd.class,
                 AccessCommands.TokenCmd.class, AccessCommands.AuditCmd.class,
                 PluginCommands.PluginCmd.class, Main.CompletionCmd.class},
         exitCodeListHeading = "%nExit status:%n",
@@ -273,6 +274,9 @@ public final class Main {
                 out.println("template  " + Output.text(w, "template", "name") + " (revision " + Output.text(w, "templateRevision") + ")");
                 out.println("state     " + Output.text(w, "state"));
                 out.println("created   " + Output.text(w, "createdAt"));
+                if (w.hasNonNull("bootOptions")) {
+                    out.println("boot      " + Output.text(w, "bootOptions"));
+                }
                 out.println();
                 try {
                     o.rows(w, indexed(w.get("actions")), actionColumns());

@@ -80,6 +80,28 @@ final class Output {
         }
     }
 
+    /** The YAML style of Kubernetes objects, as kubectl writes them: quotes only where needed, multi-line texts as blocks. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper OBJECT_YAML = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper(
+            com.fasterxml.jackson.dataformat.yaml.YAMLFactory.builder()
+                    .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                    .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
+                    .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+                    .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                    .build());
+
+    /** Prints a Kubernetes object: YAML in kubectl's style, or JSON with {@code -o json}. */
+    void object(JsonNode node) throws CliException {
+        if (format == Format.json) {
+            raw(node);
+            return;
+        }
+        try {
+            out.print(OBJECT_YAML.writeValueAsString(node));
+        } catch (JsonProcessingException e) {
+            throw new CliException(CliException.ERROR, "cannot print: " + e.getOriginalMessage());
+        }
+    }
+
     /** The texts of a JSON array (none for anything else), made safe for a terminal. */
     static List<String> strings(JsonNode array) {
         List<String> out = new ArrayList<>();

@@ -196,7 +196,7 @@ final class StateMachine {
 
     private static Workflow copy(Workflow w, ExecutionState state, List<ActionStatus> actions, int current, Instant startedAt) {
         return new Workflow(w.id(), w.templateId(), w.templateRevision(), w.hardwareMap(), w.template(), state, actions, current,
-                w.createdAt(), startedAt, w.updatedAt(), w.version(), w.plugins());
+                w.createdAt(), startedAt, w.updatedAt(), w.version(), w.plugins(), w.bootOptions());
     }
 
     private static WorkflowEvent event(Workflow w, ActionStatus a, ExecutionState state, String message) {

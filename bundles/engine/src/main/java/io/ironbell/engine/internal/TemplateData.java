@@ -1,10 +1,9 @@
 package io.ironbell.engine.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironbell.api.hardware.Hardware;
-import io.ironbell.api.hardware.HardwareInterface;
+import io.ironbell.api.hardware.TinkerbellHardware;
 import io.ironbell.api.json.Json;
 import io.ironbell.engine.internal.gotemplate.GoValues.GoNumber;
 import io.ironbell.engine.internal.gotemplate.GoValues.GoPointer;
@@ -94,75 +93,16 @@ final class TemplateData {
 
     /** The data for a workflow whose hardware map is {@code hardwareMap} and whose first entry's record is {@code hw}. */
     static Map<String, Object> of(Map<String, String> hardwareMap, Hardware hw) {
+        return of(hardwareMap, TinkerbellHardware.toObject(hw));
+    }
+
+    /** The data for a workflow whose hardware map is {@code hardwareMap} and whose hardware is Tinkerbell's {@code object}. */
+    static Map<String, Object> of(Map<String, String> hardwareMap, ObjectNode object) {
         Map<String, Object> root = new LinkedHashMap<>(hardwareMap);
-        ObjectNode object = tinkerbellObject(hw);
         root.put("hardware", plain(object));
         root.put("Hardware", legacy(object.path("spec")));
         root.put("references", new LinkedHashMap<>());
         return root;
-    }
-
-    /** The record as Tinkerbell's Hardware object (metadata, spec, status). */
-    static ObjectNode tinkerbellObject(Hardware hw) {
-        ObjectNode object = Json.mapper().createObjectNode();
-        object.putObject("metadata").put("name", hw.id());
-        ObjectNode spec = object.putObject("spec");
-        spec.putObject("auto");
-        ArrayNode interfaces = Json.mapper().createArrayNode();
-        for (HardwareInterface i : hw.interfaces()) {
-            ObjectNode iface = interfaces.addObject();
-            if (i.netboot() != null) {
-                JsonNode nb = Json.mapper().valueToTree(i.netboot());
-                ObjectNode netboot = iface.putObject("netboot");
-                copy(nb, "allow_pxe", netboot, "allowPXE");
-                copy(nb, "allow_workflow", netboot, "allowWorkflow");
-                if (nb.has("ipxe")) {
-                    netboot.set("ipxe", nb.get("ipxe"));
-                }
-                if (nb.has("osie")) {
-                    ObjectNode osie = netboot.putObject("osie");
-                    JsonNode o = nb.get("osie");
-                    copy(o, "base_url", osie, "baseURL");
-                    copy(o, "kernel", osie, "kernel");
-                    copy(o, "initrd", osie, "initrd");
-                }
-            }
-            if (i.dhcp() != null) {
-                ObjectNode dhcp = Json.mapper().valueToTree(i.dhcp());
-                JsonNode disabled = dhcp.remove("disable_dhcp");
-                iface.set("dhcp", dhcp);
-                if (disabled != null && disabled.asBoolean()) {
-                    iface.put("disableDhcp", true);
-                }
-            }
-        }
-        if (!interfaces.isEmpty()) {
-            spec.set("interfaces", interfaces);
-        }
-        if (hw.metadata() != null) {
-            JsonNode md = Json.mapper().valueToTree(hw.metadata());
-            spec.set("metadata", md);
-            JsonNode instance = md.path("instance");
-            ArrayNode disks = Json.mapper().createArrayNode();
-            instance.path("storage").path("disks").forEach(d -> {
-                if (d.hasNonNull("device")) {
-                    disks.addObject().put("device", d.get("device").asText());
-                }
-            });
-            if (!disks.isEmpty()) {
-                spec.set("disks", disks);
-            }
-            copy(instance, "userdata", spec, "userData");
-            copy(instance, "vendordata", spec, "vendorData");
-        }
-        object.putObject("status");
-        return object;
-    }
-
-    private static void copy(JsonNode from, String fromName, ObjectNode to, String toName) {
-        if (from.hasNonNull(fromName)) {
-            to.set(toName, from.get(fromName));
-        }
     }
 
     /** JSON into what Go's json.Unmarshal into interface {} gives: maps, lists, float64 numbers, strings, bools, nil. */

@@ -2,11 +2,15 @@ package io.ironbell.engine.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareInterface;
 import io.ironbell.api.hardware.HardwareLookup;
 import io.ironbell.api.hardware.MacAddress;
+import io.ironbell.api.hardware.TinkerbellHardware;
 import io.ironbell.api.json.Json;
+import io.ironbell.api.manifest.Manifest;
+import io.ironbell.api.manifest.ManifestStore;
 import io.ironbell.api.metrics.MetricSet;
 import io.ironbell.api.metrics.MetricWriter;
 import io.ironbell.api.plugin.PluginRepository;
@@ -30,6 +34,7 @@ import io.ironbell.api.workflow.Workflow;
 import io.ironbell.api.workflow.WorkflowEvent;
 import io.ironbell.api.workflow.WorkflowException;
 import io.ironbell.api.workflow.WorkflowException.Reason;
+import io.ironbell.api.workflow.WorkflowRequest;
 import io.ironbell.api.workflow.WorkflowService;
 import io.ironbell.api.workflow.WorkflowStore;
 import java.nio.charset.StandardCharsets;
@@ -76,6 +81,9 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     static final String PID = "io.ironbell.engine";
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkflowEngine.class);
+    /** What Tinkerbell's template sees without a hardwareRef: its zero Hardware object. */
+    private static final ObjectNode NO_HARDWARE = noHardware();
+    private static final Pattern ID = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
     private static final Pattern KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
     private static final int STALE_RETRIES = 8;
 
@@ -97,6 +105,10 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     /** The server's plugin repository, when it runs: a workflow pins the plugin for each image it claims. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile PluginRepository plugins;
+
+    /** Applied Tinkerbell objects, when the store keeps them: a template sees an applied Hardware object as it was applied. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile ManifestStore manifests;
     private final EventBudget budget;
     private final ScheduledExecutorService sweeper;
     private final ExecutorService fanout;
@@ -145,26 +157,49 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
 
     @Override
     public Workflow create(String templateIdOrName, Map<String, String> hardwareMap) throws WorkflowException {
-        if (hardwareMap == null || hardwareMap.isEmpty()) {
+        return create(new WorkflowRequest(null, templateIdOrName, hardwareMap, null, null));
+    }
+
+    @Override
+    public Workflow create(WorkflowRequest request) throws WorkflowException {
+        if (request.hardwareMap().isEmpty()) {
             throw new WorkflowException(Reason.INVALID, "hardware map is empty: give at least {\"device_1\": \"<MAC or hardware id>\"}");
         }
+        if (request.id() != null && !ID.matcher(request.id()).matches()) {
+            throw new WorkflowException(Reason.INVALID, "workflow id '" + request.id() + "' must be 1-253 lower-case letters, digits, '-' and '.'");
+        }
+        // Tinkerbell's objects (a hardwareRef, even empty) take the map as plain template data, as Tinkerbell does;
+        // Ironbell's API wants every value to be known hardware, the first one's record being .Hardware
+        boolean tinkerbell = request.hardwareRef() != null;
         Map<String, String> map = new TreeMap<>();
         Hardware first = null;
-        for (Map.Entry<String, String> e : new TreeMap<>(hardwareMap).entrySet()) {
+        for (Map.Entry<String, String> e : new TreeMap<>(request.hardwareMap()).entrySet()) {
             if (!KEY.matcher(e.getKey()).matches()) {
                 throw new WorkflowException(Reason.INVALID, "hardware map key '" + e.getKey() + "' must be a template identifier like device_1");
             }
+            map.put(e.getKey(), e.getValue().trim());
+            if (tinkerbell) {
+                continue;
+            }
             Hardware hw = hardware.find(e.getValue()).orElseThrow(() -> new WorkflowException(Reason.INVALID,
                     "hardware map: " + e.getKey() + " = '" + e.getValue() + "' is not a known MAC address, IP address or hardware id"));
-            map.put(e.getKey(), e.getValue().trim());
             if (first == null) {
                 first = hw;
             }
         }
-        TemplateRecord record = store(() -> templates.get(templateIdOrName));
+        ObjectNode subject;
+        if (!tinkerbell) {
+            subject = hardwareObject(first);
+        } else if (request.hardwareRef().isEmpty()) {
+            subject = NO_HARDWARE;
+        } else {
+            subject = hardwareObject(hardware.byId(request.hardwareRef()).orElseThrow(() -> new WorkflowException(Reason.INVALID,
+                    "hardwareRef '" + request.hardwareRef() + "' is not known hardware")));
+        }
+        TemplateRecord record = store(() -> templates.get(request.template()));
         Template template;
         try {
-            template = WorkflowTemplates.render(record.data(), map, first);
+            template = WorkflowTemplates.render(record.data(), map, subject);
         } catch (TemplateException e) {
             throw new WorkflowException(Reason.INVALID, "template " + record.name() + ": " + e.getMessage(), e);
         }
@@ -176,12 +211,43 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
             }
         }
         Map<String, String> pins = pins(template);
-        Workflow w = store(() -> workflows.create(new Workflow(null, record.id(), record.revision(), map, template,
-                ExecutionState.PENDING, actions, 0, null, null, null, 0, pins)));
+        Workflow w = store(() -> workflows.create(new Workflow(request.id(), record.id(), record.revision(), map, template,
+                ExecutionState.PENDING, actions, 0, null, null, null, 0, pins, request.bootOptions())));
         store(() -> events.append(new WorkflowEvent(0, w.id(), null, null, null, ExecutionState.PENDING,
                 "created from template " + record.name() + " revision " + record.revision(), null)));
         created.increment();
         return w;
+    }
+
+    private static ObjectNode noHardware() {
+        ObjectNode o = Json.mapper().createObjectNode();
+        o.putObject("metadata").putNull("creationTimestamp");
+        o.putObject("spec").putObject("auto");
+        o.putObject("status");
+        return o;
+    }
+
+    /**
+     * The hardware as the template sees it: the Hardware object as it was applied, when it was,
+     * else the record as Tinkerbell's object.
+     */
+    private ObjectNode hardwareObject(Hardware hw) throws WorkflowException {
+        ManifestStore m = manifests;
+        if (m != null) {
+            Optional<Manifest> applied = store(() -> m.find("Hardware", hw.id()));
+            if (applied.isPresent()) {
+                ObjectNode object = Json.mapper().createObjectNode();
+                object.set("metadata", applied.get().object().path("metadata").deepCopy());
+                ObjectNode spec = applied.get().object().get("spec") instanceof ObjectNode s ? s.deepCopy() : Json.mapper().createObjectNode();
+                if (!spec.has("auto")) {
+                    spec.putObject("auto");
+                }
+                object.set("spec", spec);
+                object.putObject("status");
+                return object;
+            }
+        }
+        return TinkerbellHardware.toObject(hw);
     }
 
     /** The worker of a task: the MAC address of the hardware its rendered {@code worker} names. */

@@ -1,5 +1,6 @@
 package io.ironbell.engine.internal;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.json.Json;
 import io.ironbell.api.template.Template;
@@ -56,12 +57,12 @@ final class WorkflowTemplates {
         }
     }
 
-    /** Renders the template for a workflow and reads the result. */
-    static Template render(String text, Map<String, String> hardwareMap, Hardware hw) throws TemplateException {
+    /** Renders the template for a workflow whose hardware is Tinkerbell's {@code hardware} object, and reads the result. */
+    static Template render(String text, Map<String, String> hardwareMap, ObjectNode hardware) throws TemplateException {
         TextTemplate t = parse(text);
         String rendered;
         try {
-            rendered = t.execute(TemplateData.of(hardwareMap, hw), MAX_RENDERED_BYTES);
+            rendered = t.execute(TemplateData.of(hardwareMap, hardware), MAX_RENDERED_BYTES);
         } catch (GoTemplateException e) {
             throw refused(e);
         }

@@ -51,7 +51,7 @@ class WorkflowTemplatesTest {
                         timeout: 60
                         environment:
                           VALUE: %s
-                """.formatted(actionEnvironmentValue), Map.of("device_1", "52:54:00:12:34:56"), HW);
+                """.formatted(actionEnvironmentValue), Map.of("device_1", "52:54:00:12:34:56"), io.ironbell.api.hardware.TinkerbellHardware.toObject(HW));
         assertEquals("52:54:00:12:34:56", t.tasks().get(0).worker());
         return t.tasks().get(0).actions().get(0).environment().get("VALUE");
     }

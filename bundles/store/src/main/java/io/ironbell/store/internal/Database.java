@@ -5,8 +5,14 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.ironbell.api.health.ReadinessCheck;
 import io.ironbell.api.store.ChangeListener;
 import io.ironbell.api.store.StoreException;
+import io.ironbell.api.store.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -40,10 +46,10 @@ import org.slf4j.LoggerFactory;
  * of it all. The database may be down when the server starts or go away later: the component
  * stays up, reports not-ready, and reconnects by itself.
  */
-@Component(configurationPid = Database.PID, service = {Database.class, ReadinessCheck.class},
+@Component(configurationPid = Database.PID, service = {Database.class, ReadinessCheck.class, Transactions.class},
         property = ReadinessCheck.NAME + "=storage")
 @Designate(ocd = Database.Config.class)
-public final class Database implements ReadinessCheck {
+public final class Database implements ReadinessCheck, Transactions {
 
     static final String PID = "io.ironbell.storage";
 
@@ -75,6 +81,10 @@ public final class Database implements ReadinessCheck {
         @AttributeDefinition(description = "PEM public keys (files, comma-separated) whose detached signature a pushed plugin must "
                 + "carry; empty: signatures are not required")
         String plugins_trustedKeys() default "";
+
+        @AttributeDefinition(description = "file of the key that encrypts Secrets' values (AES-256, made on first use, mode 0600); "
+                + "empty: data/secrets.key. Keep it out of the database's backups")
+        String secrets_keyFile() default "";
     }
 
     /** Something to run in a transaction. */
@@ -83,6 +93,27 @@ public final class Database implements ReadinessCheck {
         T run(SqlSession session) throws StoreException;
     }
 
+    /** The transaction open on a thread: its session and what to do once it commits. */
+    private static final class Unit {
+        final SqlSession session;
+        final List<Runnable> afterCommit = new ArrayList<>();
+        final Map<String, Map<String, Object>> uncommitted = new HashMap<>();
+
+        Unit(SqlSession session) {
+            this.session = session;
+        }
+    }
+
+    /** Carries a unit's own checked exception through {@link #tx}. */
+    private static final class Carrier extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Carrier(Exception cause) {
+            super(cause);
+        }
+    }
+
+    private final ThreadLocal<Unit> unit = new ThreadLocal<>();
     private final Config config;
     private final HikariDataSource pool;
     private final SqlSessionFactory sessions;
@@ -231,19 +262,115 @@ public final class Database implements ReadinessCheck {
         }
     }
 
-    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    /**
+     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
+     * Inside another transaction on this thread it joins it, under a savepoint that a failure
+     * rolls back to.
+     */
     <T> T tx(Work<T> work) throws StoreException {
         if (!migrated) {
             throw new StoreException(StoreException.Reason.UNAVAILABLE,
                     "database " + redact(config.jdbc_url()) + " not usable: " + problem);
         }
+        Unit outer = unit.get();
+        if (outer != null) {
+            return nested(outer, work);
+        }
         try (SqlSession s = sessions.openSession(false)) {
-            T result = work.run(s);
-            s.commit();
+            Unit u = new Unit(s);
+            unit.set(u);
+            T result;
+            try {
+                result = work.run(s);
+                s.commit();
+            } finally {
+                unit.remove();
+            }
+            for (Runnable r : u.afterCommit) {
+                r.run();
+            }
             return result;
         } catch (PersistenceException e) {
             throw translate(e);
         }
+    }
+
+    private <T> T nested(Unit u, Work<T> work) throws StoreException {
+        Savepoint point;
+        try {
+            point = u.session.getConnection().setSavepoint();
+        } catch (SQLException e) {
+            throw translate(e);
+        }
+        int hooks = u.afterCommit.size();
+        try {
+            T result = work.run(u.session);
+            u.session.getConnection().releaseSavepoint(point);
+            return result;
+        } catch (PersistenceException e) {
+            undo(u, point, hooks);
+            throw translate(e);
+        } catch (StoreException | RuntimeException e) {
+            undo(u, point, hooks);
+            throw e;
+        } catch (SQLException e) {
+            undo(u, point, hooks);
+            throw translate(e);
+        }
+    }
+
+    private static void undo(Unit u, Savepoint point, int hooks) {
+        try {
+            u.session.getConnection().rollback(point);
+        } catch (SQLException ignored) {
+            // the outer transaction fails and rolls back whole
+        }
+        u.session.clearCache();
+        u.afterCommit.subList(hooks, u.afterCommit.size()).clear();
+    }
+
+    @Override
+    public <T, E extends Exception> T atomically(Transactions.Work<T, E> work) throws E, StoreException {
+        try {
+            return tx(s -> {
+                try {
+                    return work.run();
+                } catch (StoreException | RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new Carrier(e);
+                }
+            });
+        } catch (Carrier c) {
+            @SuppressWarnings("unchecked")
+            E own = (E) c.getCause();
+            throw own;
+        }
+    }
+
+    /** Runs {@code effect} once the transaction open on this thread commits; at once when none is. */
+    void afterCommit(Runnable effect) {
+        Unit u = unit.get();
+        if (u == null) {
+            effect.run();
+        } else {
+            u.afterCommit.add(effect);
+        }
+    }
+
+    /**
+     * Records written by the transaction open on this thread and not committed yet, by key, for
+     * the in-memory indexes to see their own writes ({@code null}: deleted); an empty map when
+     * no transaction is open.
+     */
+    Map<String, Object> uncommitted(String kind) {
+        Unit u = unit.get();
+        return u == null ? new HashMap<>() : u.uncommitted.computeIfAbsent(kind, k -> new LinkedHashMap<>());
+    }
+
+    /** Whether a transaction is open on this thread. */
+    boolean inTransaction() {
+        return unit.get() != null;
     }
 
     /** A raw connection from the pool, for COPY (backup) and migrations. */

@@ -26,6 +26,40 @@ final class Mappers {
         c.addMapper(AuditSql.class);
         c.addMapper(MachineSessionSql.class);
         c.addMapper(PluginSql.class);
+        c.addMapper(ManifestSql.class);
+    }
+
+    interface ManifestSql {
+        String COLUMNS = "kind, name, namespace, object::text, generation, created_at, updated_at";
+
+        @Select("SELECT " + COLUMNS + " FROM manifest WHERE kind = #{kind} AND name = #{name}")
+        Map<String, Object> get(@Param("kind") String kind, @Param("name") String name);
+
+        @Select("SELECT " + COLUMNS + " FROM manifest WHERE kind = #{kind} ORDER BY name")
+        List<Map<String, Object>> list(@Param("kind") String kind);
+
+        /** Creates or replaces; the generation moves on only when the object changed. */
+        @Insert("INSERT INTO manifest (kind, name, namespace, object, hardware_id, template_id, workflow_id) "
+                + "VALUES (#{kind}, #{name}, #{namespace}, CAST(#{object} AS json), "
+                + "CASE WHEN #{kind} = 'Hardware' THEN #{name} END, "
+                + "CASE WHEN #{kind} = 'Template' THEN (SELECT id FROM template WHERE name = #{name}) END, "
+                + "CASE WHEN #{kind} = 'Workflow' THEN #{name} END) "
+                + "ON CONFLICT (kind, name) DO UPDATE SET namespace = EXCLUDED.namespace, object = EXCLUDED.object, "
+                + "hardware_id = EXCLUDED.hardware_id, template_id = EXCLUDED.template_id, workflow_id = EXCLUDED.workflow_id, "
+                + "generation = manifest.generation + CASE WHEN manifest.object::jsonb = EXCLUDED.object::jsonb THEN 0 ELSE 1 END, "
+                + "updated_at = CASE WHEN manifest.object::jsonb = EXCLUDED.object::jsonb THEN manifest.updated_at ELSE now() END")
+        int put(@Param("kind") String kind, @Param("name") String name, @Param("namespace") String namespace,
+                @Param("object") String object);
+
+        @Delete("DELETE FROM manifest WHERE kind = #{kind} AND name = #{name}")
+        int delete(@Param("kind") String kind, @Param("name") String name);
+
+        @Update("UPDATE manifest SET secret = #{secret} WHERE kind = 'Secret' AND name = #{name}")
+        int putSecret(@Param("name") String name, @Param("secret") byte[] secret);
+
+        /** The row (its {@code secret} column): a byte[] result would be read as a list of bytes. */
+        @Select("SELECT secret FROM manifest WHERE kind = 'Secret' AND name = #{name}")
+        Map<String, Object> secret(@Param("name") String name);
     }
 
     interface PluginSql {
@@ -187,17 +221,18 @@ final class Mappers {
 
     interface WorkflowSql {
         String SELECT = "SELECT id, template_id, template_revision, hardware_map::text, state, current_action, "
-                + "created_at, started_at, updated_at, version, plugins::text FROM workflow ";
+                + "created_at, started_at, updated_at, version, plugins::text, boot_options::text FROM workflow ";
 
         @Select("SELECT rendered::text FROM workflow WHERE id = #{id}")
         String rendered(@Param("id") String id);
 
         @Insert("INSERT INTO workflow (id, template_id, template_revision, hardware_map, rendered, state, current_action, "
-                + "global_timeout_seconds, created_at, updated_at, plugins) "
+                + "global_timeout_seconds, created_at, updated_at, plugins, boot_options) "
                 + "VALUES (#{w.id}, #{w.templateId}, #{w.templateRevision}, CAST(#{hardwareMap} AS jsonb), CAST(#{rendered} AS jsonb), "
-                + "#{w.state}, #{w.currentAction}, #{w.template.globalTimeout}, now(), now(), CAST(#{plugins} AS jsonb))")
+                + "#{w.state}, #{w.currentAction}, #{w.template.globalTimeout}, now(), now(), CAST(#{plugins} AS jsonb), "
+                + "CAST(#{bootOptions} AS jsonb))")
         int insert(@Param("w") io.ironbell.api.workflow.Workflow w, @Param("hardwareMap") String hardwareMap,
-                   @Param("rendered") String rendered, @Param("plugins") String plugins);
+                   @Param("rendered") String rendered, @Param("plugins") String plugins, @Param("bootOptions") String bootOptions);
 
         @Insert("INSERT INTO action_state (workflow_id, idx, task, name, worker, state, attempts, started_at, finished_at, message, "
                 + "progress, timeout_seconds) "

@@ -16,6 +16,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -35,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class PgHardwareStore implements HardwareStore, HardwareLookup, MetricSet, ChangeListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgHardwareStore.class);
+
+    private static final String UNCOMMITTED = "hardware";
 
     private final Database db;
     private final HardwareIndex index = new HardwareIndex();
@@ -67,12 +70,15 @@ public final class PgHardwareStore implements HardwareStore, HardwareLookup, Met
                 for (String[] k : keys) {
                     sql.addInterface(hw.id(), k[0], k[1]);
                 }
+                // a record written by other means than apply is no longer its applied object's
+                s.getMapper(Mappers.ManifestSql.class).delete("Hardware", hw.id());
+                db.uncommitted(UNCOMMITTED).put(hw.id(), hw);
+                db.afterCommit(() -> index.put(hw));
                 return null;
             });
         } catch (StoreException e) {
             throw e.reason() == Reason.CONFLICT ? conflict(hw, keys, e) : e;
         }
-        index.put(hw);
         return hw;
     }
 
@@ -154,29 +160,49 @@ public final class PgHardwareStore implements HardwareStore, HardwareLookup, Met
 
     @Override
     public void delete(String id) throws StoreException {
-        int n = db.tx(s -> s.getMapper(Mappers.HardwareSql.class).delete(id));
-        if (n == 0) {
-            throw new StoreException(Reason.NOT_FOUND, "no hardware with id " + id);
-        }
-        index.remove(id);
+        db.tx(s -> {
+            if (s.getMapper(Mappers.HardwareSql.class).delete(id) == 0) {
+                throw new StoreException(Reason.NOT_FOUND, "no hardware with id " + id);
+            }
+            db.uncommitted(UNCOMMITTED).put(id, null);
+            db.afterCommit(() -> index.remove(id));
+            return null;
+        });
     }
 
     @Override
     public Optional<Hardware> byMac(MacAddress mac) {
         lookups.increment();
-        return index.byMac(mac);
+        return mine(h -> h.interfaceByMac(mac).isPresent()).orElseGet(() -> index.byMac(mac));
     }
 
     @Override
     public Optional<Hardware> byIp(InetAddress address) {
         lookups.increment();
-        return index.byIp(address);
+        return mine(h -> h.interfaces().stream().anyMatch(i -> address.equals(HardwareIndex.ip(i)))).orElseGet(() -> index.byIp(address));
     }
 
     @Override
     public Optional<Hardware> byId(String id) {
         lookups.increment();
-        return index.byId(id);
+        return mine(h -> h.id().equals(id)).orElseGet(() -> index.byId(id));
+    }
+
+    /**
+     * What this thread's open transaction wrote that matches, so that it sees its own writes
+     * before they commit; empty when it wrote none (the index answers).
+     */
+    private Optional<Optional<Hardware>> mine(java.util.function.Predicate<Hardware> matches) {
+        if (!db.inTransaction()) {
+            return Optional.empty();
+        }
+        for (Map.Entry<String, Object> e : db.uncommitted(UNCOMMITTED).entrySet()) {
+            Hardware h = (Hardware) e.getValue();
+            if (h != null && matches.test(h)) {
+                return Optional.of(Optional.of(h));
+            }
+        }
+        return Optional.empty();
     }
 
     @Override

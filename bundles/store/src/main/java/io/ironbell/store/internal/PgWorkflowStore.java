@@ -117,7 +117,7 @@ public final class PgWorkflowStore implements WorkflowStore {
             // what was written, at its new version: no need to read it back
             return new Workflow(workflow.id(), workflow.templateId(), workflow.templateRevision(), workflow.hardwareMap(),
                     workflow.template(), workflow.state(), workflow.actions(), workflow.currentAction(), workflow.createdAt(),
-                    workflow.startedAt(), now, workflow.version() + 1, workflow.plugins());
+                    workflow.startedAt(), now, workflow.version() + 1, workflow.plugins(), workflow.bootOptions());
         });
     }
 
@@ -213,12 +213,13 @@ public final class PgWorkflowStore implements WorkflowStore {
                 Rows.fromJson(Rows.str(r, "hardware_map"), STRING_MAP), template(s, Rows.str(r, "id")),
                 ExecutionState.valueOf(Rows.str(r, "state")), actions, Rows.integer(r, "current_action"),
                 Rows.instant(r, "created_at"), Rows.instant(r, "started_at"), Rows.instant(r, "updated_at"),
-                Rows.longValue(r, "version"), Rows.fromJson(Rows.str(r, "plugins"), STRING_MAP));
+                Rows.longValue(r, "version"), Rows.fromJson(Rows.str(r, "plugins"), STRING_MAP),
+                Rows.str(r, "boot_options") == null ? null : Rows.fromJson(Rows.str(r, "boot_options"), JsonNode.class));
     }
 
     private static Workflow copy(Workflow w, String id, long version) {
         return new Workflow(id, w.templateId(), w.templateRevision(), w.hardwareMap(), w.template(), w.state(), w.actions(),
-                w.currentAction(), w.createdAt(), w.startedAt(), w.updatedAt(), version, w.plugins());
+                w.currentAction(), w.createdAt(), w.startedAt(), w.updatedAt(), version, w.plugins(), w.bootOptions());
     }
 
     /** Inserts of a workflow's rows, shared by create and update. */
@@ -228,7 +229,8 @@ public final class PgWorkflowStore implements WorkflowStore {
             if (w.state() == null || w.template() == null) {
                 throw new StoreException(Reason.INVALID, "a workflow needs a state and a rendered template");
             }
-            s.getMapper(Mappers.WorkflowSql.class).insert(w, Rows.json(w.hardwareMap()), Rows.json(w.template()), Rows.json(w.plugins()));
+            s.getMapper(Mappers.WorkflowSql.class).insert(w, Rows.json(w.hardwareMap()), Rows.json(w.template()), Rows.json(w.plugins()),
+                    w.bootOptions() == null || w.bootOptions().isNull() ? null : Rows.json(w.bootOptions()));
             insertActions(s, w);
         }
 

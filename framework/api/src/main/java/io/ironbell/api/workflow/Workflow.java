@@ -1,6 +1,7 @@
 package io.ironbell.api.workflow;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.ironbell.api.template.Template;
 import java.time.Instant;
 import java.util.List;
@@ -25,6 +26,8 @@ import java.util.Optional;
  * @param plugins          the plugin each image runs on, from the server's plugin repository, pinned when the
  *                         workflow was created: image to digest ({@code sha256:...}); images not named run on the
  *                         plugins the worker has
+ * @param bootOptions      Tinkerbell's {@code spec.bootOptions} as given ({@code toggleAllowNetboot}, {@code bootMode},
+ *                         {@code isoURL}), or {@code null}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Workflow(
@@ -40,12 +43,21 @@ public record Workflow(
         Instant startedAt,
         Instant updatedAt,
         long version,
-        Map<String, String> plugins) {
+        Map<String, String> plugins,
+        JsonNode bootOptions) {
 
     public Workflow {
         hardwareMap = hardwareMap == null ? Map.of() : Map.copyOf(hardwareMap);
         actions = actions == null ? List.of() : List.copyOf(actions);
         plugins = plugins == null ? Map.of() : Map.copyOf(plugins);
+    }
+
+    /** A workflow without boot options. */
+    public Workflow(String id, String templateId, int templateRevision, Map<String, String> hardwareMap, Template template,
+                    ExecutionState state, List<ActionStatus> actions, int currentAction, Instant createdAt, Instant startedAt,
+                    Instant updatedAt, long version, Map<String, String> plugins) {
+        this(id, templateId, templateRevision, hardwareMap, template, state, actions, currentAction, createdAt, startedAt, updatedAt,
+                version, plugins, null);
     }
 
     /** A workflow that pins no plugin. */

@@ -33,6 +33,12 @@ public interface WorkflowService {
      */
     Workflow create(String templateIdOrName, Map<String, String> hardwareMap) throws WorkflowException;
 
+    /**
+     * Renders the request's template and creates the workflow under the request's id, or a
+     * generated one; {@code CONFLICT} when a workflow has that id.
+     */
+    Workflow create(WorkflowRequest request) throws WorkflowException;
+
     /** Returns the workflow. */
     Workflow get(String id) throws WorkflowException;
 

@@ -1,14 +1,12 @@
 package io.ironbell.engine.internal.template;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironbell.api.json.Json;
+import io.ironbell.api.json.LineTree;
 import io.ironbell.api.template.Template;
 import io.ironbell.api.template.TemplateException;
 import io.ironbell.api.template.TemplateService;
@@ -40,6 +38,7 @@ public final class TemplateParser {
     /** Most retries an action may ask for. */
     public static final int MAX_RETRIES = 100;
 
+    private static final Pattern ENVIRONMENT_VALUE = Pattern.compile(".*\\.environment\\.[^.\\[]+");
     private static final Pattern NAME_CHARS = Pattern.compile("[^\\p{Cntrl}]+");
 
     private TemplateParser() {
@@ -95,59 +94,12 @@ public final class TemplateParser {
             if (t != JsonToken.START_OBJECT) {
                 throw new TemplateException(1, null, "a template is a mapping (version, name, tasks)");
             }
-            return value(p, "", lines);
+            // as yaml.v3 reads a scalar into a Go string: the text as written (0644 stays "0644", true stays "true")
+            return LineTree.read(p, lines, path -> ENVIRONMENT_VALUE.matcher(path).matches());
         } catch (IOException e) {
             int line = e instanceof JsonProcessingException j && j.getLocation() != null ? j.getLocation().getLineNr() : 0;
             throw new TemplateException(line, null, "malformed YAML: " + (e instanceof JsonProcessingException j
                     ? j.getOriginalMessage() : e.getMessage()));
-        }
-    }
-
-    private static JsonNode value(JsonParser p, String path, Map<String, Integer> lines) throws IOException {
-        JsonLocation at = p.currentTokenLocation();
-        lines.put(path, at.getLineNr());
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        if (p.currentToken().isScalarValue() && p.currentToken() != JsonToken.VALUE_NULL && path.matches(".*\\.environment\\.[^.\\[]+")) {
-            // as yaml.v3 reads a scalar into a Go string: the text as written (0644 stays "0644", true stays "true")
-            return f.textNode(p.getText());
-        }
-        switch (p.currentToken()) {
-            case START_OBJECT -> {
-                ObjectNode o = f.objectNode();
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String name = p.currentName();
-                    String child = path.isEmpty() ? name : path + "." + name;
-                    lines.put(child, p.currentTokenLocation().getLineNr());
-                    p.nextToken();
-                    o.set(name, value(p, child, lines));
-                    lines.putIfAbsent(child, at.getLineNr());
-                }
-                return o;
-            }
-            case START_ARRAY -> {
-                ArrayNode a = f.arrayNode();
-                int i = 0;
-                while (p.nextToken() != JsonToken.END_ARRAY) {
-                    a.add(value(p, path + "[" + i++ + "]", lines));
-                }
-                return a;
-            }
-            case VALUE_STRING -> {
-                return f.textNode(p.getText());
-            }
-            case VALUE_NUMBER_INT -> {
-                return f.numberNode(p.getLongValue());
-            }
-            case VALUE_NUMBER_FLOAT -> {
-                return f.numberNode(p.getDecimalValue());
-            }
-            case VALUE_TRUE, VALUE_FALSE -> {
-                return f.booleanNode(p.getBooleanValue());
-            }
-            case VALUE_NULL -> {
-                return f.nullNode();
-            }
-            default -> throw new IOException("unexpected " + p.currentToken());
         }
     }
 
@@ -265,7 +217,7 @@ public final class TemplateParser {
         void positive(JsonNode node, String parent, String field) throws TemplateException {
             String path = parent.isEmpty() ? field : parent + "." + field;
             JsonNode v = node.get(field);
-            if (v != null && !v.isNull() && (!v.isIntegralNumber() || v.asLong() <= 0 || v.asLong() > Integer.MAX_VALUE)) {
+            if (v != null && !v.isNull() && (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() <= 0 || v.asLong() > Integer.MAX_VALUE)) {
                 throw error(path, path, "must be a positive whole number of seconds, was " + v);
             }
         }

@@ -1,0 +1,549 @@
+package io.ironbell.manifests.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ironbell.api.hardware.Hardware;
+import io.ironbell.api.hardware.HardwareStore;
+import io.ironbell.api.hardware.MacAddress;
+import io.ironbell.api.hardware.TinkerbellHardware;
+import io.ironbell.api.json.Json;
+import io.ironbell.api.manifest.Manifest;
+import io.ironbell.api.manifest.ManifestException;
+import io.ironbell.api.manifest.ManifestService;
+import io.ironbell.api.manifest.ManifestStore;
+import io.ironbell.api.store.StoreException;
+import io.ironbell.api.store.Transactions;
+import io.ironbell.api.template.TemplateException;
+import io.ironbell.api.template.TemplateRecord;
+import io.ironbell.api.template.TemplateService;
+import io.ironbell.api.template.TemplateStore;
+import io.ironbell.api.workflow.ExecutionState;
+import io.ironbell.api.workflow.Workflow;
+import io.ironbell.api.workflow.WorkflowException;
+import io.ironbell.api.workflow.WorkflowRequest;
+import io.ironbell.api.workflow.WorkflowService;
+import io.ironbell.manifests.internal.ManifestReader.Document;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code apply} and {@code export} of Tinkerbell's objects. A file is read and every object in
+ * it checked first (kind, name, the fields Ironbell acts on; a Template's text parsed and
+ * rendered for a sample machine), then applied in one transaction: Hardware becomes a hardware
+ * record (named by the object), a Template a template (a changed text a new revision), a
+ * Workflow a workflow whose id is its name, rendered at once; Machines, Jobs and Secrets are kept
+ * (a Secret's values encrypted). Each object is also kept as applied, so that it comes back out
+ * with every field.
+ */
+@Component(service = ManifestService.class)
+public final class ManifestServiceImpl implements ManifestService {
+
+    /** Kubernetes' rule for object names (a DNS subdomain). */
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    /** Marks an exported Secret whose values were left out: applying it keeps the stored values. */
+    static final String REDACTED = "ironbell.io/redacted";
+    private static final Set<String> SERVER_FIELDS = Set.of("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields",
+            "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds");
+    private static final Set<String> BOOT_MODES = Set.of("netboot", "iso", "isoboot", "customboot");
+
+    private final ManifestStore manifests;
+    private final Transactions transactions;
+    private final HardwareStore hardware;
+    private final TemplateService templateService;
+    private final TemplateStore templates;
+    private final WorkflowService workflows;
+
+    @Activate
+    public ManifestServiceImpl(@Reference ManifestStore manifests, @Reference Transactions transactions, @Reference HardwareStore hardware,
+                               @Reference TemplateService templateService, @Reference TemplateStore templates,
+                               @Reference WorkflowService workflows) {
+        this.manifests = manifests;
+        this.transactions = transactions;
+        this.hardware = hardware;
+        this.templateService = templateService;
+        this.templates = templates;
+        this.workflows = workflows;
+    }
+
+    /** An object checked and ready to apply. */
+    private record Item(Document doc, Kind kind, String name, String namespace, ObjectNode object) {
+        String ref() {
+            return kind.lower() + "/" + name;
+        }
+    }
+
+    /** A failure while applying an object, which rolls its file back. */
+    private static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Refused(Item item, String message) {
+            super(item.doc().at("spec") + ", " + item.ref() + ": " + message);
+        }
+    }
+
+    // ---- apply ---------------------------------------------------------------------------------
+
+    @Override
+    public List<FileResult> apply(List<Source> files) {
+        FileResult[] results = new FileResult[files.size()];
+        List<Integer> order = new ArrayList<>();
+        List<List<Item>> items = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            Source f = files.get(i);
+            List<String> errors = new ArrayList<>();
+            List<Item> checked = check(f, errors);
+            items.add(checked);
+            if (errors.isEmpty()) {
+                order.add(i);
+            } else {
+                results[i] = new FileResult(f.name(), List.of(), errors);
+            }
+        }
+        // a file of Workflows after the file of the Template and the Hardware they name
+        order.sort(Comparator.comparingInt(i -> items.get(i).stream().mapToInt(it -> it.kind().ordinal()).max().orElse(0)));
+        for (int i : order) {
+            results[i] = applyFile(files.get(i).name(), items.get(i));
+        }
+        return Arrays.asList(results);
+    }
+
+    private FileResult applyFile(String source, List<Item> items) {
+        List<Item> sorted = new ArrayList<>(items);
+        sorted.sort(Comparator.comparingInt(it -> it.kind().ordinal()));
+        try {
+            List<Applied> applied = transactions.atomically(() -> {
+                List<Applied> done = new ArrayList<>();
+                for (Item it : sorted) {
+                    done.add(new Applied(it.kind().lower(), it.name(), applyOne(it)));
+                }
+                return done;
+            });
+            return new FileResult(source, applied, List.of());
+        } catch (Refused e) {
+            return new FileResult(source, List.of(), List.of(e.getMessage()));
+        } catch (StoreException e) {
+            return new FileResult(source, List.of(), List.of("nothing applied: " + e.getMessage()));
+        }
+    }
+
+    private String applyOne(Item it) throws Refused, StoreException {
+        Optional<Manifest> existing = manifests.find(it.kind().name, it.name());
+        if (existing.isPresent() && existing.get().namespace() != null && it.namespace() != null
+                && !existing.get().namespace().equals(it.namespace())) {
+            throw new Refused(it, "a " + it.kind().name + " of this name exists in namespace " + existing.get().namespace()
+                    + " (names are unique across namespaces in Ironbell)");
+        }
+        return switch (it.kind()) {
+            case SECRET -> applySecret(it, existing);
+            case HARDWARE -> applyHardware(it, existing);
+            case TEMPLATE -> applyTemplate(it, existing);
+            case WORKFLOW -> applyWorkflow(it, existing);
+            case MACHINE, JOB -> {
+                if (existing.isPresent() && same(existing.get().object(), it.object())) {
+                    yield "unchanged";
+                }
+                manifests.put(it.kind().name, it.name(), it.namespace(), it.object());
+                yield existing.isPresent() ? "configured" : "created";
+            }
+        };
+    }
+
+    private String applySecret(Item it, Optional<Manifest> existing) throws Refused, StoreException {
+        ObjectNode object = it.object().deepCopy();
+        boolean redacted = "true".equals(object.path("metadata").path("annotations").path(REDACTED).asText());
+        JsonNode data = object.remove("data");
+        JsonNode stringData = object.remove("stringData");
+        if (redacted) {
+            ObjectNode annotations = (ObjectNode) object.path("metadata").path("annotations");
+            annotations.remove(REDACTED);
+            if (annotations.isEmpty()) {
+                ((ObjectNode) object.get("metadata")).remove("annotations");
+            }
+        }
+        Map<String, byte[]> given = new LinkedHashMap<>();
+        if (data != null) {
+            data.properties().forEach(e -> given.put(e.getKey(), Base64.getDecoder().decode(e.getValue().asText())));
+        }
+        if (stringData != null) {
+            stringData.properties().forEach(e -> given.put(e.getKey(), e.getValue().asText().getBytes(StandardCharsets.UTF_8)));
+        }
+        Map<String, byte[]> values = given;
+        Map<String, byte[]> old = Map.of();
+        if (existing.isPresent()) {
+            try {
+                old = manifests.secret(it.name());
+            } catch (StoreException e) {
+                if (e.reason() != StoreException.Reason.NOT_FOUND) {
+                    throw e;
+                }
+            }
+        }
+        if (redacted) {
+            if (existing.isEmpty()) {
+                throw new Refused(it, "its values were left out when it was exported (" + REDACTED + "); give them to create it");
+            }
+            values = old;
+        }
+        if (existing.isPresent() && same(existing.get().object(), object) && sameValues(old, values)) {
+            return "unchanged";
+        }
+        manifests.put(it.kind().name, it.name(), it.namespace(), object);
+        manifests.putSecret(it.name(), values);
+        return existing.isPresent() ? "configured" : "created";
+    }
+
+    private static boolean sameValues(Map<String, byte[]> a, Map<String, byte[]> b) {
+        if (!a.keySet().equals(b.keySet())) {
+            return false;
+        }
+        for (Map.Entry<String, byte[]> e : a.entrySet()) {
+            if (!Arrays.equals(e.getValue(), b.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private String applyHardware(Item it, Optional<Manifest> existing) throws Refused, StoreException {
+        boolean recorded = true;
+        try {
+            hardware.get(it.name());
+        } catch (StoreException e) {
+            if (e.reason() != StoreException.Reason.NOT_FOUND) {
+                throw e;
+            }
+            recorded = false;
+        }
+        if (existing.isPresent() && recorded && same(existing.get().object(), it.object())) {
+            return "unchanged";
+        }
+        Hardware record = TinkerbellHardware.toHardware(it.name(), it.object().path("spec"));
+        try {
+            hardware.push(record);
+        } catch (StoreException e) {
+            if (e.reason() == StoreException.Reason.CONFLICT || e.reason() == StoreException.Reason.INVALID) {
+                throw new Refused(it, e.getMessage());
+            }
+            throw e;
+        }
+        manifests.put(it.kind().name, it.name(), it.namespace(), it.object());
+        return existing.isPresent() || recorded ? "configured" : "created";
+    }
+
+    private String applyTemplate(Item it, Optional<Manifest> existing) throws Refused, StoreException {
+        String data = it.object().path("spec").path("data").asText();
+        TemplateRecord current = null;
+        try {
+            current = templates.get(it.name());
+        } catch (StoreException e) {
+            if (e.reason() != StoreException.Reason.NOT_FOUND) {
+                throw e;
+            }
+        }
+        String outcome;
+        try {
+            if (current == null) {
+                templateService.create(it.name(), data);
+                outcome = "created";
+            } else if (!current.data().equals(data)) {
+                templateService.update(it.name(), data, current.revision());
+                outcome = "configured";
+            } else {
+                outcome = existing.isPresent() && same(existing.get().object(), it.object()) ? "unchanged" : "configured";
+            }
+        } catch (TemplateException e) {
+            throw new Refused(it, "spec.data: " + e.getMessage());
+        }
+        if (!outcome.equals("unchanged")) {
+            manifests.put(it.kind().name, it.name(), it.namespace(), it.object());
+        }
+        return outcome;
+    }
+
+    private String applyWorkflow(Item it, Optional<Manifest> existing) throws Refused, StoreException {
+        Workflow current = null;
+        try {
+            current = workflows.get(it.name());
+        } catch (WorkflowException e) {
+            if (e.reason() != WorkflowException.Reason.NOT_FOUND) {
+                throw new Refused(it, e.getMessage());
+            }
+        }
+        JsonNode spec = it.object().path("spec");
+        String outcome;
+        if (current != null && existing.isPresent() && same(existing.get().object().path("spec"), spec)) {
+            outcome = same(existing.get().object(), it.object()) ? "unchanged" : "configured";
+        } else {
+            try {
+                if (current != null) {
+                    boolean started = current.state() != ExecutionState.PENDING
+                            || current.actions().stream().anyMatch(a -> a.attempts() > 0);
+                    if (started) {
+                        throw new Refused(it, "the workflow is " + current.state() + " and its spec cannot change once it has started; "
+                                + "delete it (ironbell workflow delete " + it.name() + ") to apply it again");
+                    }
+                    workflows.delete(it.name());
+                }
+                Map<String, String> map = new LinkedHashMap<>();
+                spec.path("hardwareMap").properties().forEach(e -> map.put(e.getKey(), e.getValue().asText()));
+                String hardwareRef = spec.path("hardwareRef").asText("");
+                JsonNode bootOptions = spec.get("bootOptions");
+                workflows.create(new WorkflowRequest(it.name(), spec.path("templateRef").asText(), map, hardwareRef,
+                        bootOptions == null || bootOptions.isNull() ? null : bootOptions));
+            } catch (WorkflowException e) {
+                throw new Refused(it, e.getMessage());
+            }
+            outcome = current == null ? "created" : "configured";
+        }
+        if (!outcome.equals("unchanged")) {
+            manifests.put(it.kind().name, it.name(), it.namespace(), it.object());
+        }
+        return outcome;
+    }
+
+    /** The same content, whatever number types either side was read with. */
+    private static boolean same(JsonNode a, JsonNode b) {
+        try {
+            return Json.mapper().readTree(Json.mapper().writeValueAsString(a)).equals(Json.mapper().readTree(Json.mapper().writeValueAsString(b)));
+        } catch (JsonProcessingException e) {
+            return false;
+        }
+    }
+
+    // ---- checks before anything is applied -----------------------------------------------------
+
+    private List<Item> check(Source f, List<String> errors) {
+        List<Item> items = new ArrayList<>();
+        if (f.text().getBytes(StandardCharsets.UTF_8).length > MAX_FILE_BYTES) {
+            errors.add("the file is larger than " + MAX_FILE_BYTES + " bytes");
+            return items;
+        }
+        List<Document> docs;
+        try {
+            docs = ManifestReader.read(f.text());
+        } catch (ManifestReader.Unreadable e) {
+            errors.add(e.getMessage());
+            return items;
+        }
+        if (docs.isEmpty()) {
+            errors.add("no objects in it");
+        }
+        Set<String> seen = new HashSet<>();
+        for (Document d : docs) {
+            try {
+                Item it = checkOne(d);
+                if (!seen.add(it.ref())) {
+                    throw new Invalid(d, "metadata.name", it.ref() + " appears twice in this file");
+                }
+                items.add(it);
+            } catch (Invalid e) {
+                errors.add(e.getMessage());
+            }
+        }
+        return items;
+    }
+
+    /** An object that cannot be applied: the message names the document, the line and the field. */
+    private static final class Invalid extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Invalid(Document d, String field, String message) {
+            super(d.at(field) + ": " + field + ": " + message);
+        }
+    }
+
+    private Item checkOne(Document d) throws Invalid {
+        ObjectNode o = d.object();
+        String kindName = text(d, o, "kind", true);
+        Kind kind = Kind.of(kindName).orElseThrow(() -> new Invalid(d, "kind", "'" + kindName
+                + "' is not a kind Ironbell applies (Hardware, Template, Workflow, Machine, Job, Secret)"));
+        String apiVersion = text(d, o, "apiVersion", true);
+        if (!apiVersion.equals(kind.apiVersion)) {
+            throw new Invalid(d, "apiVersion", "must be " + kind.apiVersion + " for a " + kind.name + ", was " + apiVersion);
+        }
+        JsonNode metadata = o.get("metadata");
+        if (!(metadata instanceof ObjectNode)) {
+            throw new Invalid(d, "metadata", "is required, with a name");
+        }
+        String name = text(d, metadata, "metadata.name", true);
+        if (name.length() > 253 || !NAME.matcher(name).matches()) {
+            throw new Invalid(d, "metadata.name", "'" + name + "' is not a valid name: lower-case letters, digits, '-' and '.', "
+                    + "starting and ending with a letter or digit, at most 253 characters");
+        }
+        String namespace = metadata.hasNonNull("namespace") ? text(d, metadata, "metadata.namespace", true) : null;
+        ObjectNode clean = o.deepCopy();
+        clean.remove("status");
+        ((ObjectNode) clean.get("metadata")).remove(SERVER_FIELDS);
+        JsonNode spec = o.get("spec");
+        if (kind != Kind.SECRET && !(spec instanceof ObjectNode)) {
+            throw new Invalid(d, "spec", "is required and must be a mapping");
+        }
+        switch (kind) {
+            case HARDWARE -> checkHardware(d, name, spec);
+            case TEMPLATE -> checkTemplate(d, spec);
+            case WORKFLOW -> checkWorkflow(d, spec);
+            case MACHINE -> {
+                JsonNode c = spec.get("connection");
+                if (!(c instanceof ObjectNode)) {
+                    throw new Invalid(d, "spec.connection", "is required: host, port, authSecretRef");
+                }
+                text(d, c, "spec.connection.host", true);
+                if (c.has("port") && (!c.get("port").canConvertToInt() || c.get("port").asInt() < 0 || c.get("port").asInt() > 65535)) {
+                    throw new Invalid(d, "spec.connection.port", "must be a port number, was " + c.get("port"));
+                }
+                if (c.has("insecureTLS") && !c.get("insecureTLS").isBoolean()) {
+                    throw new Invalid(d, "spec.connection.insecureTLS", "must be true or false, was " + c.get("insecureTLS"));
+                }
+                if (c.has("authSecretRef")) {
+                    text(d, c.get("authSecretRef"), "spec.connection.authSecretRef.name", true);
+                }
+            }
+            case JOB -> {
+                text(d, spec.path("machineRef"), "spec.machineRef.name", true);
+                if (!spec.path("tasks").isArray() || spec.path("tasks").isEmpty()) {
+                    throw new Invalid(d, "spec.tasks", "must be a list of at least one task");
+                }
+            }
+            case SECRET -> checkSecret(d, o);
+        }
+        return new Item(d, kind, name, namespace, clean);
+    }
+
+    private void checkHardware(Document d, String name, JsonNode spec) throws Invalid {
+        JsonNode interfaces = spec.path("interfaces");
+        if (!interfaces.isMissingNode() && !interfaces.isArray()) {
+            throw new Invalid(d, "spec.interfaces", "must be a list");
+        }
+        for (int i = 0; i < interfaces.size(); i++) {
+            String field = "spec.interfaces[" + i + "].dhcp.mac";
+            JsonNode dhcp = interfaces.get(i).path("dhcp");
+            if (dhcp.isMissingNode()) {
+                continue;
+            }
+            String mac = text(d, dhcp, field, true);
+            try {
+                MacAddress.parse(mac);
+            } catch (IllegalArgumentException e) {
+                throw new Invalid(d, field, e.getMessage());
+            }
+        }
+        try {
+            TinkerbellHardware.toHardware(name, spec);
+        } catch (IllegalArgumentException e) {
+            throw new Invalid(d, "spec", e.getMessage());
+        }
+    }
+
+    private void checkTemplate(Document d, JsonNode spec) throws Invalid {
+        String data = text(d, spec, "spec.data", true);
+        try {
+            templateService.validate(data);
+        } catch (TemplateException e) {
+            // the text usually starts on the line after "data: |"
+            String where = e.line() > 0 ? "template line " + e.line() + " (line " + (d.lineOf("spec.data") + e.line()) + " of the file): " : "";
+            throw new Invalid(d, "spec.data", where + e.getMessage().replaceFirst("^line \\d+: ", ""));
+        }
+    }
+
+    private static void checkWorkflow(Document d, JsonNode spec) throws Invalid {
+        text(d, spec, "spec.templateRef", true);
+        JsonNode map = spec.get("hardwareMap");
+        if (!(map instanceof ObjectNode) || map.isEmpty()) {
+            throw new Invalid(d, "spec.hardwareMap", "is required: the template's keys (device_1) mapped to MAC addresses");
+        }
+        for (Map.Entry<String, JsonNode> e : map.properties()) {
+            if (!e.getValue().isTextual()) {
+                throw new Invalid(d, "spec.hardwareMap." + e.getKey(), "must be text, was " + e.getValue());
+            }
+        }
+        if (spec.has("hardwareRef")) {
+            text(d, spec, "spec.hardwareRef", false);
+        }
+        JsonNode boot = spec.get("bootOptions");
+        if (boot != null && !boot.isNull()) {
+            if (!boot.isObject()) {
+                throw new Invalid(d, "spec.bootOptions", "must be a mapping (toggleAllowNetboot, bootMode, isoURL)");
+            }
+            if (boot.has("toggleAllowNetboot") && !boot.get("toggleAllowNetboot").isBoolean()) {
+                throw new Invalid(d, "spec.bootOptions.toggleAllowNetboot", "must be true or false, was " + boot.get("toggleAllowNetboot"));
+            }
+            if (boot.has("bootMode") && !BOOT_MODES.contains(boot.get("bootMode").asText())) {
+                throw new Invalid(d, "spec.bootOptions.bootMode", "must be one of netboot, iso, isoboot, customboot, was "
+                        + boot.get("bootMode"));
+            }
+        }
+    }
+
+    private static void checkSecret(Document d, JsonNode o) throws Invalid {
+        JsonNode data = o.path("data");
+        if (!data.isMissingNode() && !data.isObject()) {
+            throw new Invalid(d, "data", "must be a mapping of keys to base64 values");
+        }
+        boolean redacted = "true".equals(o.path("metadata").path("annotations").path(REDACTED).asText());
+        for (Map.Entry<String, JsonNode> e : data.properties()) {
+            if (!e.getValue().isTextual()) {
+                throw new Invalid(d, "data." + e.getKey(), "must be base64 text");
+            }
+            if (!redacted) {
+                try {
+                    Base64.getDecoder().decode(e.getValue().asText());
+                } catch (IllegalArgumentException bad) {
+                    throw new Invalid(d, "data." + e.getKey(), "is not base64: " + bad.getMessage());
+                }
+            }
+        }
+        JsonNode stringData = o.path("stringData");
+        if (!stringData.isMissingNode() && !stringData.isObject()) {
+            throw new Invalid(d, "stringData", "must be a mapping of keys to text");
+        }
+    }
+
+    private static String text(Document d, JsonNode parent, String field, boolean required) throws Invalid {
+        String last = field.substring(field.lastIndexOf('.') + 1);
+        JsonNode v = parent.get(last);
+        if (v == null || v.isNull()) {
+            if (required) {
+                throw new Invalid(d, field, "is required");
+            }
+            return "";
+        }
+        if (!v.isTextual()) {
+            throw new Invalid(d, field, "must be text, was " + v);
+        }
+        if (required && v.asText().isBlank()) {
+            throw new Invalid(d, field, "must not be empty");
+        }
+        return v.asText();
+    }
+
+    // ---- export --------------------------------------------------------------------------------
+
+    @Override
+    public ObjectNode export(String kindName, String name) throws ManifestException {
+        Kind kind = Kind.typed(kindName).orElseThrow(() -> new ManifestException(ManifestException.Reason.INVALID,
+                "'" + kindName + "' is not a kind: hardware, template, workflow, machine, job or secret"));
+        try {
+            return Export.of(kind, name, manifests, hardware, templates, workflows);
+        } catch (StoreException e) {
+            throw new ManifestException(e.reason() == StoreException.Reason.NOT_FOUND ? ManifestException.Reason.NOT_FOUND
+                    : ManifestException.Reason.UNAVAILABLE, e.getMessage());
+        } catch (WorkflowException e) {
+            throw new ManifestException(e.reason() == WorkflowException.Reason.NOT_FOUND ? ManifestException.Reason.NOT_FOUND
+                    : ManifestException.Reason.UNAVAILABLE, e.getMessage());
+        }
+    }
+}

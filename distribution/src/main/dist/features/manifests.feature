@@ -1,0 +1,3 @@
+description = Tinkerbell's Kubernetes objects: ironbell apply, and ironbell get KIND NAME --format tinkerbell
+features = api
+bundles = io.ironbell.manifests
