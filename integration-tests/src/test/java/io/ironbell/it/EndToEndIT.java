@@ -115,28 +115,62 @@ class EndToEndIT {
         Files.createDirectories(home.resolve("data/artifacts/images"));
         Files.copy(image, home.resolve("data/artifacts/images/os.img.zst"));
 
-        assertEquals(201, api("POST", "/hardware", "{\"id\":\"" + HOSTNAME + "\",\"network\":{\"interfaces\":[{\"dhcp\":{\"mac\":\"" + MAC
-                + "\",\"hostname\":\"" + HOSTNAME + "\",\"ip\":{\"address\":\"10.235.0.20\",\"netmask\":\"255.255.255.0\",\"gateway\":\"10.235.0.1\"}},"
-                + "\"netboot\":{\"allow_pxe\":true,\"allow_workflow\":true}}]}}").status());
-        String template = """
-                version: "0.1"
-                name: install-os
-                global_timeout: 1800
-                tasks:
-                  - name: install
-                    worker: "{{.device_1}}"
-                    actions:
-                      - name: stream-image
-                        image: quay.io/tinkerbell-actions/image2disk:v1.0.0
-                        timeout: 900
-                        environment:
-                          IMG_URL: %s/artifacts/images/os.img.zst
-                          DEST_DISK: /dev/vda
-                          COMPRESSED: "true"
-                          IMG_CHECKSUM: sha256:%s
-                """.formatted(metadata, sha256);
-        assertEquals(201, api("POST", "/templates?name=install-os", template).status());
-        String id = json(api("POST", "/workflows", "{\"template\":\"install-os\",\"hardware\":{\"device_1\":\"" + MAC + "\"}}")).get("id").asText();
+        // the machine, its template and its workflow as a Tinkerbell user has them: Kubernetes objects, applied
+        Path manifests = work.resolve("tinkerbell.yaml");
+        Files.writeString(manifests, """
+                apiVersion: tinkerbell.org/v1alpha1
+                kind: Hardware
+                metadata: {name: %1$s, namespace: tink-system}
+                spec:
+                  disks: [{device: /dev/vda}]
+                  metadata:
+                    instance: {hostname: %1$s, id: "%2$s"}
+                  interfaces:
+                    - dhcp: {mac: "%2$s", hostname: %1$s, ip: {address: 10.235.0.20, netmask: 255.255.255.0, gateway: 10.235.0.1}}
+                      netboot: {allowPXE: true, allowWorkflow: true}
+                ---
+                apiVersion: tinkerbell.org/v1alpha1
+                kind: Template
+                metadata: {name: install-os, namespace: tink-system}
+                spec:
+                  data: |
+                    version: "0.1"
+                    name: install-os
+                    global_timeout: 1800
+                    tasks:
+                      - name: install
+                        worker: "{{.device_1}}"
+                        actions:
+                    {{- range $i, $disk := .Hardware.Disks }}{{ if eq $i 0 }}
+                          - name: stream-image
+                            image: quay.io/tinkerbell-actions/image2disk:v1.0.0
+                            timeout: 900
+                            environment:
+                              IMG_URL: %3$s/artifacts/images/os.img.zst
+                              DEST_DISK: {{ $disk }}
+                              ROOT_PARTITION: {{ formatPartition $disk 1 }}
+                              COMPRESSED: "true"
+                              IMG_CHECKSUM: sha256:%4$s
+                    {{- end }}{{ end }}
+                ---
+                apiVersion: tinkerbell.org/v1alpha1
+                kind: Workflow
+                metadata: {name: install-%1$s, namespace: tink-system}
+                spec:
+                  templateRef: install-os
+                  hardwareRef: %1$s
+                  hardwareMap: {device_1: "%2$s"}
+                  bootOptions: {toggleAllowNetboot: true}
+                """.formatted(HOSTNAME, MAC, metadata, sha256));
+        Result applied = Shell.run(List.of(home.resolve("bin/ironbell").toString(), "apply", "-f", manifests.toString(), "--server",
+                server.secureUrl(""), "--token", token));
+        assertEquals(0, applied.status(), applied.output());
+        assertEquals("hardware/" + HOSTNAME + " created\ntemplate/install-os created\nworkflow/install-" + HOSTNAME + " created",
+                applied.output().strip());
+        String id = "install-" + HOSTNAME;
+        JsonNode rendered = json(api("GET", "/workflows/" + id, null)).at("/template/tasks/0/actions/0/environment");
+        assertEquals("/dev/vda", rendered.get("DEST_DISK").asText(), "formatPartition and range over .Hardware.Disks: " + rendered);
+        assertEquals("/dev/vda1", rendered.get("ROOT_PARTITION").asText());
 
         Map<String, Double> stages = null;
         List<String> accelerators = Files.isWritable(Path.of("/dev/kvm")) ? List.of("kvm", "tcg") : List.of("tcg");
