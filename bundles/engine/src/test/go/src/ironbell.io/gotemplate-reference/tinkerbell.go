@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+
+	"sigs.k8s.io/yaml"
 )
 
 // tinkerbellFuncs are the functions Tinkerbell's controller adds to Sprig's, written here from
@@ -14,7 +16,30 @@ func tinkerbellFuncs() template.FuncMap {
 	return template.FuncMap{
 		"formatPartition":       partitionOf,
 		"netmaskToPrefixLength": prefixLength,
+		"toYaml":                toYAML,
+		"fromYaml":              fromYAML,
 	}
+}
+
+// toYAML: sigs.k8s.io/yaml's Marshal (JSON first, then YAML), without its final newline.
+func toYAML(v interface{}) (string, error) {
+	data, err := yaml.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("toYaml: %w", err)
+	}
+	return strings.TrimSuffix(string(data), "\n"), nil
+}
+
+// fromYAML: sigs.k8s.io/yaml's Unmarshal into interface{}; empty text is an error.
+func fromYAML(str string) (interface{}, error) {
+	if str == "" {
+		return nil, fmt.Errorf("fromYaml: empty YAML input")
+	}
+	var out interface{}
+	if err := yaml.Unmarshal([]byte(str), &out); err != nil {
+		return nil, fmt.Errorf("fromYaml: %w", err)
+	}
+	return out, nil
 }
 
 // partitionOf: /dev/disk/... gets "-partN"; a device ending in a digit gets "pN"; any other "N".

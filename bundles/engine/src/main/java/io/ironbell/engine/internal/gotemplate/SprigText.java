@@ -97,87 +97,100 @@ final class SprigText {
     /** One word: its type and the index after it, in the code points from {@code start}. */
     private static int[] nextWord(int[] cps, int start) {
         int n = cps.length;
-        int i = start;
-        int r = cps[i];
-        if (r < 0) {
-            return new int[] {INVALID, i + 1};
+        // xstrings skips bytes that are not UTF-8 (and U+FFFD, which decodes as the same error) to the first rune that is
+        long v = nextValid(cps, start, INVALID_RUNE);
+        int r = rune(v);
+        int i = end(v);
+        if (r == INVALID_RUNE) {
+            return new int[] {INVALID, i};
         }
         int type;
-        i++;
         if (isConnector(r)) {
             type = CONNECTOR;
-            while (i < n && isConnector(valid(cps, i, r))) {
-                i++;
+            while (i < n && isConnector(r = rune(v = nextValid(cps, i, r)))) {
+                i = end(v);
             }
         } else if (isPunct(r)) {
             type = PUNCT;
-            while (i < n && isPunct(valid(cps, i, r))) {
-                i++;
+            while (i < n && isPunct(r = rune(v = nextValid(cps, i, r)))) {
+                i = end(v);
             }
         } else if (Character.isUpperCase(r)) {
             type = UPPER;
             if (i < n) {
-                int r1 = valid(cps, i, r);
-                if (Character.isUpperCase(r1)) {
+                r = rune(v = nextValid(cps, i, r));
+                if (Character.isUpperCase(r)) {
                     int last = i;
-                    i++;
-                    int rr = r1;
+                    i = end(v);
                     while (i < n) {
-                        rr = valid(cps, i, rr);
-                        if (!Character.isUpperCase(rr)) {
+                        r = rune(v = nextValid(cps, i, r));
+                        if (!Character.isUpperCase(r)) {
                             break;
                         }
                         last = i;
-                        i++;
+                        i = end(v);
                     }
                     // "HTTPStatus": the S starts the next word
-                    if (i < n && isAlphabet(rr)) {
+                    if (i < n && isAlphabet(r)) {
                         i = last;
                     }
-                } else if (isAlphabet(r1)) {
-                    i++;
-                    int rr = r1;
+                } else if (isAlphabet(r)) {
+                    i = end(v);
                     while (i < n) {
-                        rr = valid(cps, i, rr);
-                        if (!isAlphabet(rr) || Character.isUpperCase(rr)) {
+                        r = rune(v = nextValid(cps, i, r));
+                        if (!isAlphabet(r) || Character.isUpperCase(r)) {
                             break;
                         }
-                        i++;
+                        i = end(v);
                     }
                 }
             }
         } else if (isAlphabet(r)) {
             type = ALPHABET;
-            int rr = r;
             while (i < n) {
-                rr = valid(cps, i, rr);
-                if (!isAlphabet(rr) || Character.isUpperCase(rr)) {
+                r = rune(v = nextValid(cps, i, r));
+                if (!isAlphabet(r) || Character.isUpperCase(r)) {
                     break;
                 }
-                i++;
+                i = end(v);
             }
         } else if (isNumber(r)) {
             type = NUMBER;
-            while (i < n && isNumber(valid(cps, i, r))) {
-                i++;
+            while (i < n && isNumber(r = rune(v = nextValid(cps, i, r)))) {
+                i = end(v);
             }
         } else {
             type = OTHER;
-            int rr = r;
             while (i < n) {
-                rr = valid(cps, i, rr);
-                if (isConnector(rr) || isAlphabet(rr) || isNumber(rr) || isPunct(rr)) {
+                r = rune(v = nextValid(cps, i, r));
+                if (isConnector(r) || isAlphabet(r) || isNumber(r) || isPunct(r)) {
                     break;
                 }
-                i++;
+                i = end(v);
             }
         }
         return new int[] {type, i};
     }
 
-    /** xstrings' nextValidRune, simplified: the rune at i, or the previous one where i holds a byte that is not UTF-8. */
-    private static int valid(int[] cps, int i, int prev) {
-        return cps[i] < 0 ? prev : cps[i];
+    /** utf8.RuneError, what xstrings compares with. */
+    private static final int INVALID_RUNE = 0xFFFD;
+
+    /** xstrings' nextValidRune: the first rune from {@code i} that is UTF-8 and the index after it; {@code prev} and the end when none is. */
+    private static long nextValid(int[] cps, int i, int prev) {
+        for (int k = i; k < cps.length; k++) {
+            if (cps[k] >= 0 && cps[k] != INVALID_RUNE) {
+                return (long) cps[k] << 32 | (k + 1);
+            }
+        }
+        return (long) prev << 32 | cps.length;
+    }
+
+    private static int rune(long v) {
+        return (int) (v >>> 32);
+    }
+
+    private static int end(long v) {
+        return (int) v;
     }
 
     private static int[] codePoints(String s) {

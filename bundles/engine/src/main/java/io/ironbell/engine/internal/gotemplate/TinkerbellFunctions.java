@@ -11,8 +11,8 @@ import java.util.Map;
  * The functions Tinkerbell's controller adds to Sprig's for workflow templates, as its current
  * release behaves: {@code formatPartition} (a device and a partition number into the partition's
  * device: {@code /dev/disk/...-partN}, {@code ...pN} after a digit, {@code ...N} otherwise) and
- * {@code netmaskToPrefixLength} (a dotted IPv4 netmask into its prefix length, as a string).
- * {@code toYaml} and {@code fromYaml} are not here yet.
+ * {@code netmaskToPrefixLength} (a dotted IPv4 netmask into its prefix length, as a string),
+ * {@code toYaml} and {@code fromYaml} (sigs.k8s.io/yaml; see {@link GoYaml}).
  */
 public final class TinkerbellFunctions {
 
@@ -26,6 +26,8 @@ public final class TinkerbellFunctions {
         Map<String, Function> m = new HashMap<>();
         m.put("formatPartition", new Fn(List.of("string", "int"), false, a -> formatPartition((String) a.get(0), (Long) a.get(1))));
         m.put("netmaskToPrefixLength", new Fn(List.of("string"), false, a -> netmaskToPrefixLength((String) a.get(0))));
+        m.put("toYaml", new Fn(List.of("interface {}"), false, a -> GoYaml.toYaml(a.get(0))));
+        m.put("fromYaml", new Fn(List.of("string"), false, a -> GoYaml.fromYaml((String) a.get(0))));
         FUNCTIONS = Map.copyOf(m);
     }
 

@@ -75,6 +75,34 @@ public class DifferentialTest {
         compare("tinkerbell", 20261207L, "gotemplate-sprig-differences.txt");
     }
 
+    /**
+     * Hand-written templates for what the generator reaches too rarely (src/test/resources/gotemplate-cases/*.tmpl,
+     * templates separated by a line "=====", rendered with Tinkerbell's functions on data.json).
+     */
+    @Test
+    void handWrittenCasesRenderAsTinkerbellRendersThem() throws Exception {
+        Path dir = Path.of("src/test/resources/gotemplate-cases");
+        JsonNode data = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("data.json").toFile());
+        List<String> differences = new ArrayList<>();
+        int cases = 0;
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".tmpl")).sorted().toList()) {
+                for (String text : Files.readString(f).split("\n=====\n")) {
+                    cases++;
+                    GoReference.Answer expected = go.render("t", text, data, "error", "tinkerbell");
+                    String[] error = new String[1];
+                    String actual = java(text, data, "error", error, true);
+                    if (expected.ok() ? !expected.out().equals(actual) : actual != null) {
+                        differences.add(f.getFileName() + ": " + text + "\ngo:   " + (expected.ok() ? "OUT " + expected.out()
+                                : "ERROR " + expected.error()) + "\njava: " + (actual != null ? "OUT " + actual : "ERROR " + error[0]));
+                    }
+                }
+            }
+        }
+        assertTrue(cases > 30, "the cases were read: " + cases);
+        assertTrue(differences.isEmpty(), differences.size() + " differences from Go, the first:\n" + (differences.isEmpty() ? "" : differences.get(0)));
+    }
+
     private static void compare(String funcs, long seed, String reportName) throws Exception {
         boolean sprig = funcs.equals("tinkerbell");
         TemplateGenerator gen = new TemplateGenerator(seed, sprig);

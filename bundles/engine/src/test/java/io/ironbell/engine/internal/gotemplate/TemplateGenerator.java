@@ -57,6 +57,7 @@ final class TemplateGenerator {
         {"subf", "A", "N"}, {"mulf", "A", "N"}, {"divf", "A", "N"}, {"typeIsLike", "S", "A"}, {"deepCopy", "A"}, {"sortAlpha", "Q"}, {"camelcase", "C"}, {"duration", "T"}, {"durationRound", "T"}, {"osBase", "S"}, {"osDir", "S"},
         {"mustFromJson", "S"},
         {"snakecase", "C"}, {"kebabcase", "C"},
+        {"toYaml", "A"}, {"toYaml", "M"}, {"toYaml", "L"}, {"fromYaml", "Y"}, {"toYaml", "W"},
     };
 
     private final Random random;
@@ -111,6 +112,14 @@ final class TemplateGenerator {
             case "K" -> "\"" + pick(new String[] {"255.255.255.0", "255.255.0.0", "255.255.255.255", "0.0.0.0", "255.0.255.0", "255.255.255.128",
                 "010.0.0.0", "::ffff:255.255.240.0", "ffff::", "nonsense", "255.255.255", "255.255.255.0.1"}) + "\"";
             case "B" -> random.nextBoolean() ? "true" : "false";
+            // YAML as yaml.v2 reads it: YAML 1.1 scalars, merges, anchors, tags, keys of other types, and what it refuses
+            case "Y" -> "\"" + pick(new String[] {"a: 1", "", " ", "- x\\n- 0777\\n- 08\\n- on", "a: {b: [1, 2.5, yes]}", "x: &a {k: v}\\ny:\\n  <<: *a\\n  k: w",
+                "1: a\\ntrue: b\\n1.5: c", "~: x", "a: !!str 12\\nb: !!float 3", "a: !!int x", "[1, 2", "x: 1\\n---\\ny: 2", "a: *nope", ".nan",
+                "2024-01-02", "0x_1F", "'quoted'", "k: |\\n  text\\n  more", "a: 1\\na: 2", "- !!binary aGVsbG8=", "{a: [b, {c: d}]}",
+                "12345678901234567890", "18446744073709551616", "-0b101", "+.inf: x", "? [a]\\n: b", "a:\\tb"}) + "\"";
+            // text whose YAML needs quotes, blocks or folding
+            case "W" -> "\"" + pick(new String[] {"yes", "10", "a: b", " lead", "multi\\nline\\n", "\\nx", "tab\\tx", "'q'", "2024-01-02", "1:20",
+                "x \\ny", "#c", "- d", "long words that go on and on past the eightieth column of the line for sure yes indeed", "null", "~"}) + "\"";
             // a value that cannot be the map itself: a map put into itself makes Go's fmt recurse until the stack overflows
             case "V" -> literal();
             case "L" -> chance(50) ? "(list " + argOf("A", depth + 1) + " " + argOf("A", depth + 1) + (chance(50) ? " " + argOf("A", depth + 1) : "")
