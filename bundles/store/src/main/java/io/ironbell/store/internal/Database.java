@@ -228,6 +228,11 @@ public final class Database implements ReadinessCheck, Transactions {
         return migrated && reachable;
     }
 
+    /** Tells the listeners of this instance at once of a change whose notification is on its way. */
+    void changedHere(String table, String id) {
+        dispatch(table, id);
+    }
+
     private void dispatch(String table, String id) {
         for (ChangeListener l : listeners) {
             try {

@@ -71,7 +71,9 @@ public final class PgHardwareStore implements HardwareStore, HardwareLookup, Met
                     sql.addInterface(hw.id(), k[0], k[1]);
                 }
                 // a record written by other means than apply is no longer its applied object's
-                s.getMapper(Mappers.ManifestSql.class).delete("Hardware", hw.id());
+                if (s.getMapper(Mappers.ManifestSql.class).delete("Hardware", hw.id()) > 0) {
+                    db.afterCommit(() -> db.changedHere("manifest", "Hardware/" + hw.id()));
+                }
                 db.uncommitted(UNCOMMITTED).put(hw.id(), hw);
                 db.afterCommit(() -> index.put(hw));
                 return null;
@@ -166,6 +168,8 @@ public final class PgHardwareStore implements HardwareStore, HardwareLookup, Met
             }
             db.uncommitted(UNCOMMITTED).put(id, null);
             db.afterCommit(() -> index.remove(id));
+            // its applied object went with it (ON DELETE CASCADE)
+            db.afterCommit(() -> db.changedHere("manifest", "Hardware/" + id));
             return null;
         });
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironbell.api.manifest.Manifest;
 import io.ironbell.api.manifest.ManifestStore;
+import io.ironbell.api.store.ChangeListener;
 import io.ironbell.api.store.StoreException;
 import io.ironbell.api.store.StoreException.Reason;
 import java.io.IOException;
@@ -15,21 +16,31 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
-/** Applied objects in the {@code manifest} table; Secrets' values sealed by a {@link SecretBox}. */
+/**
+ * Applied objects in the {@code manifest} table; Secrets' values sealed by a {@link SecretBox}.
+ * Hardware objects are also kept in memory (every instance, through notifications), for each
+ * workflow creation reads its hardware's.
+ */
 @Component(service = ManifestStore.class)
-public final class PgManifestStore implements ManifestStore {
+public final class PgManifestStore implements ManifestStore, ChangeListener {
 
     private static final TypeReference<Map<String, String>> STRINGS = new TypeReference<>() {
     };
 
+    private static final String HARDWARE = "Hardware";
+
     private final Database db;
     private final Path keyFile;
     private volatile SecretBox box;
+    private final Map<String, Manifest> hardwareObjects = new ConcurrentHashMap<>();
+    private volatile boolean loaded;
 
     @Activate
     public PgManifestStore(@Reference Database db, BundleContext context) {
@@ -39,6 +50,49 @@ public final class PgManifestStore implements ManifestStore {
     PgManifestStore(Database db, Path keyFile) {
         this.db = db;
         this.keyFile = keyFile;
+        db.addListener(this);
+        if (db.isReady()) {
+            resync();
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        db.removeListener(this);
+    }
+
+    @Override
+    public void changed(String table, String id) {
+        if (!table.equals("manifest") || !id.startsWith(HARDWARE + "/")) {
+            return;
+        }
+        String name = id.substring(HARDWARE.length() + 1);
+        try {
+            Map<String, Object> row = db.tx(s -> s.getMapper(Mappers.ManifestSql.class).get(HARDWARE, name));
+            if (row == null) {
+                hardwareObjects.remove(name);
+            } else {
+                hardwareObjects.put(name, manifest(row));
+            }
+        } catch (StoreException e) {
+            // the listener reconnects and resyncs
+            loaded = false;
+        }
+    }
+
+    @Override
+    public synchronized void resync() {
+        try {
+            Map<String, Manifest> all = new java.util.HashMap<>();
+            for (Manifest m : fromDatabase(HARDWARE)) {
+                all.put(m.name(), m);
+            }
+            hardwareObjects.keySet().retainAll(all.keySet());
+            hardwareObjects.putAll(all);
+            loaded = true;
+        } catch (StoreException e) {
+            loaded = false;
+        }
     }
 
     private static Path keyFile(Database db, BundleContext context) {
@@ -52,12 +106,20 @@ public final class PgManifestStore implements ManifestStore {
 
     @Override
     public Optional<Manifest> find(String kind, String name) throws StoreException {
+        // a transaction sees its own writes only in the database
+        if (kind.equals(HARDWARE) && loaded && !db.inTransaction()) {
+            return Optional.ofNullable(hardwareObjects.get(name));
+        }
         Map<String, Object> row = db.tx(s -> s.getMapper(Mappers.ManifestSql.class).get(kind, name));
         return row == null ? Optional.empty() : Optional.of(manifest(row));
     }
 
     @Override
     public List<Manifest> list(String kind) throws StoreException {
+        return fromDatabase(kind);
+    }
+
+    private List<Manifest> fromDatabase(String kind) throws StoreException {
         List<Manifest> out = new ArrayList<>();
         for (Map<String, Object> row : db.tx(s -> s.getMapper(Mappers.ManifestSql.class).list(kind))) {
             out.add(manifest(row));
@@ -70,15 +132,25 @@ public final class PgManifestStore implements ManifestStore {
         return db.tx(s -> {
             Mappers.ManifestSql sql = s.getMapper(Mappers.ManifestSql.class);
             sql.put(kind, name, namespace, Rows.json(object));
-            return manifest(sql.get(kind, name));
+            Manifest stored = manifest(sql.get(kind, name));
+            if (kind.equals(HARDWARE)) {
+                db.afterCommit(() -> hardwareObjects.put(name, stored));
+            }
+            return stored;
         });
     }
 
     @Override
     public void delete(String kind, String name) throws StoreException {
-        if (db.tx(s -> s.getMapper(Mappers.ManifestSql.class).delete(kind, name)) == 0) {
-            throw new StoreException(Reason.NOT_FOUND, "no " + kind + " " + name);
-        }
+        db.tx(s -> {
+            if (s.getMapper(Mappers.ManifestSql.class).delete(kind, name) == 0) {
+                throw new StoreException(Reason.NOT_FOUND, "no " + kind + " " + name);
+            }
+            if (kind.equals(HARDWARE)) {
+                db.afterCommit(() -> hardwareObjects.remove(name));
+            }
+            return null;
+        });
     }
 
     @Override

@@ -19,3 +19,19 @@ CREATE TABLE manifest (
 
 -- Tinkerbell's spec.bootOptions of a workflow, as given.
 ALTER TABLE workflow ADD COLUMN boot_options jsonb;
+
+-- Applied objects are announced like records ("manifest:<kind>/<name>"): every instance keeps
+-- the Hardware objects in memory, for workflow creation reads them.
+CREATE FUNCTION ironbell_notify_manifest() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        PERFORM pg_notify('ironbell_change', 'manifest:' || OLD.kind || '/' || OLD.name);
+    ELSE
+        PERFORM pg_notify('ironbell_change', 'manifest:' || NEW.kind || '/' || NEW.name);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER manifest_change AFTER INSERT OR UPDATE OR DELETE ON manifest
+    FOR EACH ROW EXECUTE FUNCTION ironbell_notify_manifest();

@@ -39,6 +39,7 @@ class TransactionsTest {
 
     @AfterEach
     void stop() throws Exception {
+        manifests.deactivate();
         hardware.deactivate();
         db.deactivate();
         t.close();
@@ -95,9 +96,21 @@ class TransactionsTest {
         ObjectNode changed = object("m-1");
         changed.with("metadata").put("namespace", "tink");
         assertEquals(2, manifests.put("Hardware", "m-1", "tink", changed).generation());
+        // another instance on the same database hears of it (LISTEN/NOTIFY) and answers from memory
+        PgManifestStore other = new PgManifestStore(db, tmp.resolve("secrets.key"));
+        assertEquals(2, other.find("Hardware", "m-1").orElseThrow().generation());
         // a record replaced by other means than apply is no longer its object's
         hardware.push(Fixtures.hardware("m-1", 0x525400110004L, "10.11.0.5"));
         assertTrue(manifestAbsent("m-1"));
+        io.ironbell.testing.Await.until("the other instance to hear of the deletion", java.time.Duration.ofSeconds(10),
+                () -> {
+                    try {
+                        return other.find("Hardware", "m-1").isEmpty() ? true : null;
+                    } catch (StoreException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        other.deactivate();
         manifests.put("Hardware", "m-1", "tink", object("m-1"));
         hardware.delete("m-1");
         assertTrue(manifestAbsent("m-1"), "deleting the record deletes its object");
@@ -117,6 +130,7 @@ class TransactionsTest {
         PgManifestStore stranger = new PgManifestStore(db, key);
         StoreException e = assertThrows(StoreException.class, () -> stranger.secret("bmc"));
         assertTrue(e.getMessage().contains("does not decrypt with the key in " + key), e.getMessage());
+        stranger.deactivate();
     }
 
     private boolean manifestAbsent(String name) {

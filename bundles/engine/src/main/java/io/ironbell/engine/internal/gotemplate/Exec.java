@@ -446,6 +446,15 @@ final class Exec {
             }
             r = p.target();
         }
+        if (r instanceof GoObject o) {
+            Function method = o.method(fieldName);
+            if (method != null) {
+                return evalCall(dot, method, fieldName, args, fin);
+            }
+            if (o.hasField(fieldName)) {
+                throw error(fieldName + " is an unexported field of struct type " + typ);
+            }
+        }
         if (r instanceof GoStruct s) {
             if (s.fields().containsKey(fieldName)) {
                 if (hasArgs) {

@@ -435,12 +435,24 @@ public final class GoFmt {
             } else if (p.target() == null) {
                 if (verb == 'v') {
                     padString("<nil>");
+                } else if (verb == 'b' || verb == 'o' || verb == 'd' || verb == 'x' || verb == 'X') {
+                    // fmtPointer: the address as a number
+                    fmtInteger(0, false, verb);
                 } else {
                     badVerb(verb);
                 }
             } else {
                 // Go prints the address of a nested pointer; there is none to print here
                 buf.append("0xc000000000");
+            }
+        } else if (v instanceof GoObject o) {
+            // fmt's handleMethods: GoString for %#v, String for the verbs that take a string, else the fields
+            if (sharpV && o.goString() != null) {
+                fmtS(o.goString());
+            } else if (!sharpV && (verb == 'v' || verb == 's' || verb == 'x' || verb == 'X' || verb == 'q')) {
+                fmtString(o.string(), verb);
+            } else {
+                printValue(o.fields(), verb, depth);
             }
         } else {
             buf.append(v);
@@ -571,8 +583,11 @@ public final class GoFmt {
         switch (verb) {
             case 'v' -> {
                 if (sharpV && !signed) {
+                    // fmt0x64: 0x for this number only
+                    boolean saved = sharp;
                     sharp = true;
                     integer(v, 16, signed, 'v', "0123456789abcdefx");
+                    sharp = saved;
                 } else {
                     integer(v, 10, signed, verb, "0123456789abcdefx");
                 }

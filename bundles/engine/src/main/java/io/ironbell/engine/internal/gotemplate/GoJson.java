@@ -82,6 +82,12 @@ final class GoJson {
             object(b, new ArrayList<>(s.fields().entrySet()), html, indent, depth);
         } else if (v instanceof GoPointer p) {
             write(b, p.target(), html, indent, depth);
+        } else if (v instanceof GoObject o) {
+            try {
+                b.append(o.json());
+            } catch (GoValues.FunctionError e) {
+                throw new Unsupported("json: error calling MarshalJSON for type " + o.typeName() + ": " + e.getMessage());
+            }
         } else {
             throw new Unsupported("json: unsupported type " + GoValues.typeName(v));
         }

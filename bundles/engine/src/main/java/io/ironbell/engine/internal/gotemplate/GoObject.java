@@ -24,11 +24,14 @@ interface GoObject {
     /** Its fields as fmt prints them: a GoStruct, or a GoPointer to one for a pointer type. */
     Object fields();
 
-    /** Its MarshalJSON, or null where that fails. */
+    /** Its MarshalJSON; a FunctionError with that error where it fails. */
     String json();
 
     /** The method of that name, bound to this value, or null when it has none. */
     Function method(String name);
+
+    /** What copystructure (Sprig's deepCopy) makes of it. */
+    Object deepCopy();
 
     /** reflect.Kind's name: struct or ptr. */
     default String kind() {

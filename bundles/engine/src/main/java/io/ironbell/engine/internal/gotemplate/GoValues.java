@@ -132,6 +132,9 @@ public final class GoValues {
         if (v instanceof Function) {
             return "func";
         }
+        if (v instanceof GoObject o) {
+            return o.typeName();
+        }
         return v.getClass().getSimpleName();
     }
 

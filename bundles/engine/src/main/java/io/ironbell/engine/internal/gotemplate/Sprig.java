@@ -392,6 +392,7 @@ final class Sprig {
             GoValues.sorted(map(a, 0)).forEach(e -> out.add(e.getValue()));
             return out;
         }));
+        SprigMore.register(m);
     }
 
     private static String mustJson(Object v, boolean escapeHtml, String indent) {
@@ -464,6 +465,9 @@ final class Sprig {
     private static Object deepCopy(Object v) {
         if (v == null) {
             throw new FunctionError("reflect: call of reflect.Value.Type on zero Value");
+        }
+        if (v instanceof GoObject o) {
+            return o.deepCopy();
         }
         if (v instanceof Map<?, ?> m) {
             Map<String, Object> out = m instanceof GoValues.StringMap ? new GoValues.StringMap() : new LinkedHashMap<>();
@@ -542,6 +546,9 @@ final class Sprig {
         }
         if (v instanceof Function) {
             return "func";
+        }
+        if (v instanceof GoObject o) {
+            return o.kind();
         }
         return "invalid";
     }

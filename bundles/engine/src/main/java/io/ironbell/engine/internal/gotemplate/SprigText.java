@@ -635,6 +635,17 @@ final class SprigText {
                 out.append(c).append(regex.charAt(++i));
                 continue;
             }
+            if (c == '[' && inClass) {
+                // a [:name:] in a class is one piece; any other [ RE2 takes as itself, where Java would open a class in the class
+                int posixEnd = regex.startsWith("[:", i) ? regex.indexOf(":]", i + 2) : -1;
+                if (posixEnd >= 0) {
+                    out.append(regex, i, posixEnd + 2);
+                    i = posixEnd + 1;
+                } else {
+                    out.append("\\[");
+                }
+                continue;
+            }
             if (c == '[') {
                 inClass = true;
             } else if (c == ']') {

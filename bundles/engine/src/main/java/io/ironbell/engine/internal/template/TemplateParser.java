@@ -38,7 +38,16 @@ public final class TemplateParser {
     /** Most retries an action may ask for. */
     public static final int MAX_RETRIES = 100;
 
-    private static final Pattern ENVIRONMENT_VALUE = Pattern.compile(".*\\.environment\\.[^.\\[]+");
+    /** The fields Tinkerbell reads into Go strings: yaml.v3 gives them the text as written ({@code 0644}, {@code true}, {@code 0x1F}). */
+    private static final Pattern STRING_FIELD = Pattern.compile("(version|name|id)|tasks\\[\\d+]\\.(name|worker|volumes\\[\\d+]|environment\\.[^.\\[]+)"
+            + "|tasks\\[\\d+]\\.actions\\[\\d+]\\.(name|image|pid|command\\[\\d+]|volumes\\[\\d+]|environment\\.[^.\\[]+|on-timeout\\[\\d+]"
+            + "|on-failure\\[\\d+]|namespaces\\.(network|pid))");
+    /** distribution/reference's grammar, which Tinkerbell checks every action's image against. */
+    private static final Pattern PATH_COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
+    private static final Pattern DOMAIN = Pattern.compile("(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*"
+            + "[a-zA-Z0-9]))*(?::[0-9]+)?|\\[[a-fA-F0-9:]+](?::[0-9]+)?");
+    private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
+    private static final Pattern DIGEST = Pattern.compile("[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}");
     private static final Pattern NAME_CHARS = Pattern.compile("[^\\p{Cntrl}]+");
 
     private TemplateParser() {
@@ -95,7 +104,7 @@ public final class TemplateParser {
                 throw new TemplateException(1, null, "a template is a mapping (version, name, tasks)");
             }
             // as yaml.v3 reads a scalar into a Go string: the text as written (0644 stays "0644", true stays "true")
-            return LineTree.read(p, lines, path -> ENVIRONMENT_VALUE.matcher(path).matches());
+            return LineTree.read(p, lines, path -> STRING_FIELD.matcher(path).matches());
         } catch (IOException e) {
             int line = e instanceof JsonProcessingException j && j.getLocation() != null ? j.getLocation().getLineNr() : 0;
             throw new TemplateException(line, null, "malformed YAML: " + (e instanceof JsonProcessingException j
@@ -105,12 +114,12 @@ public final class TemplateParser {
 
     private static void validate(JsonNode root, Map<String, Integer> lines) throws TemplateException {
         Checker c = new Checker(lines);
+        // Tinkerbell reads the version and checks nothing about it
         JsonNode version = root.get("version");
-        if (version == null) {
-            throw c.error("", "version", "is required: version: \"0.1\"");
-        }
-        if (!version.isTextual() || !version.asText().equals(Template.VERSION)) {
-            throw c.error("version", "version", "must be \"0.1\", was " + version);
+        if (version == null || version.isNull()) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) root).put("version", Template.VERSION);
+        } else if (!version.isTextual()) {
+            throw c.error("version", "version", "must be text, was " + Checker.kind(version));
         }
         c.name(root, "", "name");
         c.positive(root, "", "global_timeout");
@@ -154,14 +163,16 @@ public final class TemplateParser {
                     throw c.error(ap + ".name", ap + ".name", "action name '" + an + "' is used twice in task '" + name
                             + "'; action names must be unique within a task");
                 }
-                c.requiredText(action, ap, "image");
+                c.image(action, ap);
                 c.positive(action, ap, "timeout");
                 c.stringList(action, ap, "volumes");
                 c.environment(action, ap);
                 JsonNode command = action.get("command");
-                if (command != null && !command.isTextual() && !command.isNull()) {
-                    c.stringList(action, ap, "command");
+                if (command != null && command.isValueNode() && !command.isNull()) {
+                    throw c.error(ap + ".command", ap + ".command", "must be a list, as Tinkerbell reads it (command: [\"sh\", \"-c\", \"...\"]), was "
+                            + Checker.kind(command));
                 }
+                c.stringList(action, ap, "command");
                 JsonNode pid = action.get("pid");
                 if (pid != null && !pid.isNull() && !(pid.isTextual() && pid.asText().equals("host"))) {
                     throw c.error(ap + ".pid", ap + ".pid", "must be \"host\" when given, was " + pid);
@@ -179,6 +190,54 @@ public final class TemplateParser {
         }
     }
 
+    /** Why distribution/reference refuses an image name, in its words; null when it takes it. */
+    static String imageProblem(String name) {
+        if (name.isEmpty()) {
+            return "repository name must have at least one component";
+        }
+        String rest = name;
+        String digest = null;
+        int at = rest.indexOf('@');
+        if (at >= 0) {
+            digest = rest.substring(at + 1);
+            rest = rest.substring(0, at);
+        }
+        String tag = null;
+        int colon = rest.lastIndexOf(':');
+        if (colon > rest.lastIndexOf('/')) {
+            tag = rest.substring(colon + 1);
+            rest = rest.substring(0, colon);
+        }
+        if (!rest.equals(rest.toLowerCase(java.util.Locale.ROOT)) && rest.indexOf('/') < 0) {
+            return "repository name must be lowercase";
+        }
+        String[] parts = rest.split("/", -1);
+        int first = 0;
+        if (parts.length > 1 && (parts[0].contains(".") || parts[0].contains(":") || parts[0].equals("localhost")
+                || !parts[0].equals(parts[0].toLowerCase(java.util.Locale.ROOT)))) {
+            if (!DOMAIN.matcher(parts[0]).matches()) {
+                return "invalid reference format";
+            }
+            first = 1;
+        }
+        for (int i = first; i < parts.length; i++) {
+            if (!PATH_COMPONENT.matcher(parts[i]).matches()) {
+                return parts[i].equals(parts[i].toLowerCase(java.util.Locale.ROOT)) ? "invalid reference format"
+                        : "repository name must be lowercase";
+            }
+        }
+        if (rest.length() > 255) {
+            return "repository name must not be more than 255 characters";
+        }
+        if (tag != null && !TAG.matcher(tag).matches() || digest != null && !DIGEST.matcher(digest).matches()) {
+            return "invalid reference format";
+        }
+        if (tag == null && digest == null && rest.matches("[a-f0-9]{64}")) {
+            return "invalid repository name (" + rest + "), cannot specify 64-byte hexadecimal strings";
+        }
+        return null;
+    }
+
     /** Field checks that know where each field is. */
     private record Checker(Map<String, Integer> lines) {
 
@@ -190,8 +249,9 @@ public final class TemplateParser {
         String name(JsonNode node, String parent, String field) throws TemplateException {
             String path = parent.isEmpty() ? field : parent + "." + field;
             String text = requiredText(node, parent, field);
-            if (text.length() > 199) {
-                throw error(path, path, "must be 1 to 199 characters, was " + text.length());
+            int bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (bytes > 199) {
+                throw error(path, path, "must be 1 to 199 bytes, was " + bytes);
             }
             if (!NAME_CHARS.matcher(text).matches()) {
                 throw error(path, path, "must not contain control characters");
@@ -217,8 +277,26 @@ public final class TemplateParser {
         void positive(JsonNode node, String parent, String field) throws TemplateException {
             String path = parent.isEmpty() ? field : parent + "." + field;
             JsonNode v = node.get(field);
-            if (v != null && !v.isNull() && (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() <= 0 || v.asLong() > Integer.MAX_VALUE)) {
+            if (v == null || v.isNull()) {
+                return;
+            }
+            if (v.isFloatingPointNumber() && Math.abs(v.asDouble()) < 1e18) {
+                // yaml.v3 reads a float into an int field truncated, as Go's conversion does
+                v = com.fasterxml.jackson.databind.node.LongNode.valueOf((long) v.asDouble());
+                ((com.fasterxml.jackson.databind.node.ObjectNode) node).set(field, v);
+            }
+            if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() <= 0 || v.asLong() > Integer.MAX_VALUE) {
                 throw error(path, path, "must be a positive whole number of seconds, was " + v);
+            }
+        }
+
+        /** The image as Tinkerbell checks it: distribution/reference's ParseNormalizedNamed. */
+        void image(JsonNode action, String parent) throws TemplateException {
+            String path = parent + ".image";
+            String image = requiredText(action, parent, "image");
+            String problem = imageProblem(image);
+            if (problem != null) {
+                throw error(path, path, "invalid action image (" + image + "): " + problem);
             }
         }
 
@@ -249,6 +327,10 @@ public final class TemplateParser {
             }
             for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
+                if (e.getValue().isNull()) {
+                    // a Go map[string]string: an empty value is ""
+                    e.setValue(com.fasterxml.jackson.databind.node.TextNode.valueOf(""));
+                }
                 if (!e.getValue().isValueNode()) {
                     throw error(path + "." + e.getKey(), path + "." + e.getKey(), "must be text, a number or a boolean, was "
                             + kind(e.getValue()));

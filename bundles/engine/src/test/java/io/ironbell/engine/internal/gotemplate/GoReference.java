@@ -61,7 +61,10 @@ public final class GoReference implements AutoCloseable {
             b.destroyForcibly();
             throw new IllegalStateException("go build of the reference renderer failed: " + log);
         }
-        return new GoReference(new ProcessBuilder(binary.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start());
+        ProcessBuilder run = new ProcessBuilder(binary.toString()).redirectError(ProcessBuilder.Redirect.INHERIT);
+        // time.Local is UTC, as for Tinkerbell's controller in its container
+        run.environment().put("TZ", "UTC");
+        return new GoReference(run.start());
     }
 
     /** Renders on the reference; {@code data} is typed JSON (see main.go). */

@@ -58,7 +58,31 @@ final class TemplateGenerator {
         {"mustFromJson", "S"},
         {"snakecase", "C"}, {"kebabcase", "C"},
         {"toYaml", "A"}, {"toYaml", "M"}, {"toYaml", "L"}, {"fromYaml", "Y"}, {"toYaml", "W"},
+        // a time.Time or a *semver.Version only as an argument of what prints it whole: inside a list, Go prints a pointer's address for some verbs
+        {"merge", "M", "MS"}, {"merge", "M", "MS", "MS"}, {"mergeOverwrite", "M", "MS"}, {"mustMerge", "M", "MS"}, {"mustMergeOverwrite", "M", "MS"},
+        {"urlParse", "Url"}, {"urlParse", "Url"}, {"urlJoin", "UrlD"}, {"urlJoin", "UrlD"},
+        {"semverCompare", "Con", "Ver"}, {"semverCompare", "Con", "Ver"}, {"semverCompare", "Con", "Ver"}, {"toString", "Sem"}, {"toJson", "Sem"},
+        {"typeOf", "Sem"}, {"toString", "SemM"}, {"printf", "Fmt", "Sem"}, {"printf", "Fmt", "SemM"},
+        {"toString", "Time"}, {"toString", "Time"}, {"toJson", "Time"}, {"mustToJson", "Time"}, {"unixEpoch", "Time"}, {"kindOf", "Time"},
+        {"toString", "TimeM"}, {"printf", "Fmt", "Time"}, {"decryptAES", "Pw", "Enc"}, {"derivePassword", "Ctr", "PwT", "Pw", "Pw", "S"},
     };
+    /** Versions, constraints and URLs: those Go takes, then (a fifth of the picks) those it refuses. */
+    private static final String[][] VERSIONS = {{"1.2.3", "v1.2.3", "1.2", "1", "1.2.3-beta.1", "1.2.3-alpha+build.5", "1.2.3+meta", "01.2.3",
+        "2.0.0-rc.1", "0.0.1", "0.2.3", "0.2.9", "1.10.0", "v0.9.9-x.y.z", "4.2.3"}, {"1.2.3-01", "a.b.c", "", "1.2.3.4", "99999999999999999999.0.0"}};
+    private static final String[][] CONSTRAINTS = {{">=1.2.3", "^1.2", "~1.2.3", "1.x", "*", "!=1.2.3", "> 1.0 < 2.0", ">=1.0, <2.0",
+        "1.2 - 1.4.5", "1.2 - 1.4.5 || 2.x", "^0.2.3", "^0.0.3", "~0", "=1.2.3-beta.1", ">1.2.3-alpha", "<=1.2.x", ">1", "!=1.x", "~>1.2",
+        "=>1.0 =<2.0", "^1.x", "<1.10", ">=v1.2.3", "^0", "~0.2.x", ">=1.2.3-0 <1.2.4"}, {"bad", ">= 1.2 ||", "1.2|3", ""}};
+    private static final String[][] URLS = {{"https://user:p%40ss@example.com:8080/a/b%2Fc?x=1&y=2#frag%20x", "tftp://10.0.0.1:69/ipxe.efi",
+        "http://[fe80::1%25en0]:80/x", "mailto:joe@example.com?subject=hi", "/relative/path?q", "", "*", "file:///etc/hosts", "//host/p",
+        "http://é.com/ü?ä#ö", "HTTP://X/Y", "http://x/?", "a:b/c:d"}, {"http://host:port/", ":foo", "1ab:c/d", "http://a b.com/", "http://x/%zz",
+        "http://x/y#%zz", "http://%41@x/", "http://[::1"}};
+    /** Layouts with values that fit them; the generator crosses them too. */
+    private static final String[][] DATES = {{"2006-01-02", "2024-03-01"}, {"2006-01-02", "2024-02-30"}, {"2006-01-02T15:04:05Z07:00",
+        "2024-03-01T10:20:30+02:00"}, {"2006-01-02T15:04:05Z07:00", "2024-03-01T10:20:30Z"}, {"2006-01-02 15:04:05 MST", "2024-03-01 10:20:30 CEST"},
+        {"2006-01-02 15:04:05 MST", "2024-03-01 10:20:30 GMT+3"}, {"Jan _2 2006 3:04PM", "Mar  1 2024 3:04PM"}, {"January 2, 2006", "march 9, 1999"},
+        {"2006 002", "2024 060"}, {"15:04:05.000", "10:20:30.123"}, {"15:04:05", "10:20:30.123456"}, {"02/01/06", "31/12/99"},
+        {"2006-01-02 15:04", "2024-03-01 13:45"}, {"", ""}, {"2006", "0000"}, {"Mon Jan 2 06", "Fri Mar 1 24"}, {"2006-01-02 -0700", "2024-03-01 -0330"},
+        {"3:04pm", "12:00am"}, {"2006-01-02", "x"}};
 
     private final Random random;
     private final boolean sprig;
@@ -86,7 +110,7 @@ final class TemplateGenerator {
     }
 
     private String argOf(String shape, int depth) {
-        if (chance(8) && !shape.equals("V") && !shape.equals("E")) {
+        if (chance(8) && !shape.equals("V") && !shape.equals("E") && !shape.equals("MS")) {
             return operand(depth + 1);
         }
         return switch (shape) {
@@ -122,6 +146,37 @@ final class TemplateGenerator {
                 "x \\ny", "#c", "- d", "long words that go on and on past the eightieth column of the line for sure yes indeed", "null", "~"}) + "\"";
             // a value that cannot be the map itself: a map put into itself makes Go's fmt recurse until the stack overflows
             case "V" -> literal();
+            // a dict of literals to merge: merging a map that holds the dst would put the dst into itself
+            case "MS" -> "(dict \"" + pick(KEYS) + "\" " + (chance(30) ? argOf("MS", depth + 1) : literal()) + " \"" + pick(KEYS) + "\" "
+                    + (chance(30) ? "(list " + literal() + ")" : literal()) + ")";
+            case "Ver" -> "\"" + pick(VERSIONS[chance(20) ? 1 : 0]) + "\"";
+            case "Con" -> "\"" + pick(CONSTRAINTS[chance(20) ? 1 : 0]) + "\"";
+            case "Sem" -> "(semver " + argOf("Ver", depth) + ")";
+            case "SemM" -> "(semver " + argOf("Ver", depth) + ")." + pick(new String[] {"Major", "Minor", "Patch", "Prerelease", "Metadata", "Original",
+                "IncMajor", "IncPatch", "String"});
+            case "Url" -> "\"" + pick(URLS[chance(20) ? 1 : 0]) + "\"";
+            case "UrlD" -> chance(50) ? "(urlParse " + argOf("Url", depth) + ")" : "(dict \"" + pick(new String[] {"scheme", "host", "path", "userinfo"})
+                    + "\" " + pick(new String[] {"\"https\"", "\"h:8080\"", "\"/a b/c?d\"", "\"me:p@ss\"", "\"a:b/c\"", "\"ü.com\"", "5", "nil"})
+                    + " \"" + pick(new String[] {"query", "fragment", "opaque", "scheme"}) + "\" " + pick(new String[] {"\"x=1\"", "\"f g#h\"",
+                        "\"x/y\"", "\"mailto\"", "\"\""}) + ")";
+            case "Time" -> switch (random.nextInt(depth > 2 ? 2 : 4)) {
+                case 0, 1 -> "(" + pick(new String[] {"toDate", "toDate", "mustToDate"}) + " " + date();
+                default -> "(" + pick(new String[] {"mustDateModify", "must_date_modify"}) + " \"" + pick(new String[] {"1h", "-30m", "1.5h", "90s",
+                    "1x", "", "100ns", "-1.5us", "2h45m", "0", "+5m", ".5s"}) + "\" " + argOf("Time", depth + 1) + ")";
+            };
+            case "TimeM" -> chance(70) ? argOf("Time", depth) + "." + pick(new String[] {"Year", "YearDay", "Day", "Hour", "Minute", "Second",
+                "Nanosecond", "Unix", "UnixNano", "UnixMilli", "IsZero", "UTC", "String"}) : "(" + argOf("Time", depth) + ".Format \""
+                    + pick(new String[] {"2006-01-02", "Mon Jan _2 15:04:05 MST 2006", "3:04PM", "15:04:05.000", "2006-01-02T15:04:05Z07:00",
+                        "Monday, 02-Jan-06", "002 __2 .999 pm -07 Z07:00:00", "x"}) + "\")";
+            // the verbs that print a time.Time or *semver.Version as it prints itself, not its fields
+            case "Fmt" -> "\"" + pick(new String[] {"%v", "%s", "%q", "%x", "%X", "%20s", "%-30v|", "%.4s", "%#v", "%T", "%+v"}) + "\"";
+            case "Pw" -> "\"" + pick(new String[] {"pw", "", "wrong", "a-very-long-password-longer-than-32-bytes!!"}) + "\"";
+            // encryptAES's output for those passwords (its IV is random, so it is not generated), and what is not
+            case "Enc" -> "\"" + pick(new String[] {"yGwUdFFnY3Gh0CGapdpLvEImvHC2GcaQH+80MXTZl7w=", "Ae537flhj33BG9ENi7xLdPavUxhUwjzpcHVor9aMyto=",
+                "7ShtVkAmd1200t3txcaAbBE7CTX9qku4VFFc5rLgQrnQb+WDpvGXkMtYJa+i6/ln", "8TYVwKgoAf9ArAGKHxzbzWCJe8rcDnz8DR86+zr9fvo=", "", "not base64!",
+                "YQ==", "YWFhYWFhYWFhYWFhYWFhYWFh", "YWFhYWFhYWFhYWFhYWFhYQ=="}) + "\"";
+            case "Ctr" -> pick(new String[] {"1", "0", "4294967297", "7", "1", "-1"});
+            case "PwT" -> "\"" + pick(new String[] {"long", "maximum", "medium", "short", "basic", "pin", "nope"}) + "\"";
             case "L" -> chance(50) ? "(list " + argOf("A", depth + 1) + " " + argOf("A", depth + 1) + (chance(50) ? " " + argOf("A", depth + 1) : "")
                     + ")" : chance(50) ? ".list" : "(until " + random.nextInt(5) + ")";
             case "M" -> chance(60) ? "(dict \"a\" " + argOf("A", depth + 1) + " \"b\" " + argOf("A", depth + 1) + ")" : chance(50) ? ".map" : ".nested";
@@ -135,6 +190,12 @@ final class TemplateGenerator {
             }
             default -> depth > 2 ? literal() : operand(depth + 1);
         };
+    }
+
+    /** A layout and a value for toDate: mostly ones that fit each other. */
+    private String date() {
+        String[] d = pick(DATES);
+        return "\"" + d[0] + "\" \"" + (chance(25) ? pick(DATES)[1] : d[1]) + "\")";
     }
 
     private boolean chance(int percent) {

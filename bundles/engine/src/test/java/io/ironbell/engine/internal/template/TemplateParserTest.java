@@ -46,10 +46,13 @@ class TemplateParserTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            wrong version         | version: "0.2"\\nname: x\\ntasks: []                                  | line 1: version: must be "0.1", was "0.2"
-            no version            | name: x\\ntasks: []                                                | version: is required
+            version not text      | version: [1]\\nname: x\\ntasks: []                                    | line 1: version: must be text
+            image not a reference | version: "0.1"\\nname: x\\ntasks:\\n- name: a\\n  worker: w\\n  actions:\\n  - {name: s, image: "Quay.io//x"} | line 7: tasks[0].actions[0].image: invalid action image (Quay.io//x): invalid reference format
+            image upper case      | version: "0.1"\\nname: x\\ntasks:\\n- name: a\\n  worker: w\\n  actions:\\n  - {name: s, image: Image2disk} | repository name must be lowercase
+            command as text       | version: "0.1"\\nname: x\\ntasks:\\n- name: a\\n  worker: w\\n  actions:\\n  - {name: s, image: i, command: "sleep 5"} | tasks[0].actions[0].command: must be a list, as Tinkerbell reads it
+            duplicate key         | version: "0.1"\\nname: x\\nname: y\\ntasks: []                         | line 3: malformed YAML: field name appears twice
             no tasks              | version: "0.1"\\nname: x\\ntasks: []                                | line 3: tasks: at least one task is required
-            name too long         | version: "0.1"\\nname: NAME200\\ntasks: []                          | line 2: name: must be 1 to 199 characters, was 200
+            name too long         | version: "0.1"\\nname: NAME200\\ntasks: []                          | line 2: name: must be 1 to 199 bytes, was 200
             duplicate task        | version: "0.1"\\nname: x\\ntasks:\\n- {name: a, worker: w, actions: [{name: s, image: i}]}\\n- {name: a, worker: w, actions: [{name: s, image: i}]} | line 5: tasks[1].name: task name 'a' is used twice
             duplicate action      | version: "0.1"\\nname: x\\ntasks:\\n- name: a\\n  worker: w\\n  actions:\\n  - {name: s, image: i}\\n  - {name: s, image: j} | line 8: tasks[0].actions[1].name: action name 's' is used twice in task 'a'
             missing image         | version: "0.1"\\nname: x\\ntasks:\\n- name: a\\n  worker: w\\n  actions:\\n  - name: s | line 7: tasks[0].actions[0].image: is required
@@ -66,6 +69,31 @@ class TemplateParserTest {
         TemplateException e = assertThrows(TemplateException.class, () -> TemplateParser.parse(doc));
         assertTrue(e.getMessage().startsWith(expected.trim()) || e.getMessage().contains(expected.trim()),
                 what + ": expected '" + expected.trim() + "' in '" + e.getMessage() + "'");
+    }
+
+    @Test
+    void whatTinkerbellReadsIsReadTheSameWay() throws Exception {
+        Template t = TemplateParser.parse("""
+                name: 0x1F
+                tasks:
+                  - name: true
+                    worker: w
+                    actions:
+                      - name: s
+                        image: 127.0.0.1:5000/acme/raid:1.4@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+                        timeout: 90.9
+                        environment: {EMPTY: , TILDE: ~, MODE: 0600, ON: on}
+                """);
+        assertEquals("0.1", t.version(), "Tinkerbell reads no version; Ironbell takes 0.1");
+        assertEquals("0x1F", t.name(), "a Go string field takes the text as written");
+        assertEquals("true", t.tasks().get(0).name());
+        assertEquals(90, t.tasks().get(0).actions().get(0).timeout(), "yaml.v3 truncates a float read into an int");
+        assertEquals(Map.of("EMPTY", "", "TILDE", "", "MODE", "0600", "ON", "on"), t.tasks().get(0).actions().get(0).environment());
+        assertEquals(null, TemplateParser.imageProblem("quay.io/tinkerbell/actions/image2disk:latest"));
+        assertEquals(null, TemplateParser.imageProblem("bash"));
+        assertEquals(null, TemplateParser.imageProblem("Registry.Example/acme/x"), "an upper-case first component is a domain");
+        assertTrue(TemplateParser.imageProblem("a".repeat(64).replace('a', 'f')).contains("64-byte hexadecimal"));
+        assertTrue(TemplateParser.imageProblem("x:bad tag") != null);
     }
 
     @Test
