@@ -323,6 +323,65 @@ class ManifestsIT {
     }
 
     @Test
+    void aWorkflowWhoseTemplateDoesNotRenderIsKeptFailedAndRenderedAgain(@TempDir Path tmp) throws Exception {
+        Path f = tmp.resolve("bare.yaml");
+        String manifests = """
+                apiVersion: tinkerbell.org/v1alpha1
+                kind: Hardware
+                metadata: {name: bare}
+                spec:
+                  interfaces: [{dhcp: {mac: "52:54:00:ba:00:01"}, netboot: {allowPXE: true, allowWorkflow: true}}]
+                ---
+                apiVersion: tinkerbell.org/v1alpha1
+                kind: Template
+                metadata: {name: needs-disk}
+                spec:
+                  data: |
+                    version: "0.1"
+                    name: needs-disk
+                    tasks:
+                      - name: os
+                        worker: "{{.device_1}}"
+                        actions:
+                          - name: stream
+                            image: image2disk
+                            timeout: 60
+                            environment: {DEST_DISK: "{{ index .Hardware.Disks 0 }}"}
+                ---
+                apiVersion: tinkerbell.org/v1alpha1
+                kind: Workflow
+                metadata: {name: bare-install}
+                spec: {templateRef: needs-disk, hardwareRef: bare, hardwareMap: {device_1: "52:54:00:ba:00:01"}}
+                """;
+        Files.writeString(f, manifests);
+        Cli first = applyCli(f);
+        assertEquals(0, first.status(), first.err());
+        assertEquals(Map.of("hardware/bare", "created", "template/needs-disk", "created", "workflow/bare-install", "created"),
+                outcomes(first.out()));
+        assertTrue(first.err().contains("warning: workflow/bare-install: template needs-disk revision 1 did not render: line 10: "
+                + "template: workflow-template:10: executing \"workflow-template\": error calling index: reflect: slice index out of range"),
+                first.err());
+        JsonNode failed = yaml(cli("get", "workflow", "bare-install").out()).get("status");
+        assertEquals("failed", failed.get("templateRendering").asText());
+        assertEquals("FAILED", failed.get("state").asText());
+        assertEquals("False", failed.at("/conditions/0/status").asText());
+        assertTrue(failed.at("/conditions/0/message").asText().contains("slice index out of range"), failed.toString());
+        assertTrue(cli("workflow", "get", "bare-install").out().contains("FAILED"));
+        assertEquals(Map.of("hardware/bare", "unchanged", "template/needs-disk", "unchanged", "workflow/bare-install", "unchanged"),
+                apply(f), "rendered again, failing the same way");
+        // the machine gets its disk: the workflow renders
+        Files.writeString(f, manifests.replace("spec:\n  interfaces:", "spec:\n  disks: [{device: /dev/sda}]\n  interfaces:"));
+        Cli fixed = applyCli(f);
+        assertEquals(Map.of("hardware/bare", "configured", "template/needs-disk", "unchanged", "workflow/bare-install", "configured"),
+                outcomes(fixed.out()), fixed.err());
+        assertFalse(fixed.err().contains("warning"), fixed.err());
+        JsonNode rendered = yaml(cli("get", "workflow", "bare-install").out()).get("status");
+        assertEquals("successful", rendered.get("templateRendering").asText());
+        assertEquals("PENDING", rendered.get("state").asText());
+        assertEquals("/dev/sda", rendered.at("/tasks/0/actions/0/environment/DEST_DISK").asText());
+    }
+
+    @Test
     void secretsAreKeptEncryptedAndNeverShown(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("secret.yaml");
         Files.writeString(f, """

@@ -55,6 +55,9 @@ final class ManifestCommands {
                     if (o.format() == Output.Format.table) {
                         Main.out.println(Output.text(a, "kind") + "/" + Output.text(a, "name") + " " + Output.text(a, "outcome"));
                     }
+                    if (a.hasNonNull("warning")) {
+                        System.err.println("warning: " + Output.text(a, "kind") + "/" + Output.text(a, "name") + ": " + Output.text(a, "warning"));
+                    }
                 }
                 for (JsonNode e : r.path("errors")) {
                     refused = true;

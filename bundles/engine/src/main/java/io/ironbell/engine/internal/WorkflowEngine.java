@@ -201,6 +201,9 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
         try {
             template = WorkflowTemplates.render(record.data(), map, subject);
         } catch (TemplateException e) {
+            if (tinkerbell) {
+                return renderingFailed(request, record, map, e);
+            }
             throw new WorkflowException(Reason.INVALID, "template " + record.name() + ": " + e.getMessage(), e);
         }
         List<ActionStatus> actions = new ArrayList<>();
@@ -225,6 +228,21 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
         o.putObject("spec").putObject("auto");
         o.putObject("status");
         return o;
+    }
+
+    /**
+     * A Tinkerbell Workflow whose template does not render for its hardware is kept, as Tinkerbell
+     * keeps it, FAILED with no action and the error (with its line) as its event.
+     */
+    private Workflow renderingFailed(WorkflowRequest request, TemplateRecord record, Map<String, String> map, TemplateException e)
+            throws WorkflowException {
+        Template nothing = new Template(Template.VERSION, record.name(), null, List.of(), Map.of());
+        Workflow w = store(() -> workflows.create(new Workflow(request.id(), record.id(), record.revision(), map, nothing,
+                ExecutionState.FAILED, List.of(), 0, null, null, null, 0, Map.of(), request.bootOptions())));
+        store(() -> events.append(new WorkflowEvent(0, w.id(), null, null, null, ExecutionState.FAILED,
+                "template " + record.name() + " revision " + record.revision() + " did not render: " + e.getMessage(), null)));
+        created.increment();
+        return w;
     }
 
     /**

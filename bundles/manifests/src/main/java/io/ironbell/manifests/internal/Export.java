@@ -71,7 +71,7 @@ final class Export {
                         spec.set("bootOptions", w.bootOptions());
                     }
                 }
-                status = workflowStatus(w);
+                status = workflowStatus(w, renderingError(w, workflows));
                 if (applied.isEmpty()) {
                     metadata.put("creationTimestamp", time(w.createdAt()));
                 }
@@ -120,8 +120,17 @@ final class Export {
         return t == null ? null : t.truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
+    /** Why the workflow's template did not render (its first event), or null when it rendered. */
+    static String renderingError(Workflow w, WorkflowService workflows) throws WorkflowException {
+        if (w.state() != ExecutionState.FAILED || !w.actions().isEmpty() || !w.template().tasks().isEmpty()) {
+            return null;
+        }
+        List<io.ironbell.api.workflow.WorkflowEvent> first = workflows.events(w.id(), 0, 1);
+        return first.isEmpty() ? "the template did not render" : first.get(0).message();
+    }
+
     /** Tinkerbell's WorkflowStatus of a workflow: its state, the current action, every task's actions with their own. */
-    static ObjectNode workflowStatus(Workflow w) {
+    static ObjectNode workflowStatus(Workflow w, String renderingError) {
         ObjectNode status = Json.mapper().createObjectNode();
         List<ActionStatus> actions = w.actions();
         String agent = actions.isEmpty() ? "" : actions.get(w.current().isPresent() ? w.currentAction() : 0).worker();
@@ -129,7 +138,7 @@ final class Export {
             status.put("agentID", agent);
         }
         status.put("state", w.state().name());
-        status.put("templateRendering", "successful");
+        status.put("templateRendering", renderingError == null ? "successful" : "failed");
         Integer globalTimeout = w.template().globalTimeout();
         if (globalTimeout != null) {
             status.put("globalTimeout", globalTimeout.longValue());
@@ -194,9 +203,9 @@ final class Export {
         }
         ObjectNode rendered = status.putArray("conditions").addObject();
         rendered.put("type", "TemplateRenderedSuccess");
-        rendered.put("status", "True");
-        rendered.put("reason", "Complete");
-        rendered.put("message", "template rendered successfully");
+        rendered.put("status", renderingError == null ? "True" : "False");
+        rendered.put("reason", renderingError == null ? "Complete" : "Error");
+        rendered.put("message", renderingError == null ? "template rendered successfully" : renderingError);
         rendered.put("time", time(w.createdAt()));
         if (w.state() == ExecutionState.CANCELLED) {
             status.put("message", "cancelled (a state Tinkerbell does not have)");

@@ -125,18 +125,25 @@ public final class ManifestServiceImpl implements ManifestService {
         List<Item> sorted = new ArrayList<>(items);
         sorted.sort(Comparator.comparingInt(it -> it.kind().ordinal()));
         try {
-            List<Applied> applied = transactions.atomically(() -> {
+            List<Applied> applied = transactions.<List<Applied>, Exception>atomically(() -> {
                 List<Applied> done = new ArrayList<>();
                 for (Item it : sorted) {
-                    done.add(new Applied(it.kind().lower(), it.name(), applyOne(it)));
+                    String outcome = applyOne(it);
+                    String warning = null;
+                    if (it.kind() == Kind.WORKFLOW) {
+                        warning = Export.renderingError(workflows.get(it.name()), workflows);
+                    }
+                    done.add(new Applied(it.kind().lower(), it.name(), outcome, warning));
                 }
                 return done;
             });
             return new FileResult(source, applied, List.of());
         } catch (Refused e) {
             return new FileResult(source, List.of(), List.of(e.getMessage()));
-        } catch (StoreException e) {
+        } catch (StoreException | WorkflowException e) {
             return new FileResult(source, List.of(), List.of("nothing applied: " + e.getMessage()));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -285,13 +292,20 @@ public final class ManifestServiceImpl implements ManifestService {
         }
         JsonNode spec = it.object().path("spec");
         String outcome;
-        if (current != null && existing.isPresent() && same(existing.get().object().path("spec"), spec)) {
+        // a workflow whose template did not render is rendered again, as Tinkerbell keeps trying
+        boolean unrendered;
+        try {
+            unrendered = current != null && Export.renderingError(current, workflows) != null;
+        } catch (WorkflowException e) {
+            throw new Refused(it, e.getMessage());
+        }
+        if (current != null && existing.isPresent() && same(existing.get().object().path("spec"), spec) && !unrendered) {
             outcome = same(existing.get().object(), it.object()) ? "unchanged" : "configured";
         } else {
             try {
                 if (current != null) {
-                    boolean started = current.state() != ExecutionState.PENDING
-                            || current.actions().stream().anyMatch(a -> a.attempts() > 0);
+                    boolean started = !unrendered && (current.state() != ExecutionState.PENDING
+                            || current.actions().stream().anyMatch(a -> a.attempts() > 0));
                     if (started) {
                         throw new Refused(it, "the workflow is " + current.state() + " and its spec cannot change once it has started; "
                                 + "delete it (ironbell workflow delete " + it.name() + ") to apply it again");
@@ -302,12 +316,14 @@ public final class ManifestServiceImpl implements ManifestService {
                 spec.path("hardwareMap").properties().forEach(e -> map.put(e.getKey(), e.getValue().asText()));
                 String hardwareRef = spec.path("hardwareRef").asText("");
                 JsonNode bootOptions = spec.get("bootOptions");
-                workflows.create(new WorkflowRequest(it.name(), spec.path("templateRef").asText(), map, hardwareRef,
+                Workflow made = workflows.create(new WorkflowRequest(it.name(), spec.path("templateRef").asText(), map, hardwareRef,
                         bootOptions == null || bootOptions.isNull() ? null : bootOptions));
+                boolean stillUnrendered = unrendered && Export.renderingError(made, workflows) != null;
+                outcome = current == null ? "created"
+                        : stillUnrendered && existing.isPresent() && same(existing.get().object(), it.object()) ? "unchanged" : "configured";
             } catch (WorkflowException e) {
                 throw new Refused(it, e.getMessage());
             }
-            outcome = current == null ? "created" : "configured";
         }
         if (!outcome.equals("unchanged")) {
             manifests.put(it.kind().name, it.name(), it.namespace(), it.object());

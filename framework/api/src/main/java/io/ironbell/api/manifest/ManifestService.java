@@ -25,8 +25,10 @@ public interface ManifestService {
      * @param kind    the object's kind, lower case ({@code hardware})
      * @param name    its name
      * @param outcome {@code created}, {@code configured} or {@code unchanged}
+     * @param warning what went wrong with an object that was applied nevertheless (a Workflow whose
+     *                template did not render for its hardware), or {@code null}
      */
-    record Applied(String kind, String name, String outcome) {
+    record Applied(String kind, String name, String outcome, String warning) {
         @Override
         public String toString() {
             return kind + "/" + name + " " + outcome;

@@ -35,7 +35,10 @@ public interface WorkflowService {
 
     /**
      * Renders the request's template and creates the workflow under the request's id, or a
-     * generated one; {@code CONFLICT} when a workflow has that id.
+     * generated one; {@code CONFLICT} when a workflow has that id. With a {@code hardwareRef}
+     * (Tinkerbell's objects), a template that does not render for the hardware does not refuse
+     * the workflow: it is created FAILED, with no action, its first event saying why (with the
+     * line), as Tinkerbell keeps such a Workflow with its rendering failed.
      */
     Workflow create(WorkflowRequest request) throws WorkflowException;
 

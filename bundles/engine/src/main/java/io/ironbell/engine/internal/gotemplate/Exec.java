@@ -95,7 +95,8 @@ final class Exec {
     }
 
     private GoTemplateException error(String message) {
-        return new GoTemplateException(current, line, "executing " + GoFmt.quote(current) + " at <" + line + ">: " + message);
+        // Go names the node and its column here; Ironbell's nodes know their line only
+        return new GoTemplateException(current, line, "executing " + GoFmt.quote(current) + ": " + message);
     }
 
     private void write(String s) {
