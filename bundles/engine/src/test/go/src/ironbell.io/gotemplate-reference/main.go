@@ -4,7 +4,7 @@
 //
 // Input, one JSON object per line on stdin:
 //
-//	{"name": "t", "text": "{{ .a }}", "data": {...}, "missingkey": "error", "funcs": "builtin|tinkerbell"}
+//	{"name": "t", "text": "{{ .a }}", "data": {...}, "missingkey": "error", "funcs": "builtin|tinkerbell|verify"}
 //
 // Output, one JSON object per line: {"out": "..."} or {"error": "...", "phase": "parse|exec"}.
 //
@@ -78,9 +78,14 @@ func render(line []byte) (res response) {
 		return response{Error: "bad data: " + err.Error(), Phase: "request"}
 	}
 	funcs := template.FuncMap{}
-	if req.Funcs == "tinkerbell" {
+	if req.Funcs == "tinkerbell" || req.Funcs == "verify" {
 		funcs = sprig.HermeticTxtFuncMap()
 		for k, v := range tinkerbellFuncs() {
+			funcs[k] = v
+		}
+	}
+	if req.Funcs == "verify" {
+		for k, v := range verifyFuncs() {
 			funcs[k] = v
 		}
 	}

@@ -60,6 +60,10 @@ final class GoTime implements GoObject {
         return sec;
     }
 
+    int nanos() {
+        return nsec;
+    }
+
     // ---- what reflect, fmt and json see ----
 
     @Override

@@ -19,10 +19,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Sprig's functions as Tinkerbell's controller offers them (the hermetic map: no dates from the
- * clock, no randomness, no environment, no DNS), with Sprig's signatures, its conversions (spf13's
- * cast) and its errors. Functions of the hermetic map that are not here yet are not defined: a
- * template that uses one is refused naming it.
+ * Sprig's functions as Tinkerbell's controller offers them: all of Sprig 3.2.3's hermetic map (no
+ * environment, no DNS, no date from the clock's own functions — yet its random, key-generating and
+ * {@code ago} functions, which that map lists), with Sprig's signatures, its conversions (spf13's
+ * cast) and its errors.
  */
 final class Sprig {
 
@@ -393,6 +393,7 @@ final class Sprig {
             return out;
         }));
         SprigMore.register(m);
+        SprigRandom.register(m);
     }
 
     private static String mustJson(Object v, boolean escapeHtml, String indent) {

@@ -326,7 +326,7 @@ final class SprigMore {
     }
 
     /** base64.StdEncoding.DecodeString: newlines skipped, padding required; Go's error offsets. */
-    private static byte[] base64Decode(byte[] src) {
+    static byte[] base64Decode(byte[] src) {
         String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         ByteArrayOutputStream dst = new ByteArrayOutputStream();
         int si = 0;

@@ -88,7 +88,7 @@ public final class TinkerbellFunctions {
     }
 
     /** net.ParseIP: dotted IPv4 (no leading zeros) or IPv6 text, as 16 bytes; null when it is neither. */
-    private static byte[] parseIp(String s) {
+    static byte[] parseIp(String s) {
         if (s.indexOf(':') < 0) {
             byte[] v4 = parseIpv4(s);
             if (v4 == null) {
@@ -153,7 +153,7 @@ public final class TinkerbellFunctions {
     }
 
     /** net.IP.To4: the IPv4 address of a v4-in-v6 form, or null. */
-    private static byte[] to4(byte[] ip) {
+    static byte[] to4(byte[] ip) {
         for (int i = 0; i < 10; i++) {
             if (ip[i] != 0) {
                 return null;

@@ -65,6 +65,8 @@ final class TemplateGenerator {
         {"typeOf", "Sem"}, {"toString", "SemM"}, {"printf", "Fmt", "Sem"}, {"printf", "Fmt", "SemM"},
         {"toString", "Time"}, {"toString", "Time"}, {"toJson", "Time"}, {"mustToJson", "Time"}, {"unixEpoch", "Time"}, {"kindOf", "Time"},
         {"toString", "TimeM"}, {"printf", "Fmt", "Time"}, {"decryptAES", "Pw", "Enc"}, {"derivePassword", "Ctr", "PwT", "Pw", "Pw", "S"},
+        // the random and clock-based functions only where what is printed does not depend on chance or the clock
+        {"len", "Shuffled"}, {"kindOf", "RandInt"}, {"len", "Encrypted"}, {"toString", "AesTrip"}, {"toString", "AgoFar"}, {"toString", "NoKey"},
     };
     /** Versions, constraints and URLs: those Go takes, then (a fifth of the picks) those it refuses. */
     private static final String[][] VERSIONS = {{"1.2.3", "v1.2.3", "1.2", "1", "1.2.3-beta.1", "1.2.3-alpha+build.5", "1.2.3+meta", "01.2.3",
@@ -175,6 +177,17 @@ final class TemplateGenerator {
             case "Enc" -> "\"" + pick(new String[] {"yGwUdFFnY3Gh0CGapdpLvEImvHC2GcaQH+80MXTZl7w=", "Ae537flhj33BG9ENi7xLdPavUxhUwjzpcHVor9aMyto=",
                 "7ShtVkAmd1200t3txcaAbBE7CTX9qku4VFFc5rLgQrnQb+WDpvGXkMtYJa+i6/ln", "8TYVwKgoAf9ArAGKHxzbzWCJe8rcDnz8DR86+zr9fvo=", "", "not base64!",
                 "YQ==", "YWFhYWFhYWFhYWFhYWFhYWFh", "YWFhYWFhYWFhYWFhYWFhYQ=="}) + "\"";
+            case "Shuffled" -> "(shuffle " + argOf("S", depth) + ")";
+            case "RandInt" -> "(randInt " + argOf("I", depth) + " " + argOf("I", depth) + ")";
+            case "Encrypted" -> "(encryptAES " + argOf("Pw", depth) + " " + argOf("S", depth) + ")";
+            case "AesTrip" -> "(decryptAES \"k\" (encryptAES \"k\" " + argOf("S", depth) + "))";
+            // times so far away that the elapsed time saturates, and what ago takes for now
+            case "AgoFar" -> "(ago " + pick(new String[] {"(toDate \"2006\" \"0001\")", "(toDate \"2006-01-02\" \"9999-12-31\")",
+                "(int64 -9223372036854775808)", "(int64 9223372036854775807)", "\"x\"", "nil", "2.5", "(list 1)", ".map"}) + ")";
+            // the key and certificate functions where they refuse their arguments or name an unknown type
+            case "NoKey" -> "(" + pick(new String[] {"genPrivateKey \"RSA\"", "genPrivateKey \"x\"", "genCAWithKey \"x\" 1 \"k\"",
+                "buildCustomCert \"YQ==\" \"YQ==\"", "genSelfSignedCertWithKey \"x\" (list 1) nil 1 \"k\"", "genSignedCert \"x\" nil nil 1 (dict)",
+                "genSelfSignedCert \"x\" (list \"1.2.3\") nil 1", "htpasswd \"a:b\" \"c\""}) + ")";
             case "Ctr" -> pick(new String[] {"1", "0", "4294967297", "7", "1", "-1"});
             case "PwT" -> "\"" + pick(new String[] {"long", "maximum", "medium", "short", "basic", "pin", "nope"}) + "\"";
             case "L" -> chance(50) ? "(list " + argOf("A", depth + 1) + " " + argOf("A", depth + 1) + (chance(50) ? " " + argOf("A", depth + 1) : "")
