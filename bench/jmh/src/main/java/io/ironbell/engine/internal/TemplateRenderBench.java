@@ -53,7 +53,7 @@ public class TemplateRenderBench {
     /** What a workflow's creation does: parse, execute, read the YAML. */
     @Benchmark
     public Template renderAndRead() throws Exception {
-        return WorkflowTemplates.render(template, hardwareMap, hardware);
+        return WorkflowTemplates.render(template, hardwareMap, io.ironbell.api.hardware.TinkerbellHardware.toObject(hardware));
     }
 
     /** The template language alone: parse and execute on the machine's data. */
