@@ -133,6 +133,7 @@ class ContainerActionsIT {
         }
         registries.forEach(RegistryProcess::close);
         cleanup();
+        io.ironbell.testing.TempDirs.delete(work);
     }
 
     private static void cleanup() throws Exception {

@@ -92,6 +92,7 @@ class DhcpIT {
             server.close();
         }
         cleanup();
+        io.ironbell.testing.TempDirs.delete(work);
     }
 
     private static void cleanup() throws Exception {

@@ -77,6 +77,7 @@ class DhcpRelayIT {
             server.close();
         }
         cleanup();
+        io.ironbell.testing.TempDirs.delete(work);
     }
 
     private static void cleanup() throws Exception {

@@ -100,6 +100,7 @@ class EndToEndIT {
             registry.close();
         }
         cleanup();
+        io.ironbell.testing.TempDirs.delete(work);
     }
 
     private static void cleanup() throws Exception {

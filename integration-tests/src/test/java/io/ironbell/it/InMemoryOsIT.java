@@ -49,6 +49,7 @@ class InMemoryOsIT {
     @AfterAll
     static void tearDown() throws Exception {
         Shell.run(List.of("ip", "netns", "del", NS));
+        io.ironbell.testing.TempDirs.delete(work);
     }
 
     /** A VM on the test's bridge, its serial console on stdin/stdout. */

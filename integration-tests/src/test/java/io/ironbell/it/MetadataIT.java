@@ -62,6 +62,7 @@ class MetadataIT {
         if (server != null) {
             server.close();
         }
+        io.ironbell.testing.TempDirs.delete(work);
     }
 
     static String machine(String id, String mac, String ip, String hostname) {

@@ -134,6 +134,7 @@ class NetbootIT {
             main.server().close();
         }
         cleanup();
+        io.ironbell.testing.TempDirs.delete(work);
     }
 
     private static void cleanup() throws Exception {

@@ -67,6 +67,7 @@ class SyslogIT {
         if (server != null) {
             server.close();
         }
+        io.ironbell.testing.TempDirs.delete(work);
     }
 
     /** {@link #cli} for the suppliers of {@link Await#until}. */

@@ -74,6 +74,7 @@ class Archive2DiskTest {
         if (http != null) {
             http.stop(0);
         }
+        io.ironbell.testing.TempDirs.delete(dir);
     }
 
     @BeforeEach

@@ -80,6 +80,7 @@ class Image2DiskTest {
         if (http != null) {
             http.stop(0);
         }
+        io.ironbell.testing.TempDirs.delete(dir);
     }
 
     @BeforeEach

@@ -210,6 +210,7 @@ class Oci2DiskTest {
         if (tokenFront != null) {
             tokenFront.stop(0);
         }
+        io.ironbell.testing.TempDirs.delete(dir);
     }
 
     @BeforeEach

@@ -56,6 +56,7 @@ public class NondeterministicFunctionsTest {
         if (go != null) {
             go.close();
         }
+        io.ironbell.testing.TempDirs.delete(dir);
     }
 
     // ---- randInt, shuffle ----
