@@ -87,65 +87,11 @@ final class GoDuration {
 
     /** time.ParseDuration; 0 where Go returns an error (Sprig ignores it). */
     static long parse(String s) {
-        String orig = s;
-        boolean neg = false;
-        if (!s.isEmpty() && (s.charAt(0) == '-' || s.charAt(0) == '+')) {
-            neg = s.charAt(0) == '-';
-            s = s.substring(1);
-        }
-        if (s.equals("0")) {
+        try {
+            return GoTime.parseDuration(s);
+        } catch (GoValues.FunctionError goRefuses) {
             return 0;
         }
-        if (s.isEmpty()) {
-            return 0;
-        }
-        java.math.BigDecimal total = java.math.BigDecimal.ZERO;
-        int i = 0;
-        while (i < s.length()) {
-            int start = i;
-            while (i < s.length() && Character.isDigit(s.charAt(i))) {
-                i++;
-            }
-            String whole = s.substring(start, i);
-            String fraction = "";
-            if (i < s.length() && s.charAt(i) == '.') {
-                i++;
-                int f = i;
-                while (i < s.length() && Character.isDigit(s.charAt(i))) {
-                    i++;
-                }
-                fraction = s.substring(f, i);
-            }
-            if (whole.isEmpty() && fraction.isEmpty()) {
-                return 0;
-            }
-            int u = i;
-            while (i < s.length() && s.charAt(i) != '.' && !Character.isDigit(s.charAt(i))) {
-                i++;
-            }
-            String unit = s.substring(u, i);
-            long scale = switch (unit) {
-                case "ns" -> 1L;
-                case "us", "\u00b5s", "\u03bcs" -> 1_000L;
-                case "ms" -> 1_000_000L;
-                case "s" -> 1_000_000_000L;
-                case "m" -> 60_000_000_000L;
-                case "h" -> 3_600_000_000_000L;
-                default -> -1L;
-            };
-            if (scale < 0) {
-                return 0;
-            }
-            java.math.BigDecimal v = new java.math.BigDecimal((whole.isEmpty() ? "0" : whole) + (fraction.isEmpty() ? "" : "." + fraction));
-            java.math.BigDecimal part = v.multiply(java.math.BigDecimal.valueOf(scale));
-            // Go truncates the fraction's nanoseconds
-            total = total.add(new java.math.BigDecimal(part.toBigInteger()));
-            if (total.compareTo(new java.math.BigDecimal(Long.MAX_VALUE)) > 0 && !(neg && total.equals(new java.math.BigDecimal(Long.MAX_VALUE).add(java.math.BigDecimal.ONE)))) {
-                return 0;
-            }
-        }
-        long t = total.toBigInteger().longValue();
-        return neg ? -t : t;
     }
 
     private static final long[] UNITS = {3_600_000_000_000L * 24 * 365, 3_600_000_000_000L * 24 * 30, 3_600_000_000_000L * 24,
