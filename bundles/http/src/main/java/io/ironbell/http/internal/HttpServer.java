@@ -6,6 +6,7 @@ import io.ironbell.api.metrics.MetricSet;
 import io.ironbell.api.metrics.MetricWriter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -186,7 +187,8 @@ public final class HttpServer implements MetricSet {
     private Channel listen(Config config, int port, RequestHandler handler, boolean secure) {
         int maxBody = config.maxRequestBytes();
         int idle = config.idleTimeoutSeconds();
-        return new ServerBootstrap()
+        InetSocketAddress address = new InetSocketAddress(config.address(), port);
+        ChannelFuture bound = new ServerBootstrap()
                 .group(boss, ioGroup)
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
@@ -216,9 +218,13 @@ public final class HttpServer implements MetricSet {
                         p.addLast(handler);
                     }
                 })
-                .bind(new InetSocketAddress(config.address(), port))
-                .syncUninterruptibly()
-                .channel();
+                .bind(address)
+                .awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            // Netty's BindException does not say which address; an operator needs to know which setting to change
+            throw new IllegalStateException("HTTP: cannot listen on " + address + ": " + bound.cause().getMessage(), bound.cause());
+        }
+        return bound.channel();
     }
 
     /** Where a generated certificate lives: the distribution's data/tls, else this bundle's data area. */
