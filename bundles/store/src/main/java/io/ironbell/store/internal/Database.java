@@ -287,7 +287,9 @@ public final class Database implements ReadinessCheck, Transactions {
             T result;
             try {
                 result = work.run(s);
-                s.commit();
+                // forced: MyBatis commits only after an insert/update/delete statement, and an
+                // UPDATE ... RETURNING runs as a select (read-only work ends with a COMMIT either way)
+                s.commit(true);
             } finally {
                 unit.remove();
             }

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.ibatis.annotations.Delete;
 import org.apache.ibatis.annotations.Insert;
+import org.apache.ibatis.annotations.Options;
 import org.apache.ibatis.annotations.Param;
 import org.apache.ibatis.annotations.Select;
 import org.apache.ibatis.annotations.Update;
@@ -27,6 +28,101 @@ final class Mappers {
         c.addMapper(MachineSessionSql.class);
         c.addMapper(PluginSql.class);
         c.addMapper(ManifestSql.class);
+        c.addMapper(BmcSql.class);
+    }
+
+    interface BmcSql {
+        String MACHINE = "SELECT name, namespace, host, port, driver, auth_secret, insecure_tls, ca_pem, options::text, hardware_id, "
+                + "power_state, power_checked_at, contactable, message, created_at, updated_at FROM bmc_machine ";
+        String JOB = "id, namespace, machine, workflow_id, state, tasks::text, task_timeout_seconds, max_attempts, message, "
+                + "created_at, started_at, finished_at";
+
+        @Insert("INSERT INTO bmc_machine (name, namespace, host, port, driver, auth_secret, insecure_tls, ca_pem, options, hardware_id) "
+                + "VALUES (#{m.name}, #{m.namespace}, #{m.host}, #{m.port}, #{m.driver}, #{m.authSecretRef}, #{m.insecureTls}, #{m.caPem}, "
+                + "CAST(#{options} AS jsonb), #{m.hardwareId}) "
+                + "ON CONFLICT (name) DO UPDATE SET namespace = EXCLUDED.namespace, host = EXCLUDED.host, port = EXCLUDED.port, "
+                + "driver = EXCLUDED.driver, auth_secret = EXCLUDED.auth_secret, insecure_tls = EXCLUDED.insecure_tls, "
+                + "ca_pem = EXCLUDED.ca_pem, options = EXCLUDED.options, hardware_id = EXCLUDED.hardware_id, updated_at = now()")
+        int putMachine(@Param("m") io.ironbell.api.bmc.BmcMachine m, @Param("options") String options);
+
+        @Select(MACHINE + "WHERE name = #{name}")
+        Map<String, Object> machine(@Param("name") String name);
+
+        @Select(MACHINE + "WHERE hardware_id = #{id}")
+        Map<String, Object> machineOf(@Param("id") String hardwareId);
+
+        @Select(MACHINE + "ORDER BY name")
+        List<Map<String, Object>> machines();
+
+        @Delete("DELETE FROM bmc_machine WHERE name = #{name}")
+        int deleteMachine(@Param("name") String name);
+
+        @Update("UPDATE bmc_machine SET power_state = #{state}, contactable = #{contactable}, message = #{message}, "
+                + "power_checked_at = now() WHERE name = #{name}")
+        int recordPower(@Param("name") String name, @Param("state") String state, @Param("contactable") boolean contactable,
+                        @Param("message") String message);
+
+        /** Marks the machines checked now and returns them: two instances never poll one BMC at once. */
+        @Select("UPDATE bmc_machine SET power_checked_at = now() WHERE name IN (SELECT m.name FROM bmc_machine m "
+                + "WHERE (m.power_checked_at IS NULL OR m.power_checked_at < now() - make_interval(secs => #{every})) "
+                + "AND NOT EXISTS (SELECT 1 FROM bmc_job j WHERE j.machine = m.name AND j.state = 'RUNNING') "
+                + "ORDER BY m.power_checked_at NULLS FIRST LIMIT #{limit} FOR UPDATE SKIP LOCKED) "
+                + "RETURNING name, namespace, host, port, driver, auth_secret, insecure_tls, ca_pem, options::text, hardware_id, "
+                + "power_state, power_checked_at, contactable, message, created_at, updated_at")
+        @Options(flushCache = Options.FlushCachePolicy.TRUE)
+        List<Map<String, Object>> claimPowerChecks(@Param("every") double everySeconds, @Param("limit") int limit);
+
+        @Insert("INSERT INTO bmc_job (id, namespace, machine, workflow_id, state, tasks, task_timeout_seconds, max_attempts) "
+                + "VALUES (#{j.id}, #{j.namespace}, #{j.machine}, #{j.workflowId}, 'PENDING', CAST(#{tasks} AS jsonb), "
+                + "#{j.taskTimeoutSeconds}, #{j.maxAttempts}) ON CONFLICT (id) DO NOTHING")
+        int insertJob(@Param("j") io.ironbell.api.bmc.BmcJob j, @Param("tasks") String tasks);
+
+        @Select("SELECT " + JOB + " FROM bmc_job WHERE id = #{id}")
+        Map<String, Object> job(@Param("id") String id);
+
+        @Select("<script>SELECT " + JOB + " FROM bmc_job <if test='machine != null'>WHERE machine = #{machine}</if> "
+                + "ORDER BY created_at DESC, id DESC LIMIT #{limit}</script>")
+        List<Map<String, Object>> jobs(@Param("machine") String machine, @Param("limit") int limit);
+
+        @Delete("DELETE FROM bmc_job WHERE id = #{id}")
+        int deleteJob(@Param("id") String id);
+
+        /**
+         * The oldest open job of each machine that runs none, and running jobs whose instance let
+         * the lease run out; the claim makes them RUNNING on this instance.
+         */
+        @Select("UPDATE bmc_job SET claimed_by = #{instance}, claimed_until = now() + make_interval(secs => #{lease}), "
+                + "state = 'RUNNING', started_at = COALESCE(started_at, now()) WHERE id IN (SELECT c.id FROM bmc_job c "
+                + "WHERE (c.state = 'RUNNING' AND c.claimed_until < now()) OR (c.state = 'PENDING' AND NOT EXISTS "
+                + "(SELECT 1 FROM bmc_job o WHERE o.machine = c.machine AND o.id <> c.id AND (o.state = 'RUNNING' "
+                + "OR (o.state = 'PENDING' AND (o.created_at, o.id) < (c.created_at, c.id))))) "
+                + "ORDER BY c.created_at LIMIT #{limit} FOR UPDATE SKIP LOCKED) RETURNING " + JOB)
+        @Options(flushCache = Options.FlushCachePolicy.TRUE)
+        List<Map<String, Object>> claimJobs(@Param("instance") String instance, @Param("lease") double leaseSeconds,
+                                            @Param("limit") int limit);
+
+        @Update("<script>UPDATE bmc_job SET claimed_until = now() + make_interval(secs => #{lease}) WHERE claimed_by = #{instance} "
+                + "AND state = 'RUNNING' AND id IN <foreach item='id' collection='ids' open='(' separator=',' close=')'>#{id}</foreach></script>")
+        int renew(@Param("instance") String instance, @Param("ids") List<String> ids, @Param("lease") double leaseSeconds);
+
+        @Update("UPDATE bmc_job SET state = #{j.state}, tasks = CAST(#{tasks} AS jsonb), message = #{j.message}, "
+                + "started_at = #{startedAt}, finished_at = #{finishedAt}, "
+                + "claimed_by = CASE WHEN #{j.state} IN ('SUCCEEDED', 'FAILED') THEN NULL ELSE claimed_by END, "
+                + "claimed_until = CASE WHEN #{j.state} IN ('SUCCEEDED', 'FAILED') THEN NULL ELSE claimed_until END "
+                + "WHERE id = #{j.id} AND claimed_by = #{instance}")
+        int updateJob(@Param("instance") String instance, @Param("j") io.ironbell.api.bmc.BmcJob j, @Param("tasks") String tasks,
+                      @Param("startedAt") java.sql.Timestamp startedAt, @Param("finishedAt") java.sql.Timestamp finishedAt);
+
+        @Select("WITH n AS (UPDATE bmc_job SET next_event = next_event + 1 WHERE id = #{id} RETURNING next_event - 1 AS seq) "
+                + "INSERT INTO bmc_event (job_id, seq, task, type, message) SELECT #{id}, n.seq, #{task}, #{type}, #{message} FROM n "
+                + "RETURNING job_id, seq, at, task, type, message")
+        @Options(flushCache = Options.FlushCachePolicy.TRUE)
+        Map<String, Object> addEvent(@Param("id") String jobId, @Param("task") Integer task, @Param("type") String type,
+                                     @Param("message") String message);
+
+        @Select("SELECT job_id, seq, at, task, type, message FROM bmc_event WHERE job_id = #{id} AND seq > #{after} "
+                + "ORDER BY seq LIMIT #{limit}")
+        List<Map<String, Object>> events(@Param("id") String jobId, @Param("after") long after, @Param("limit") int limit);
     }
 
     interface ManifestSql {

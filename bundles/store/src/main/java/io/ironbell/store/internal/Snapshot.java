@@ -43,7 +43,7 @@ final class Snapshot {
     /** Tables in an order that satisfies their foreign keys. */
     static final List<String> TABLES = List.of("hardware", "hardware_interface", "template", "template_revision",
             "workflow", "action_state", "workflow_event", "machine_log", "lease", "api_token", "audit_log", "action_plugin",
-            "manifest");
+            "manifest", "bmc_machine", "bmc_job", "bmc_event");
 
     /** Sequences and the column they number. */
     static final Map<String, String> SEQUENCES = Map.of("workflow_event", "seq", "machine_log", "seq", "audit_log", "seq");
@@ -222,6 +222,13 @@ final class Snapshot {
     }
 
     private static long count(Connection c, String table) throws SQLException {
+        // a backup of an older schema is loaded before the migrations that add the newer tables
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT to_regclass('" + table + "') IS NULL")) {
+            r.next();
+            if (r.getBoolean(1)) {
+                return 0;
+            }
+        }
         try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT count(*) FROM " + table)) {
             r.next();
             return r.getLong(1);
