@@ -56,7 +56,11 @@ public final class FreePort {
     private static int[] belowEphemeral() {
         int low = 32768;
         try {
-            String[] r = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+            // read as a stream: Files.readString gets only the first byte of this /proc file (its size is 0)
+            String[] r;
+            try (java.io.BufferedReader in = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+                r = in.readLine().trim().split("\\s+");
+            }
             low = Integer.parseInt(r[0]);
         } catch (IOException | RuntimeException e) {
             // not Linux, or no /proc: the IANA default's start
