@@ -14,6 +14,9 @@ public final class StoreFixture implements AutoCloseable {
     public final PgWorkflowStore workflows;
     public final PgEventStore events;
     public final PgMachineLogStore logs;
+    public final PgBmcStore bmc;
+    public final PgManifestStore manifests;
+    private final java.nio.file.Path secretsKey;
     private Database db;
 
     public StoreFixture() throws Exception {
@@ -24,6 +27,14 @@ public final class StoreFixture implements AutoCloseable {
         workflows = new PgWorkflowStore(db);
         events = new PgEventStore(db);
         logs = new PgMachineLogStore(db);
+        bmc = new PgBmcStore(db);
+        secretsKey = java.nio.file.Files.createTempDirectory("store-fixture").resolve("secrets.key");
+        manifests = new PgManifestStore(db, secretsKey);
+    }
+
+    /** The store's transactions, as the {@code Transactions} service. */
+    public io.ironbell.api.store.Transactions transactions() {
+        return db;
     }
 
     /** Adds a listener for change notifications, as the OSGi whiteboard would. */
@@ -34,6 +45,7 @@ public final class StoreFixture implements AutoCloseable {
     /** Stops the database component and starts a new one on the same database: a server restart. */
     public StoreFixture restart() throws Exception {
         hardware.deactivate();
+        manifests.deactivate();
         db.deactivate();
         db = database.start(Map.of());
         return new StoreFixture(this);
@@ -47,12 +59,18 @@ public final class StoreFixture implements AutoCloseable {
         workflows = new PgWorkflowStore(db);
         events = new PgEventStore(db);
         logs = new PgMachineLogStore(db);
+        bmc = new PgBmcStore(db);
+        secretsKey = old.secretsKey;
+        manifests = new PgManifestStore(db, secretsKey);
     }
 
     @Override
     public void close() throws Exception {
         hardware.deactivate();
+        manifests.deactivate();
         db.deactivate();
         database.close();
+        java.nio.file.Files.deleteIfExists(secretsKey);
+        java.nio.file.Files.deleteIfExists(secretsKey.getParent());
     }
 }
