@@ -26,17 +26,17 @@ import picocli.CommandLine.ScopeType;
  * {@code ironbell <noun> <verb>}: the command-line client of the REST API.
  *
  * <p>Exit status: 0 done; 1 refused (bad input); 2 usage; 3 not found; 4 token missing or
- * wrong; 5 no server; 6 conflict; 7 server error; 8 a watched workflow did not succeed.
+ * wrong; 5 no server; 6 conflict; 7 server error; 8 a watched workflow or BMC job did not succeed.
  */
 @Command(name = "ironbell", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Ironbell's command-line client: hardware, templates, workflows and machine logs.",
         subcommands = {Main.HardwareCmd.class, Main.TemplateCmd.class, Main.WorkflowCmd.class, Main.LogsCmd.class,
                 ManifestCommands.ApplyCmd.class, ManifestCommands.GetCmd.class,
                 AccessCommands.TokenCmd.class, AccessCommands.AuditCmd.class,
-                PluginCommands.PluginCmd.class, Main.CompletionCmd.class},
+                PluginCommands.PluginCmd.class, BmcCommands.BmcCmd.class, Main.CompletionCmd.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:done", "1:refused: bad input", "2:usage", "3:not found", "4:token missing or wrong", "5:no server answers",
-                "6:conflict with the record's state", "7:server error", "8:a watched workflow did not succeed",
+                "6:conflict with the record's state", "7:server error", "8:a watched workflow or BMC job did not succeed",
                 "9:the server's certificate is not trusted (nothing was sent)"})
 public final class Main {
 

@@ -1,22 +1,29 @@
 package io.ironbell.restapi.internal;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ironbell.api.auth.Role;
+import io.ironbell.api.bmc.BmcService;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareLookup;
 import io.ironbell.api.hardware.HardwareStore;
-import io.ironbell.api.auth.Role;
 import io.ironbell.api.http.HttpException;
 import io.ironbell.api.http.HttpRequest;
 import io.ironbell.api.http.HttpResponse;
 import io.ironbell.api.http.HttpRoute;
 import io.ironbell.api.http.HttpRouteService;
+import io.ironbell.api.json.Json;
 import io.ironbell.api.store.StoreException;
+import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * {@code /api/v1/hardware}: push Tinkerbell hardware JSON (POST, create or replace), list
- * (GET, paged), and by id, MAC address or IP address: get (GET) and delete (DELETE).
+ * (GET, paged), and by id, MAC address or IP address: get (GET, with {@code bmc}: its BMC's last power
+ * state, when it has one) and delete (DELETE).
  */
 @Component(service = HttpRoute.class)
 @HttpRouteService(path = {"/api/v1/hardware", "/api/v1/hardware/{key}"}, methods = {"GET", "POST", "DELETE"})
@@ -26,6 +33,9 @@ public final class HardwareRoutes implements HttpRoute {
     private final Audit audit;
     private final HardwareStore store;
     private final HardwareLookup lookup;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile BmcService bmc;
 
     @Activate
     public HardwareRoutes(@Reference Auth auth, @Reference Audit audit, @Reference HardwareStore store, @Reference HardwareLookup lookup) {
@@ -56,7 +66,17 @@ public final class HardwareRoutes implements HttpRoute {
             }
             Hardware hw = lookup.find(key).orElseThrow(() -> HttpException.notFound("no hardware with id, MAC or IP " + key));
             return switch (r.method()) {
-                case "GET", "HEAD" -> HttpResponse.json(200, store.get(hw.id()));
+                case "GET", "HEAD" -> {
+                    Hardware record = store.get(hw.id());
+                    Map<String, Object> power = BmcRoutes.summary(bmc, record.id());
+                    if (power == null) {
+                        yield HttpResponse.json(200, record);
+                    }
+                    // the record as pushed, and what its BMC last said
+                    ObjectNode out = Json.mapper().valueToTree(record);
+                    out.set("bmc", Json.mapper().valueToTree(power));
+                    yield HttpResponse.json(200, out);
+                }
                 case "DELETE" -> {
                     store.delete(hw.id());
                     audit.record(caller, "hardware.delete", hw.id());

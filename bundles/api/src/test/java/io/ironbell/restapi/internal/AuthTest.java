@@ -263,6 +263,11 @@ class AuthTest {
             }
 
             @Override
+            public java.util.Optional<String> bootTokenHardware(String bootToken) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
             public java.util.Optional<Session> authenticate(String token) {
                 return switch (token) {
                     case NODE1_SESSION -> java.util.Optional.of(new Session("node-1", null, java.time.Instant.MAX));

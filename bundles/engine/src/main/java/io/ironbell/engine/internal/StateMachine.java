@@ -148,6 +148,14 @@ final class StateMachine {
         return end(w, ExecutionState.CANCELLED, "cancelled", now);
     }
 
+    /** Fails a workflow from outside (its boot job failed); one that has ended stays as it is. */
+    static Outcome fail(Workflow w, String reason, Instant now) {
+        if (w.state().isTerminal()) {
+            return Outcome.unchanged(w);
+        }
+        return end(w, ExecutionState.FAILED, reason, now);
+    }
+
     private static Outcome end(Workflow w, ExecutionState state, String message, Instant now) {
         List<ActionStatus> actions = new ArrayList<>(w.actions());
         List<WorkflowEvent> events = new ArrayList<>();

@@ -310,6 +310,11 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     }
 
     @Override
+    public Workflow fail(String id, String reason) throws WorkflowException {
+        return transition(id, w -> StateMachine.fail(w, reason, Instant.now()));
+    }
+
+    @Override
     public void delete(String id) throws WorkflowException {
         store(() -> {
             workflows.delete(id);

@@ -3,6 +3,8 @@ package io.ironbell.manifests.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ironbell.api.bmc.BmcService;
+import io.ironbell.api.bmc.BmcServiceException;
 import io.ironbell.api.hardware.HardwareStore;
 import io.ironbell.api.hardware.TinkerbellHardware;
 import io.ironbell.api.json.Json;
@@ -38,7 +40,7 @@ final class Export {
     }
 
     static ObjectNode of(Kind kind, String name, ManifestStore manifests, HardwareStore hardware, TemplateStore templates,
-                         WorkflowService workflows) throws StoreException, WorkflowException {
+                         WorkflowService workflows, BmcService bmc) throws StoreException, WorkflowException {
         Optional<Manifest> applied = manifests.find(kind.name, name);
         ObjectNode object = applied.map(m -> m.object().deepCopy()).orElseGet(() -> Json.mapper().createObjectNode());
         ObjectNode metadata = object.get("metadata") instanceof ObjectNode m ? m : object.putObject("metadata");
@@ -90,6 +92,13 @@ final class Export {
             case MACHINE, JOB -> {
                 if (applied.isEmpty()) {
                     throw new StoreException(StoreException.Reason.NOT_FOUND, "no " + kind.name + " " + name);
+                }
+                if (bmc != null) {
+                    try {
+                        status = kind == Kind.MACHINE ? Rufio.machineStatus(bmc.machine(name)) : Rufio.jobStatus(bmc.job(name));
+                    } catch (BmcServiceException e) {
+                        // applied before the BMC bundle came: no status to give
+                    }
                 }
             }
         }

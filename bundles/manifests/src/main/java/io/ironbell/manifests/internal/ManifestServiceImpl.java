@@ -3,6 +3,10 @@ package io.ironbell.manifests.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ironbell.api.bmc.BmcJob;
+import io.ironbell.api.bmc.BmcMachine;
+import io.ironbell.api.bmc.BmcService;
+import io.ironbell.api.bmc.BmcServiceException;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareStore;
 import io.ironbell.api.hardware.MacAddress;
@@ -39,6 +43,8 @@ import java.util.regex.Pattern;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * {@code apply} and {@code export} of Tinkerbell's objects. A file is read and every object in
@@ -66,6 +72,9 @@ public final class ManifestServiceImpl implements ManifestService {
     private final TemplateService templateService;
     private final TemplateStore templates;
     private final WorkflowService workflows;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile BmcService bmc;
 
     @Activate
     public ManifestServiceImpl(@Reference ManifestStore manifests, @Reference Transactions transactions, @Reference HardwareStore hardware,
@@ -132,6 +141,8 @@ public final class ManifestServiceImpl implements ManifestService {
                     String warning = null;
                     if (it.kind() == Kind.WORKFLOW) {
                         warning = Export.renderingError(workflows.get(it.name()), workflows);
+                    } else if ((it.kind() == Kind.MACHINE || it.kind() == Kind.JOB) && bmc == null) {
+                        warning = "kept, not acted on: this edition has no BMC bundle (io.ironbell.bmc)";
                     }
                     done.add(new Applied(it.kind().lower(), it.name(), outcome, warning));
                 }
@@ -159,14 +170,78 @@ public final class ManifestServiceImpl implements ManifestService {
             case HARDWARE -> applyHardware(it, existing);
             case TEMPLATE -> applyTemplate(it, existing);
             case WORKFLOW -> applyWorkflow(it, existing);
-            case MACHINE, JOB -> {
-                if (existing.isPresent() && same(existing.get().object(), it.object())) {
-                    yield "unchanged";
-                }
-                manifests.put(it.kind().name, it.name(), it.namespace(), it.object());
-                yield existing.isPresent() ? "configured" : "created";
-            }
+            case MACHINE -> applyMachine(it, existing);
+            case JOB -> applyJob(it, existing);
         };
+    }
+
+    /** A Rufio Machine: its BMC record (the hardware whose bmcRef names it powered by it) and the object as applied. */
+    private String applyMachine(Item it, Optional<Manifest> existing) throws Refused, StoreException {
+        BmcService service = bmc;
+        String hardwareId = null;
+        for (Manifest h : manifests.list(Kind.HARDWARE.name)) {
+            if (it.name().equals(h.object().path("spec").path("bmcRef").path("name").asText(null))) {
+                hardwareId = h.name();
+                break;
+            }
+        }
+        boolean recorded = false;
+        if (service != null) {
+            try {
+                BmcMachine current = null;
+                try {
+                    current = service.machine(it.name());
+                } catch (BmcServiceException e) {
+                    if (e.reason() != BmcServiceException.Reason.NOT_FOUND) {
+                        throw e;
+                    }
+                }
+                recorded = current != null;
+                BmcMachine wanted = Rufio.machine(it.name(), it.namespace(), it.object().path("spec"), hardwareId);
+                if (!recorded || !sameMachine(current, wanted)) {
+                    service.putMachine(wanted, null, null);
+                    recorded = false;
+                }
+            } catch (BmcServiceException e) {
+                throw new Refused(it, e.getMessage());
+            }
+        }
+        if (existing.isPresent() && same(existing.get().object(), it.object()) && (service == null || recorded)) {
+            return "unchanged";
+        }
+        manifests.put(it.kind().name, it.name(), it.namespace(), it.object());
+        return existing.isPresent() ? "configured" : "created";
+    }
+
+    private static boolean sameMachine(BmcMachine a, BmcMachine b) {
+        return a.host().equals(b.host()) && a.port() == b.port() && a.driver().equals(b.driver())
+                && java.util.Objects.equals(a.authSecretRef(), b.authSecretRef()) && a.insecureTls() == b.insecureTls()
+                && a.options().equals(b.options()) && java.util.Objects.equals(a.hardwareId(), b.hardwareId());
+    }
+
+    /** A Rufio Job: a BMC job of its name, run once; its tasks cannot change afterwards (as a Workflow's spec). */
+    private String applyJob(Item it, Optional<Manifest> existing) throws Refused, StoreException {
+        if (existing.isPresent()) {
+            if (same(existing.get().object(), it.object())) {
+                return "unchanged";
+            }
+            if (!same(existing.get().object().path("spec"), it.object().path("spec"))) {
+                throw new Refused(it, "a Job's spec cannot change once it was created: delete it (ironbell bmc job delete "
+                        + it.name() + ") and apply it again");
+            }
+        }
+        BmcService service = bmc;
+        if (service != null && existing.isEmpty()) {
+            JsonNode spec = it.object().path("spec");
+            try {
+                service.createJob(BmcJob.of(it.name(), it.namespace(), spec.path("machineRef").path("name").asText(), null,
+                        Rufio.tasks(spec), 0, 0));
+            } catch (BmcServiceException e) {
+                throw new Refused(it, e.getMessage());
+            }
+        }
+        manifests.put(it.kind().name, it.name(), it.namespace(), it.object());
+        return existing.isPresent() ? "configured" : "created";
     }
 
     private String applySecret(Item it, Optional<Manifest> existing) throws Refused, StoreException {
@@ -248,7 +323,28 @@ public final class ManifestServiceImpl implements ManifestService {
             throw e;
         }
         manifests.put(it.kind().name, it.name(), it.namespace(), it.object());
+        linkBmc(it);
         return existing.isPresent() || recorded ? "configured" : "created";
+    }
+
+    /** A Hardware whose bmcRef names a Machine applied before: that BMC powers this hardware from now on. */
+    private void linkBmc(Item it) throws Refused {
+        String ref = it.object().path("spec").path("bmcRef").path("name").asText(null);
+        BmcService service = bmc;
+        if (ref == null || service == null) {
+            return;
+        }
+        try {
+            BmcMachine m = service.machine(ref);
+            if (!it.name().equals(m.hardwareId()) && m.name().equals(ref)) {
+                service.putMachine(BmcMachine.spec(m.name(), m.namespace(), m.host(), m.port(), m.driver(), m.authSecretRef(), m.insecureTls(),
+                        m.caPem(), m.options(), it.name()), null, null);
+            }
+        } catch (BmcServiceException e) {
+            if (e.reason() != BmcServiceException.Reason.NOT_FOUND) {
+                throw new Refused(it, "spec.bmcRef: " + e.getMessage());
+            }
+        }
     }
 
     private String applyTemplate(Item it, Optional<Manifest> existing) throws Refused, StoreException {
@@ -427,11 +523,22 @@ public final class ManifestServiceImpl implements ManifestService {
                 if (c.has("authSecretRef")) {
                     text(d, c.get("authSecretRef"), "spec.connection.authSecretRef.name", true);
                 }
+                if ("0".equals(c.path("providerOptions").path("ipmitool").path("cipherSuite").asText())) {
+                    throw new Invalid(d, "spec.connection.providerOptions.ipmitool.cipherSuite",
+                            "0 authenticates nothing (any password is accepted): refused");
+                }
             }
             case JOB -> {
                 text(d, spec.path("machineRef"), "spec.machineRef.name", true);
                 if (!spec.path("tasks").isArray() || spec.path("tasks").isEmpty()) {
                     throw new Invalid(d, "spec.tasks", "must be a list of at least one task");
+                }
+                for (int i = 0; i < spec.path("tasks").size(); i++) {
+                    try {
+                        io.ironbell.api.bmc.BmcAction.fromRufio(spec.path("tasks").get(i));
+                    } catch (IllegalArgumentException e) {
+                        throw new Invalid(d, "spec.tasks[" + i + "]", e.getMessage());
+                    }
                 }
             }
             case SECRET -> checkSecret(d, o);
@@ -553,7 +660,7 @@ public final class ManifestServiceImpl implements ManifestService {
         Kind kind = Kind.typed(kindName).orElseThrow(() -> new ManifestException(ManifestException.Reason.INVALID,
                 "'" + kindName + "' is not a kind: hardware, template, workflow, machine, job or secret"));
         try {
-            return Export.of(kind, name, manifests, hardware, templates, workflows);
+            return Export.of(kind, name, manifests, hardware, templates, workflows, bmc);
         } catch (StoreException e) {
             throw new ManifestException(e.reason() == StoreException.Reason.NOT_FOUND ? ManifestException.Reason.NOT_FOUND
                     : ManifestException.Reason.UNAVAILABLE, e.getMessage());

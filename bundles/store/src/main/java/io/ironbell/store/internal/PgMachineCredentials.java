@@ -108,6 +108,24 @@ public final class PgMachineCredentials implements MachineCredentials {
     }
 
     @Override
+    public Optional<String> bootTokenHardware(String bootToken) {
+        Matcher m = BOOT.matcher(bootToken == null ? "" : bootToken.trim());
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        try {
+            byte[] p = Base64.getUrlDecoder().decode(m.group(1));
+            if (p.length < 26 || p[0] != 1 || !MessageDigest.isEqual(hmac(key(), p), Base64.getUrlDecoder().decode(m.group(2)))) {
+                return Optional.empty();
+            }
+            Instant expires = Instant.ofEpochSecond(ByteBuffer.wrap(p, 1, 8).getLong());
+            return Instant.now().isAfter(expires) ? Optional.empty() : Optional.of(new String(p, 25, p.length - 25, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException | StoreException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
     public Session exchange(String bootToken, InetAddress from) throws Refused, StoreException {
         Matcher m = BOOT.matcher(bootToken == null ? "" : bootToken.trim());
         if (!m.matches()) {

@@ -45,6 +45,13 @@ public interface MachineCredentials {
     String issueBootToken(String hardwareId) throws StoreException;
 
     /**
+     * The hardware id a boot token was issued for, while it has not expired, whether or not it was
+     * exchanged; empty for a malformed, forged or expired token. Pure computation, as issuing:
+     * for a boot medium's download, which must not use the token up.
+     */
+    Optional<String> bootTokenHardware(String bootToken);
+
+    /**
      * Exchanges a boot token, once, for a session.
      *
      * @param bootToken the token from the kernel command line

@@ -40,6 +40,63 @@ public record BmcAction(PowerAction power, BootDevice bootDevice, @JsonInclude(J
         return new BmcAction(null, null, false, false, Objects.requireNonNull(url));
     }
 
+    /**
+     * Reads one of Rufio's task actions: {@code {"powerAction": "on"}}, {@code {"bootDevice":
+     * {"device": "pxe", "persistent": false, "efiBoot": true}}}, the deprecated
+     * {@code {"oneTimeBootDeviceAction": {"device": ["pxe"], "efiBoot": true}}} (its first device, once),
+     * or {@code {"virtualMediaAction": {"mediaURL": "...", "kind": "CD"}}} ({@code ""} ejects).
+     *
+     * @throws IllegalArgumentException naming the field that is wrong
+     */
+    public static BmcAction fromRufio(com.fasterxml.jackson.databind.JsonNode task) {
+        if (task == null || !task.isObject()) {
+            throw new IllegalArgumentException("a task is an object with one of powerAction, bootDevice, oneTimeBootDeviceAction, "
+                    + "virtualMediaAction");
+        }
+        java.util.List<String> given = new java.util.ArrayList<>();
+        task.fieldNames().forEachRemaining(given::add);
+        given.retainAll(java.util.List.of("powerAction", "bootDevice", "oneTimeBootDeviceAction", "virtualMediaAction"));
+        if (given.size() != 1) {
+            throw new IllegalArgumentException("a task has exactly one of powerAction, bootDevice, oneTimeBootDeviceAction, "
+                    + "virtualMediaAction (" + (given.isEmpty() ? "none" : String.join(", ", given)) + " given)");
+        }
+        switch (given.get(0)) {
+            case "powerAction":
+                return power(PowerAction.of(task.path("powerAction").asText()));
+            case "bootDevice": {
+                com.fasterxml.jackson.databind.JsonNode b = task.path("bootDevice");
+                return boot(BootDevice.of(b.path("device").asText()), b.path("persistent").asBoolean(false), b.path("efiBoot").asBoolean(false));
+            }
+            case "oneTimeBootDeviceAction": {
+                com.fasterxml.jackson.databind.JsonNode b = task.path("oneTimeBootDeviceAction");
+                com.fasterxml.jackson.databind.JsonNode devices = b.path("device");
+                String first = devices.isArray() ? devices.path(0).asText() : devices.asText();
+                return boot(BootDevice.of(first), false, b.path("efiBoot").asBoolean(false));
+            }
+            default: {
+                com.fasterxml.jackson.databind.JsonNode v = task.path("virtualMediaAction");
+                String kind = v.path("kind").asText("CD");
+                if (!kind.equals("CD")) {
+                    throw new IllegalArgumentException("virtualMediaAction.kind " + kind + " is not CD, the one kind there is");
+                }
+                return media(v.path("mediaURL").asText(""));
+            }
+        }
+    }
+
+    /** This action as Rufio writes a task: the inverse of {@link #fromRufio}. */
+    public com.fasterxml.jackson.databind.node.ObjectNode toRufio() {
+        com.fasterxml.jackson.databind.node.ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        if (power != null) {
+            o.put("powerAction", power.wire());
+        } else if (bootDevice != null) {
+            o.putObject("bootDevice").put("device", bootDevice.wire()).put("persistent", persistent).put("efiBoot", efiBoot);
+        } else {
+            o.putObject("virtualMediaAction").put("mediaURL", mediaUrl).put("kind", "CD");
+        }
+        return o;
+    }
+
     /** A short description for events and the CLI: {@code power on}, {@code boot pxe once efi}, {@code media eject}. */
     public String describe() {
         if (power != null) {

@@ -51,6 +51,12 @@ public interface WorkflowService {
     /** Cancels a workflow that has not ended. */
     Workflow cancel(String id) throws WorkflowException;
 
+    /**
+     * Ends a workflow that has not ended FAILED, for a reason outside it (its machine's boot job
+     * failed); the reason is its last event's message. A workflow that already ended is left as it is.
+     */
+    Workflow fail(String id, String reason) throws WorkflowException;
+
     /** Deletes a workflow with its events and data. */
     void delete(String id) throws WorkflowException;
 
