@@ -134,3 +134,4 @@ cp "$kernel" "$out/vmlinuz.tmp"
 mv "$out/vmlinuz.tmp" "$out/vmlinuz"
 echo "osie: $out/vmlinuz ($kernel), $out/initramfs ($(du -h "$out/initramfs" | cut -f1), lean) and $out/initramfs-containers" \
   "($(du -h "$out/initramfs-containers" | cut -f1), with Podman), $(du -sh "$root" | cut -f1) unpacked"
+"$here/iso.sh" "$out"

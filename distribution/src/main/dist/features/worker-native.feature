@@ -1,5 +1,5 @@
 # worker-native: the worker's own container (ironbell worker, and the in-memory OS's) with the actions written in Java
-description = the worker and its native actions (image2disk, archive2disk, oci2disk, writefile, kexec); ironbell worker and the lean in-memory OS
+description = the worker and its native actions (image2disk, archive2disk, oci2disk, writefile, kexec, reboot); ironbell worker and the lean in-memory OS
 worker.bundles = io.ironbell.api, io.ironbell.client, io.ironbell.worker, io.ironbell.logging, io.ironbell.action.support, \
   io.ironbell.action.image2disk, io.ironbell.action.archive2disk, io.ironbell.action.oci2disk, io.ironbell.action.writefile, \
   io.ironbell.action.kexec, \

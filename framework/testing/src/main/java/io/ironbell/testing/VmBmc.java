@@ -130,13 +130,17 @@ public final class VmBmc implements AutoCloseable {
         ProcessTree.kill(process);
     }
 
-    /** Kills the VM of a chassis directory, if one runs; for tests' clean-up whichever face started it. */
+    /** Kills the VM of a chassis directory and its supervisor, if they run; for tests' clean-up whichever face started it. */
     public static void powerOff(Path chassis) {
         try {
-            Path pid = chassis.resolve("qemu.pid");
-            if (Files.exists(pid)) {
-                long id = Long.parseLong(Files.readString(pid).strip());
-                ProcessHandle.of(id).ifPresent(ProcessHandle::destroyForcibly);
+            Files.createDirectories(chassis);
+            Files.writeString(chassis.resolve("off-requested"), "1");
+            for (String name : List.of("supervisor.pid", "qemu.pid")) {
+                Path pid = chassis.resolve(name);
+                if (Files.exists(pid)) {
+                    long id = Long.parseLong(Files.readString(pid).strip());
+                    ProcessHandle.of(id).ifPresent(ProcessHandle::destroyForcibly);
+                }
             }
         } catch (IOException | NumberFormatException e) {
             // nothing running

@@ -7,11 +7,14 @@ Two faces over one chassis kept in a state directory:
   vmbmc.py redfish DIR --port P [--cert C --key K] --user U --password W
                                                a Redfish service (DMTF schemas as Ironic's sushy reads them)
 
-DIR/vm.json, when present, describes the VM: {"argv": [qemu, ...], "firmware": "seabios"|"ovmf"}.
-Powering on starts QEMU detached, with the boot order from the boot override, a CD drive holding
-the inserted virtual media, and a QMP socket; off is QMP quit; soft off is system_powerdown;
-reset restarts QEMU so that a new boot device is honoured. A "once" override is cleared after the
-start it applied to. Knobs for tests: DIR/hang (seconds each request sleeps), DIR/task-never-ends
+DIR/vm.json, when present, describes the VM: {"argv": [qemu, ...], "firmware": "seabios"|"ovmf",
+"pxeArgs": [...], "diskArgs": [...]} (under OVMF the boot order is the devices' bootindex: the
+arguments for a network boot or a disk boot are added as the override says).
+Powering on starts a supervisor (vmbmc.py supervise DIR, detached) that runs QEMU with the boot
+order from the boot override, a CD drive holding the inserted virtual media and QMP sockets, and
+starts it again when the guest reboots (as firmware does, reading the boot override again), until
+the guest powers off or the BMC turns it off (QMP quit). Soft off is system_powerdown; reset is
+off and on. A "once" override is cleared after the start it applied to. Knobs for tests: DIR/hang (seconds each request sleeps), DIR/task-never-ends
 (a virtual media insertion answers 202 with a task that stays Running).
 """
 import base64, json, os, secrets, signal, socket, ssl, subprocess, sys, threading, time, uuid
@@ -47,28 +50,31 @@ class Chassis:
         text = self.read("vm.json")
         return json.loads(text) if text else None
 
-    def pid(self):
-        p = self.read("qemu.pid")
+    def alive(self, name):
+        p = self.read(name)
         if not p:
             return None
         try:
             os.kill(int(p), 0)
-        except (ProcessLookupError, ValueError):
+            with open("/proc/%s/stat" % p) as f:
+                if f.read().split(") ")[-1].startswith("Z"):
+                    return None
+        except (ProcessLookupError, ValueError, FileNotFoundError):
             return None
-        with open("/proc/%s/stat" % p) as f:
-            if f.read().split(") ")[-1].startswith("Z"):
-                return None
         return int(p)
+
+    def pid(self):
+        return self.alive("qemu.pid")
 
     def power(self):
         if self.vm() is None:
             return self.read("power", "0") == "1"
-        return self.pid() is not None
+        return self.alive("supervisor.pid") is not None
 
-    def qmp(self, command, arguments=None):
+    def qmp(self, command, arguments=None, sock="qmp.sock"):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(10)
-        s.connect(self.path("qmp.sock"))
+        s.connect(self.path(sock))
         f = s.makefile("rw")
         f.readline()
         f.write(json.dumps({"execute": "qmp_capabilities"}) + "\n"); f.flush(); f.readline()
@@ -87,60 +93,110 @@ class Chassis:
                     raise RuntimeError(r["error"].get("desc"))
                 return r["return"]
 
-    def start(self):
+    def argv(self):
+        """QEMU's command line for the next start, from the boot override; clears a "once" override."""
         vm = self.vm()
         boot = self.read("boot", "default")
-        self.log("power on, boot %s (%s)" % (boot, self.read("boot-mode", "once")))
-        if vm is None:
-            self.write("power", "1")
+        argv = list(vm["argv"])
+        order = {"pxe": "n", "cdrom": "d", "default": "c", "disk": "c", "bios": "c", "none": "c"}.get(boot, "c")
+        media = self.read("media", "")
+        cd = "if=none,id=cd0,media=cdrom,readonly=on" + (",file=" + media + ",format=raw" if media else "")
+        argv += ["-drive", cd, "-device", "ide-cd,id=cd0dev,drive=cd0" + (",bootindex=0" if order == "d" else "")]
+        if vm.get("firmware") == "ovmf":
+            argv += vm.get("pxeArgs", []) if order == "n" else vm.get("diskArgs", [])
         else:
-            argv = list(vm["argv"])
-            order = {"pxe": "n", "cdrom": "d", "default": "c", "disk": "c", "bios": "c", "none": "c"}.get(boot, "c")
-            media = self.read("media", "")
-            cd = "if=none,id=cd0,media=cdrom,readonly=on" + (",file=" + media + ",format=raw" if media else "")
-            argv += ["-drive", cd, "-device", "ide-cd,id=cd0dev,drive=cd0" + (",bootindex=0" if order == "d" else "")]
-            if vm.get("firmware") == "ovmf":
-                # OVMF takes the order from bootindex: the NIC's is set by argv to 1 when it is to boot from the network
-                if order == "n":
-                    argv += vm.get("pxeArgs", [])
-                elif order == "c":
-                    argv += vm.get("diskArgs", [])
-            else:
-                argv += ["-boot", "order=" + order]
-            argv += ["-qmp", "unix:%s,server=on,wait=off" % self.path("qmp.sock"), "-pidfile", self.path("qemu.pid")]
-            try:
-                os.unlink(self.path("qemu.pid"))
-            except FileNotFoundError:
-                pass
-            with open(self.path("qemu.log"), "a") as out:
-                subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
-            for _ in range(100):
-                if self.read("qemu.pid") and os.path.exists(self.path("qmp.sock")):
-                    break
-                time.sleep(0.05)
+            argv += ["-boot", "order=" + order]
+        argv += ["-qmp", "unix:%s,server=on,wait=off" % self.path("qmp.sock"),
+                 "-qmp", "unix:%s,server=on,wait=off" % self.path("events.sock"),
+                 "-action", "reboot=shutdown", "-pidfile", self.path("qemu.pid")]
+        self.log("start qemu, boot %s (%s)" % (boot, self.read("boot-mode", "once")))
         if self.read("boot-mode", "once") == "once":
             self.write("boot", "default")
         self.write("starts", str(int(self.read("starts", "0")) + 1))
+        return argv
+
+    def start(self):
+        self.log("power on")
+        if self.vm() is None:
+            self.write("power", "1")
+            return
+        for f in ("off-requested", "qemu.pid", "qmp.sock", "events.sock"):
+            try:
+                os.unlink(self.path(f))
+            except FileNotFoundError:
+                pass
+        with open(self.path("supervisor.log"), "a") as out:
+            subprocess.Popen([sys.executable, os.path.abspath(__file__), "supervise", self.d], stdin=subprocess.DEVNULL,
+                             stdout=out, stderr=out, start_new_session=True)
+        for _ in range(200):
+            if self.pid() and os.path.exists(self.path("qmp.sock")):
+                return
+            time.sleep(0.05)
+
+    def supervise(self):
+        """Runs QEMU until the guest powers off or the BMC turns it off; a guest reboot starts it again."""
+        self.write("supervisor.pid", str(os.getpid()))
+        try:
+            while True:
+                reason = {}
+                with open(self.path("qemu.log"), "a") as out:
+                    p = subprocess.Popen(self.argv(), stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+                watcher = threading.Thread(target=self.watch_events, args=(reason,), daemon=True)
+                watcher.start()
+                p.wait()
+                watcher.join(2)
+                why = reason.get("reason", "exit %d" % p.returncode)
+                self.log("qemu ended: " + why)
+                if self.read("off-requested") or why != "guest-reset":
+                    return
+        finally:
+            try:
+                os.unlink(self.path("supervisor.pid"))
+            except FileNotFoundError:
+                pass
+
+    def watch_events(self, reason):
+        for _ in range(200):
+            if os.path.exists(self.path("events.sock")):
+                break
+            time.sleep(0.05)
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(self.path("events.sock"))
+            f = s.makefile("rw")
+            f.readline()
+            f.write(json.dumps({"execute": "qmp_capabilities"}) + "\n"); f.flush()
+            for line in f:
+                e = json.loads(line)
+                if e.get("event") == "SHUTDOWN":
+                    reason["reason"] = e.get("data", {}).get("reason", "")
+        except OSError:
+            pass
 
     def stop(self, graceful=False):
         self.log("power off" + (" (soft)" if graceful else ""))
         if self.vm() is None:
             self.write("power", "0")
             return
-        pid = self.pid()
-        if pid is None:
-            return
-        try:
-            self.qmp("system_powerdown" if graceful else "quit")
-        except Exception:
-            os.kill(pid, signal.SIGKILL)
         if graceful:
+            if self.pid() is not None:
+                self.qmp("system_powerdown")
             return
-        for _ in range(100):
-            if self.pid() is None:
+        self.write("off-requested", "1")
+        pid = self.pid()
+        if pid is not None:
+            try:
+                self.qmp("quit")
+            except Exception:
+                os.kill(pid, signal.SIGKILL)
+        for _ in range(200):
+            if self.alive("supervisor.pid") is None:
                 return
             time.sleep(0.05)
-        os.kill(pid, signal.SIGKILL)
+        for name in ("qemu.pid", "supervisor.pid"):
+            p = self.alive(name)
+            if p:
+                os.kill(p, signal.SIGKILL)
 
     def set_power(self, on):
         with self.lock:
@@ -435,6 +491,9 @@ def redfish_main(args):
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "supervise":
+        Chassis(sys.argv[2]).supervise()
+        sys.exit(0)
     if sys.argv[1] == "chassis":
         sys.exit(chassis_main(sys.argv[2:]))
     if sys.argv[1] == "redfish":

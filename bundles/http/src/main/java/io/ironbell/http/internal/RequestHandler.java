@@ -202,11 +202,66 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         ctx.write(res);
         if (head || count == 0) {
             closeQuietly(raf);
-        } else {
+        } else if (r.overlay().isEmpty()) {
             // Zero-copy from the page cache; the region closes the file when it is released.
             ctx.write(new DefaultFileRegion(raf.getChannel(), start, count));
+        } else {
+            writeOverlaid(ctx, raf, start, start + count, r.overlay());
         }
         return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    /**
+     * Bytes {@code [from, to)} of the file with the overlay's bytes in place of the file's where
+     * they meet: zero-copy regions between them. The file is closed when the last region is released.
+     */
+    private static void writeOverlaid(ChannelHandlerContext ctx, RandomAccessFile raf, long from, long to,
+            java.util.NavigableMap<Long, byte[]> overlay) {
+        java.util.List<Object> parts = new java.util.ArrayList<>();
+        long at = from;
+        Map.Entry<Long, byte[]> before = overlay.floorEntry(from);
+        java.util.Collection<Map.Entry<Long, byte[]>> candidates = new java.util.ArrayList<>();
+        if (before != null) {
+            candidates.add(before);
+        }
+        candidates.addAll(overlay.subMap(from, false, to, false).entrySet());
+        for (Map.Entry<Long, byte[]> e : candidates) {
+            long oStart = e.getKey();
+            long oEnd = oStart + e.getValue().length;
+            if (oEnd <= at || oStart >= to) {
+                continue;
+            }
+            if (oStart > at) {
+                parts.add(new long[] {at, oStart - at});
+            }
+            long s = Math.max(oStart, at);
+            long end = Math.min(oEnd, to);
+            parts.add(Unpooled.wrappedBuffer(e.getValue(), (int) (s - oStart), (int) (end - s)));
+            at = end;
+        }
+        if (at < to) {
+            parts.add(new long[] {at, to - at});
+        }
+        long regions = parts.stream().filter(p -> p instanceof long[]).count();
+        if (regions == 0) {
+            closeQuietly(raf);
+        }
+        java.util.concurrent.atomic.AtomicLong open = new java.util.concurrent.atomic.AtomicLong(regions);
+        for (Object p : parts) {
+            if (p instanceof long[] span) {
+                // each region shares the file; the last one released closes it
+                ctx.write(new DefaultFileRegion(raf.getChannel(), span[0], span[1]) {
+                    @Override
+                    protected void deallocate() {
+                        if (open.decrementAndGet() == 0) {
+                            closeQuietly(raf);
+                        }
+                    }
+                });
+            } else {
+                ctx.write(p);
+            }
+        }
     }
 
     private ChannelFuture sendStream(ChannelHandlerContext ctx, HttpResponse r, boolean keepAlive, boolean head) {

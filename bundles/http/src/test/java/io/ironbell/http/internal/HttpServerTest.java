@@ -1,6 +1,7 @@
 package io.ironbell.http.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ironbell.api.http.HttpException;
@@ -284,6 +285,38 @@ class HttpServerTest {
         var none = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/blob"))
                 .header("Range", "bytes=200000-").build(), BodyHandlers.ofString());
         assertEquals(416, none.statusCode());
+    }
+
+    /** A file served with bytes of its own at some offsets: every range of it, and curl (an independent client) reading it whole. */
+    @Test
+    void filesWithAnOverlayServeItsBytesInEveryRange(@TempDir Path dir) throws Exception {
+        byte[] data = new byte[200_000];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 7);
+        }
+        Path f = Files.write(dir.resolve("boot.iso"), data);
+        byte[] a = "PATCH-A-0123456789".getBytes(StandardCharsets.US_ASCII);
+        byte[] b = "PATCH-B".getBytes(StandardCharsets.US_ASCII);
+        add(r -> HttpResponse.file(f, "application/octet-stream", java.util.Map.of(5_000L, a, 150_000L, b)), "/boot.iso");
+        byte[] expected = data.clone();
+        System.arraycopy(a, 0, expected, 5_000, a.length);
+        System.arraycopy(b, 0, expected, 150_000, b.length);
+        var whole = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/boot.iso")).build(),
+                BodyHandlers.ofByteArray());
+        assertTrue(java.util.Arrays.equals(expected, whole.body()), "the whole file with both patches");
+        for (long[] range : new long[][] {{0, 4_999}, {5_003, 5_010}, {4_990, 5_030}, {5_017, 149_999}, {149_999, 150_003}, {100, 199_999},
+                {150_006, 150_006}}) {
+            var part = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/boot.iso"))
+                    .header("Range", "bytes=" + range[0] + "-" + range[1]).build(), BodyHandlers.ofByteArray());
+            assertEquals(206, part.statusCode());
+            assertTrue(java.util.Arrays.equals(java.util.Arrays.copyOfRange(expected, (int) range[0], (int) range[1] + 1), part.body()),
+                    "range " + range[0] + "-" + range[1]);
+        }
+        Path got = dir.resolve("got.iso");
+        Process curl = new ProcessBuilder("curl", "-sf", "-o", got.toString(), "http://127.0.0.1:" + server.port() + "/boot.iso").start();
+        assertEquals(0, curl.waitFor());
+        assertTrue(java.util.Arrays.equals(expected, Files.readAllBytes(got)), "curl read the patched file");
+        assertThrows(IllegalArgumentException.class, () -> HttpResponse.file(f, "x", java.util.Map.of(0L, a, 3L, b)), "overlapping patches");
     }
 
     @Test

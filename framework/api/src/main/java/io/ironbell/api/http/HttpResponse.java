@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -38,10 +40,16 @@ public final class HttpResponse {
     private final Map<String, String> headers;
     private final byte[] bytes;
     private final Path file;
+    private final NavigableMap<Long, byte[]> overlay;
     private final Consumer<ResponseStream> streamer;
 
     private HttpResponse(int status, String contentType, Map<String, String> headers,
                          byte[] bytes, Path file, Consumer<ResponseStream> streamer) {
+        this(status, contentType, headers, bytes, file, Collections.emptyNavigableMap(), streamer);
+    }
+
+    private HttpResponse(int status, String contentType, Map<String, String> headers,
+                         byte[] bytes, Path file, NavigableMap<Long, byte[]> overlay, Consumer<ResponseStream> streamer) {
         if (status < 100 || status > 599) {
             throw new IllegalArgumentException("HTTP status out of range: " + status);
         }
@@ -50,6 +58,7 @@ public final class HttpResponse {
         this.headers = headers;
         this.bytes = bytes;
         this.file = file;
+        this.overlay = overlay;
         this.streamer = streamer;
     }
 
@@ -86,6 +95,28 @@ public final class HttpResponse {
     }
 
     /**
+     * A file as {@link #file(Path, String)}, with bytes of its own at some offsets: each
+     * {@code overlay} entry replaces as many bytes of the file from its offset (the length stays
+     * the file's), in full responses and in every range. For a file served a little differently
+     * to each client (a boot image with a machine's kernel parameters) without a copy per client.
+     *
+     * @throws IllegalArgumentException when two entries overlap
+     */
+    public static HttpResponse file(Path file, String contentType, Map<Long, byte[]> overlay) {
+        NavigableMap<Long, byte[]> sorted = new TreeMap<>();
+        long end = -1;
+        for (Map.Entry<Long, byte[]> e : new TreeMap<>(overlay).entrySet()) {
+            if (e.getKey() < 0 || e.getKey() < end) {
+                throw new IllegalArgumentException("overlay entries overlap or start before 0 at " + e.getKey());
+            }
+            sorted.put(e.getKey(), e.getValue().clone());
+            end = e.getKey() + e.getValue().length;
+        }
+        return new HttpResponse(200, contentType, Map.of(), null, Objects.requireNonNull(file), Collections.unmodifiableNavigableMap(sorted),
+                null);
+    }
+
+    /**
      * A response whose body the route writes after returning: the server sends the head,
      * then calls {@code streamer} with the open stream (on a worker thread that it must not
      * keep: writers keep the {@link ResponseStream} and write from their own threads).
@@ -98,7 +129,7 @@ public final class HttpResponse {
     public HttpResponse withHeader(String name, String value) {
         Map<String, String> h = new LinkedHashMap<>(headers);
         h.put(name, value);
-        return new HttpResponse(status, contentType, Collections.unmodifiableMap(h), bytes, file, streamer);
+        return new HttpResponse(status, contentType, Collections.unmodifiableMap(h), bytes, file, overlay, streamer);
     }
 
     /** The status. */
@@ -129,6 +160,11 @@ public final class HttpResponse {
     /** The file of a {@link BodyKind#FILE} response. */
     public Path file() {
         return file;
+    }
+
+    /** A {@link BodyKind#FILE} response's own bytes by offset (not copied: do not modify); empty for most. */
+    public NavigableMap<Long, byte[]> overlay() {
+        return overlay;
     }
 
     /** The writer of a {@link BodyKind#STREAM} response. */

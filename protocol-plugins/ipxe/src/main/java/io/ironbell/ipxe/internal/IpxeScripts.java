@@ -119,11 +119,7 @@ final class IpxeScripts {
                 kernel = base + "/" + (osie.kernel() == null || osie.kernel().isBlank() ? "vmlinuz" : word(field + "osie.kernel", osie.kernel()));
                 initrd = base + "/" + (osie.initrd() == null || osie.initrd().isBlank() ? "initramfs" : word(field + "osie.initrd", osie.initrd()));
             }
-            String args = "initrd=initrd ironbell.server=" + s.apiBase() + " ironbell.worker=" + mac
-                    + (s.caPin() == null ? "" : " ironbell.ca=" + s.caPin())
-                    + (bootToken == null ? "" : " ironbell.boot_token=" + bootToken)
-                    + " ironbell.hardware=" + argValue("field id", hw.id()) + " syslog_host=" + s.host()
-                    + (s.extraArgs().isBlank() ? "" : " " + String.join(" ", words(s.extraArgs())));
+            String args = "initrd=initrd " + kernelArgs(hw, mac, s, bootToken);
             return new Script("#!ipxe\n"
                     + "echo Ironbell: booting the in-memory OS for " + mac + "\n"
                     + "kernel --name vmlinuz " + kernel + " " + args + "\n"
@@ -132,6 +128,20 @@ final class IpxeScripts {
         } catch (Unsafe e) {
             return refusal(mac, e.getMessage(), s.exitScript());
         }
+    }
+
+    /**
+     * The in-memory OS's kernel parameters for this machine (without the initrd's): where its
+     * worker finds the server and whom it trusts, who it is, its boot token, where it logs.
+     *
+     * @throws Unsafe naming the field or setting whose value cannot go on a kernel command line
+     */
+    static String kernelArgs(Hardware hw, MacAddress mac, Settings s, String bootToken) throws Unsafe {
+        return "ironbell.server=" + s.apiBase() + " ironbell.worker=" + mac
+                + (s.caPin() == null ? "" : " ironbell.ca=" + s.caPin())
+                + (bootToken == null ? "" : " ironbell.boot_token=" + bootToken)
+                + " ironbell.hardware=" + argValue("field id", hw.id()) + " syslog_host=" + s.host()
+                + (s.extraArgs().isBlank() ? "" : " " + String.join(" ", words(s.extraArgs())));
     }
 
     /**

@@ -1,0 +1,359 @@
+package io.ironbell.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ironbell.api.json.Json;
+import io.ironbell.it.Shell.Result;
+import io.ironbell.testing.Await;
+import io.ironbell.testing.FreePort;
+import io.ironbell.testing.Http;
+import io.ironbell.testing.IpmiSim;
+import io.ironbell.testing.ServerProcess;
+import io.ironbell.testing.VmBmc;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Machines provisioned with no hand on them: a powered-off QEMU VM whose BMC is OpenIPMI's
+ * simulator (ipmi_sim, with QEMU's ipmi-bmc-extern device on its VM port), its chassis commands
+ * starting, stopping and resetting the VM through the project's test BMC (vmbmc.py). A Tinkerbell
+ * user's objects are applied (Secret, Rufio Machine, Hardware with bmcRef and network boot off,
+ * Template, Workflow with bootOptions toggleAllowNetboot and netboot); the server powers the VM
+ * on to boot from the network, it installs a UEFI-bootable disk image and reboots through its
+ * firmware, and comes up from its disk because the BMC was told so. In a network namespace of its
+ * own; UEFI firmware (OVMF) under TCG.
+ */
+class BmcIT {
+
+    private static final Path DISTRIBUTION = Path.of(System.getProperty("ironbell.distribution"));
+    private static final String ID = Long.toString(ProcessHandle.current().pid() % 100000, 36);
+    private static final String NS = "ibm" + ID;
+    private static final String BRIDGE = "bb" + ID;
+    private static final String TAP = "t" + ID + "b";
+    private static final String MAC = "52:54:00:b3:c0:01";
+    private static final String HOSTNAME = "bmc-node-1";
+    private static final Duration LIMIT = Duration.ofMinutes(15);
+    private static Path work;
+    private static Path home;
+    private static ServerProcess server;
+    private static String token;
+    private static final List<AutoCloseable> closing = new ArrayList<>();
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        work = Files.createTempDirectory("bmc-it");
+        Shell.require("BmcIT", List.of("ip", "qemu-system-x86_64", "ipmi_sim", "ipmitool", "grub-mkstandalone", "mkfs.vfat", "mcopy", "sfdisk", "zstd"));
+        for (String file : List.of("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd",
+                DISTRIBUTION + "/data/artifacts/osie/vmlinuz", DISTRIBUTION + "/data/artifacts/osie/initramfs")) {
+            assertTrue(Files.isReadable(Path.of(file)), file + " is missing: run .ci/prepare and build the distribution");
+        }
+        cleanup();
+        Shell.steps(new String[][] {
+            {"ip", "netns", "add", NS}, {"ip", "-n", NS, "link", "set", "lo", "up"},
+            {"ip", "-n", NS, "link", "add", BRIDGE, "type", "bridge"},
+            {"ip", "-n", NS, "addr", "add", "10.236.0.1/24", "dev", BRIDGE}, {"ip", "-n", NS, "link", "set", BRIDGE, "up"},
+            {"ip", "-n", NS, "tuntap", "add", TAP, "mode", "tap"}, {"ip", "-n", NS, "link", "set", TAP, "master", BRIDGE},
+            {"ip", "-n", NS, "link", "set", TAP, "up"},
+            {"ip", "link", "add", "b" + ID + "r", "type", "veth", "peer", "name", "b" + ID + "a"},
+            {"ip", "link", "set", "b" + ID + "a", "netns", NS},
+            {"ip", "addr", "add", "10.236.1.1/30", "dev", "b" + ID + "r"}, {"ip", "link", "set", "b" + ID + "r", "up"},
+            {"ip", "-n", NS, "addr", "add", "10.236.1.2/30", "dev", "b" + ID + "a"}, {"ip", "-n", NS, "link", "set", "b" + ID + "a", "up"},
+        });
+        home = ServerProcess.install(DISTRIBUTION, work.resolve("home"));
+        server = ServerProcess.startWrappedIn(home, Map.of("IRONBELL_DHCP_ENABLED", "true", "IRONBELL_DHCP_INTERFACE", BRIDGE,
+                "IRONBELL_TFTP_ENABLED", "true", "IRONBELL_SYSLOG_ENABLED", "true", "IRONBELL_BMC_POWER_POLL_SECONDS", "5"),
+                List.of("ip", "netns", "exec", NS), "10.236.1.2");
+        server.awaitHealthy(Duration.ofSeconds(90));
+        Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
+        token = Files.readString(home.resolve("data/api-token")).trim();
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        for (AutoCloseable c : closing) {
+            c.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        cleanup();
+        io.ironbell.testing.TempDirs.delete(work);
+    }
+
+    private static void cleanup() throws Exception {
+        Shell.run(List.of("ip", "netns", "del", NS));
+        Shell.run(List.of("ip", "link", "del", "b" + ID + "r"));
+    }
+
+    @Test
+    void aPoweredOffVmIsPoweredOnThroughIpmiNetbootsInstallsAndComesUpFromItsDisk() throws Exception {
+        String metadata = "http://10.236.0.1:" + server.httpPort();
+        Path image = uefiDiskImage(metadata);
+        String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(image)));
+        Files.createDirectories(home.resolve("data/artifacts/images"));
+        Files.copy(image, home.resolve("data/artifacts/images/uefi-os.img.zst"));
+
+        // the BMC: ipmi_sim in the namespace, its chassis the test BMC driving QEMU with OVMF and the simulator's KCS device
+        Path chassisDir = work.resolve("bmc/chassis");
+        int vmPort = FreePort.find();
+        Path disk = work.resolve("disk.raw");
+        Shell.run(List.of("truncate", "-s", "96M", disk.toString()));
+        Path vars = Files.copy(Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd"), work.resolve("vars.fd"));
+        Path serial = work.resolve("serial.log");
+        List<String> base = List.of("qemu-system-x86_64", "-accel", "tcg", "-m", "1536", "-smp", "2", "-display", "none", "-monitor", "none",
+                "-chardev", "file,id=s0,path=" + serial + ",append=on", "-serial", "chardev:s0",
+                "-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd", "-drive", "if=pflash,format=raw,file=" + vars,
+                "-netdev", "tap,id=n0,ifname=" + TAP + ",script=no,downscript=no",
+                "-drive", "if=none,id=d0,format=raw,file=" + disk,
+                "-chardev", "socket,id=ipmi0,host=127.0.0.1,port=" + vmPort + ",reconnect=10",
+                "-device", "ipmi-bmc-extern,id=bmc0,chardev=ipmi0", "-device", "isa-ipmi-kcs,bmc=bmc0");
+        String nic = "virtio-net-pci,netdev=n0,mac=" + MAC + ",romfile=";
+        VmBmc.describeVm(chassisDir, base, "ovmf",
+                List.of("-device", nic + ",bootindex=0", "-device", "virtio-blk-pci,drive=d0,bootindex=1"),
+                List.of("-device", nic + ",bootindex=1", "-device", "virtio-blk-pci,drive=d0,bootindex=0"));
+        int ipmiPort = FreePort.find();
+        IpmiSim bmc = IpmiSim.start(work.resolve("bmc"), "127.0.0.1", ipmiPort, "admin", "ipmi-s3cret", VmBmc.chassisProgram(work),
+                vmPort, List.of("ip", "netns", "exec", NS));
+        closing.add(() -> VmBmc.powerOff(chassisDir));
+        closing.add(bmc);
+
+        Path manifests = work.resolve("tinkerbell.yaml");
+        Files.writeString(manifests, """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: bmc-creds, namespace: tink-system}
+                type: kubernetes.io/basic-auth
+                stringData: {username: admin, password: ipmi-s3cret}
+                ---
+                apiVersion: bmc.tinkerbell.org/v1alpha1
+                kind: Machine
+                metadata: {name: %1$s-bmc, namespace: tink-system}
+                spec:
+                  connection:
+                    host: 127.0.0.1
+                    port: %5$d
+                    authSecretRef: {name: bmc-creds, namespace: tink-system}
+                    insecureTLS: false
+                    providerOptions:
+                      preferredOrder: [ipmitool]
+                      ipmitool: {cipherSuite: "3"}
+                ---
+                apiVersion: tinkerbell.org/v1alpha1
+                kind: Hardware
+                metadata: {name: %1$s, namespace: tink-system}
+                spec:
+                  bmcRef: {apiGroup: bmc.tinkerbell.org, kind: Machine, name: %1$s-bmc}
+                  disks: [{device: /dev/vda}]
+                  metadata:
+                    instance: {hostname: %1$s, id: "%2$s"}
+                  interfaces:
+                    - dhcp: {mac: "%2$s", hostname: %1$s, uefi: true, arch: x86_64,
+                             ip: {address: 10.236.0.20, netmask: 255.255.255.0, gateway: 10.236.0.1}}
+                      netboot: {allowPXE: false, allowWorkflow: true}
+                ---
+                apiVersion: tinkerbell.org/v1alpha1
+                kind: Template
+                metadata: {name: install-uefi, namespace: tink-system}
+                spec:
+                  data: |
+                    version: "0.1"
+                    name: install-uefi
+                    global_timeout: 1800
+                    tasks:
+                      - name: install
+                        worker: "{{.device_1}}"
+                        actions:
+                          - name: stream-image
+                            image: quay.io/tinkerbell-actions/image2disk:v1.0.0
+                            timeout: 900
+                            environment:
+                              IMG_URL: %3$s/artifacts/images/uefi-os.img.zst
+                              DEST_DISK: {{ index .Hardware.Disks 0 }}
+                              COMPRESSED: "true"
+                              IMG_CHECKSUM: sha256:%4$s
+                          - name: reboot
+                            image: ghcr.io/jacobweinstock/waitdaemon:0.2.1
+                            timeout: 90
+                            pid: host
+                            command: ["reboot"]
+                            environment: {IMAGE: alpine, WAIT_SECONDS: "5"}
+                ---
+                apiVersion: tinkerbell.org/v1alpha1
+                kind: Workflow
+                metadata: {name: install-%1$s, namespace: tink-system}
+                spec:
+                  templateRef: install-uefi
+                  hardwareRef: %1$s
+                  hardwareMap: {device_1: "%2$s"}
+                  bootOptions: {toggleAllowNetboot: true, bootMode: netboot}
+                """.formatted(HOSTNAME, MAC, metadata, sha256, ipmiPort));
+        assertTrue(!Files.exists(chassisDir.resolve("qemu.pid")), "the VM is off before anything is applied");
+        long t0 = System.nanoTime();
+        Result applied = Shell.run(List.of(home.resolve("bin/ironbell").toString(), "apply", "-f", manifests.toString(), "--server",
+                server.secureUrl(""), "--token", token));
+        assertEquals(0, applied.status(), applied.output());
+        assertTrue(applied.output().contains("machine/" + HOSTNAME + "-bmc created"), applied.output());
+        String wf = "install-" + HOSTNAME;
+
+        Map<String, Double> stages = new LinkedHashMap<>();
+        try {
+            while (!stages.containsKey("installed OS up from its disk")) {
+                double s = (System.nanoTime() - t0) / 1e9;
+                String console = Files.exists(serial) ? Files.readString(serial, StandardCharsets.ISO_8859_1) : "";
+                JsonNode w = json(api("GET", "/workflows/" + wf, null));
+                String state = w.get("state").asText();
+                if (s > LIMIT.toSeconds() || state.equals("FAILED") || state.equals("TIMEOUT")) {
+                    throw new AssertionError("not provisioned (" + state + " after " + (int) s + " s); stages " + stages + "\nworkflow: " + w
+                            + "\njobs: " + api("GET", "/bmc/jobs", null).body() + "\nchassis log:\n" + read(chassisDir.resolve("log"))
+                            + "\nserial:\n" + tail(serial));
+                }
+                stage(stages, "netboot job done", s, jobState(wf + "-netboot").equals("SUCCEEDED"));
+                stage(stages, "VM powered on", s, Files.exists(chassisDir.resolve("qemu.pid")));
+                stage(stages, "in-memory OS up", s, console.contains("ironbell: up: worker " + MAC));
+                stage(stages, "workflow succeeded", s, state.equals("SUCCESS"));
+                stage(stages, "done job done", s, jobState(wf + "-done").equals("SUCCEEDED"));
+                stage(stages, "installed OS up from its disk", s, console.contains("IRONBELL-INSTALLED-OS hostname=" + HOSTNAME));
+                Thread.sleep(500);
+            }
+        } finally {
+            System.out.println("BmcIT ipmi: " + stages);
+        }
+        // the netboot job ran in order; toggleAllowNetboot allowed PXE during the workflow and took it back after
+        JsonNode netboot = json(api("GET", "/bmc/jobs/" + wf + "-netboot", null));
+        assertEquals(List.of("POWER:OFF", "BOOT:PXE", "POWER:ON"), tasks(netboot));
+        assertTrue(netboot.at("/tasks/1/action/efiBoot").asBoolean(), "EFI, for the hardware says uefi: " + netboot);
+        assertEquals(List.of("BOOT:DISK"), tasks(json(api("GET", "/bmc/jobs/" + wf + "-done", null))));
+        JsonNode hw = json(api("GET", "/hardware/" + HOSTNAME, null));
+        assertEquals(false, hw.at("/network/interfaces/0/netboot/allow_pxe").asBoolean(true), "network boot taken back: " + hw);
+        assertEquals(HOSTNAME + "-bmc", hw.at("/bmc/machine").asText(), hw.toString());
+        List<String> chassis = Files.readAllLines(chassisDir.resolve("log"));
+        int pxe = indexOf(chassis, "ipmi set boot pxe");
+        int on = indexOf(chassis, "ipmi set power 1");
+        int toDisk = indexOf(chassis, "ipmi set boot default");
+        assertTrue(pxe >= 0 && on > pxe && toDisk > on, "boot pxe, power on, then next boot disk, over IPMI: " + chassis);
+        assertTrue(chassis.stream().anyMatch(l -> l.contains("qemu ended: guest-reset")), "the VM rebooted through its firmware: " + chassis);
+        String console = Files.readString(serial, StandardCharsets.ISO_8859_1);
+        assertTrue(console.contains("IRONBELL-INSTALLED-OS booted with metadata=" + metadata), tail(serial));
+        // the installed OS powered itself off: the BMC says so
+        Await.until("power off seen by the poller", Duration.ofSeconds(60), () -> {
+            try {
+                return json(api("GET", "/bmc/machines/" + HOSTNAME + "-bmc", null)).get("powerState").asText().equals("OFF") ? true : null;
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Result exported = Shell.run(List.of(home.resolve("bin/ironbell").toString(), "get", "machine", HOSTNAME + "-bmc", "--server",
+                server.secureUrl(""), "--token", token));
+        assertTrue(exported.output().contains("powerState: \"off\"") && exported.output().contains("type: Contactable"), exported.output());
+        StringBuilder report = new StringBuilder("BmcIT: powered-off VM provisioned through IPMI, seconds from apply:");
+        stages.forEach((k, v) -> report.append(String.format(" %s %.1f;", k, v)));
+        System.out.println(report);
+    }
+
+    private static List<String> tasks(JsonNode job) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode t : job.get("tasks")) {
+            JsonNode a = t.get("action");
+            out.add(a.has("power") ? "POWER:" + a.get("power").asText() : a.has("bootDevice") ? "BOOT:" + a.get("bootDevice").asText()
+                    : "MEDIA:" + a.path("mediaUrl").asText());
+        }
+        return out;
+    }
+
+    private static int indexOf(List<String> lines, String text) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).endsWith(text)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String jobState(String id) throws IOException {
+        Http.Response r = api("GET", "/bmc/jobs/" + id, null);
+        return r.status() == 200 ? Json.mapper().readTree(r.body()).get("state").asText() : "none";
+    }
+
+    private static void stage(Map<String, Double> stages, String name, double seconds, boolean reached) {
+        if (reached && !stages.containsKey(name)) {
+            stages.put(name, seconds);
+            System.out.printf("BmcIT: %s at %.1f s%n", name, seconds);
+        }
+    }
+
+    /**
+     * The installed OS as a UEFI-bootable disk: GPT, one EFI system partition holding GRUB built
+     * standalone (its config inside it) as the removable-media loader, Debian's kernel and the
+     * test OS's initramfs; so the firmware boots it without anything of Ironbell's.
+     */
+    static Path uefiDiskImage(String metadata) throws Exception {
+        Path kernel = TestOs.debianKernel();
+        String version = TestOs.version(kernel);
+        Path initrd = work.resolve("installed-initrd.img");
+        TestOs.installedOs(work.resolve("installed-root"), version, initrd);
+        Path cfg = Files.writeString(work.resolve("embedded.cfg"), """
+                search --no-floppy --set=root --file /ironbell-test-os
+                echo 'Ironbell test OS from its disk'
+                linux /vmlinuz console=ttyS0,115200 metadata=%s
+                initrd /initrd.img
+                boot
+                """.formatted(metadata));
+        Path efi = work.resolve("BOOTX64.EFI");
+        Result grub = Shell.run(List.of("grub-mkstandalone", "-O", "x86_64-efi", "--modules=part_gpt fat search search_fs_file linux echo normal",
+                "--locales=", "--fonts=", "--themes=", "-o", efi.toString(), "boot/grub/grub.cfg=" + cfg));
+        assertEquals(0, grub.status(), grub.output());
+        Path raw = work.resolve("uefi-os.img");
+        Path marker = Files.writeString(work.resolve("ironbell-test-os"), "");
+        // mtools writes the FAT file system inside the image: no loop device, no vfat module needed
+        String fat = raw + "@@" + 2048 * 512;
+        Result r = Shell.run(List.of("sh", "-c", "set -e; truncate -s 80M " + raw
+                + " && printf 'label: gpt\\nstart=2048, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\\n' | sfdisk -q " + raw
+                + " && mkfs.vfat -F 32 --offset 2048 " + raw + " >/dev/null"
+                + " && mmd -i " + fat + " ::/EFI ::/EFI/BOOT && mcopy -i " + fat + " " + efi + " ::/EFI/BOOT/BOOTX64.EFI"
+                + " && mcopy -i " + fat + " " + kernel + " ::/vmlinuz && mcopy -i " + fat + " " + initrd + " ::/initrd.img"
+                + " && mcopy -i " + fat + " " + marker + " ::/ironbell-test-os"
+                + " && zstd -q -f " + raw + " -o " + raw + ".zst"));
+        assertEquals(0, r.status(), r.output());
+        return Path.of(raw + ".zst");
+    }
+
+    private static String read(Path file) throws IOException {
+        return Files.exists(file) ? Files.readString(file) : "(none)";
+    }
+
+    private static String tail(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return "(none)";
+        }
+        String s = Files.readString(file, StandardCharsets.ISO_8859_1);
+        return s.length() > 6000 ? s.substring(s.length() - 6000) : s;
+    }
+
+    private static Http.Response api(String method, String path, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.secureUrl("/api/v1" + path))).timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + token);
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return Http.send(b.build());
+    }
+
+    private static JsonNode json(Http.Response r) throws IOException {
+        assertTrue(r.status() == 200 || r.status() == 201, r.status() + " " + r.body());
+        return Json.mapper().readTree(r.body());
+    }
+}
