@@ -54,6 +54,8 @@ class BmcIT {
     private static ServerProcess server;
     private static String token;
     private static final List<AutoCloseable> closing = new ArrayList<>();
+    /** The installed OS's disk image, made once for the tests that install it. */
+    private static Path uefiImage;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -107,7 +109,7 @@ class BmcIT {
         Path image = uefiDiskImage(metadata);
         String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(image)));
         Files.createDirectories(home.resolve("data/artifacts/images"));
-        Files.copy(image, home.resolve("data/artifacts/images/uefi-os.img.zst"));
+        Files.copy(image, home.resolve("data/artifacts/images/uefi-os.img.zst"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
         // the BMC: ipmi_sim in the namespace, its chassis the test BMC driving QEMU with OVMF and the simulator's KCS device
         Path chassisDir = work.resolve("bmc/chassis");
@@ -266,6 +268,186 @@ class BmcIT {
         System.out.println(report);
     }
 
+    /**
+     * Redfish and virtual media: a VM that cannot boot from the network at all (an e1000 NIC
+     * without option ROM under OVMF, which has no driver for it) is provisioned by an isoboot
+     * workflow: the server inserts its ISO of the in-memory OS, patched with this machine's kernel
+     * parameters, into the BMC's virtual CD and boots it; the install ends with next boot disk and
+     * the media ejected. The Redfish service (the project's, over TLS from a CA of this test's)
+     * is first checked with Ironic's sushy.
+     */
+    @Test
+    void aVmWithoutNetworkBootIsProvisionedFromTheServersIsoThroughRedfishVirtualMedia() throws Exception {
+        String metadata = "http://10.236.0.1:" + server.httpPort();
+        Path image = home.resolve("data/artifacts/images/uefi-os.img.zst");
+        Files.createDirectories(image.getParent());
+        Files.copy(uefiDiskImage(metadata), image, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(image)));
+        String mac = "52:54:00:b3:c0:02";
+        String name = "iso-node-2";
+
+        io.ironbell.testing.TestPki pki = io.ironbell.testing.TestPki.create(work.resolve("pki"));
+        pki.issue("bmc", List.of("127.0.0.1"));
+        Path chassisDir = work.resolve("redfish/chassis");
+        Path disk = work.resolve("disk-iso.raw");
+        Shell.run(List.of("truncate", "-s", "96M", disk.toString()));
+        Path vars = Files.copy(Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd"), work.resolve("vars-iso.fd"));
+        Path serial = work.resolve("serial-iso.log");
+        VmBmc.describeVm(chassisDir, List.of("qemu-system-x86_64", "-accel", "tcg", "-m", "1536", "-smp", "2", "-display", "none",
+                "-monitor", "none", "-chardev", "file,id=s0,path=" + serial + ",append=on", "-serial", "chardev:s0",
+                "-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd", "-drive", "if=pflash,format=raw,file=" + vars,
+                "-netdev", "tap,id=n0,ifname=" + TAP + "i,script=no,downscript=no", "-device", "e1000,netdev=n0,mac=" + mac + ",romfile=",
+                "-drive", "if=none,id=d0,format=raw,file=" + disk), "ovmf", List.of(),
+                List.of("-device", "virtio-blk-pci,drive=d0,bootindex=1"));
+        Shell.steps(new String[][] {{"ip", "-n", NS, "tuntap", "add", TAP + "i", "mode", "tap"},
+            {"ip", "-n", NS, "link", "set", TAP + "i", "master", BRIDGE}, {"ip", "-n", NS, "link", "set", TAP + "i", "up"}});
+        int port = FreePort.find();
+        VmBmc redfish = VmBmc.redfish(chassisDir, "127.0.0.1", port, "root", "redfish-s3cret", work.resolve("pki/bmc.pem"), pki.key("bmc"),
+                List.of("ip", "netns", "exec", NS));
+        closing.add(redfish);
+
+        // before it is trusted with anything: Ironic's own library drives it
+        io.ironbell.testing.Sh.Result sushy = redfish.checkWithSushy("root", "redfish-s3cret", pki.ca(), metadata + "/artifacts/osie/vmlinuz",
+                List.of("ip", "netns", "exec", NS));
+        assertEquals(0, sushy.status(), sushy.output() + sushy.errors());
+        System.out.println("BmcIT: the Redfish service as sushy sees it:\n" + sushy.output().strip());
+
+        assertEquals(201, api("POST", "/hardware", """
+                {"id": "%1$s", "metadata": {"instance": {"hostname": "%1$s", "id": "%2$s"}},
+                 "network": {"interfaces": [{"dhcp": {"mac": "%2$s", "hostname": "%1$s", "uefi": true, "arch": "x86_64",
+                   "ip": {"address": "10.236.0.21", "netmask": "255.255.255.0", "gateway": "10.236.0.1"}},
+                   "netboot": {"allow_pxe": false, "allow_workflow": true}}]}}
+                """.formatted(name, mac)).status());
+        Files.writeString(work.resolve("redfish.pw"), "redfish-s3cret\n");
+        Result created = Shell.run(List.of(home.resolve("bin/ironbell").toString(), "bmc", "machine", "create", name + "-bmc", "--host",
+                "127.0.0.1", "--port", Integer.toString(port), "--driver", "redfish", "--username", "root", "--password-file",
+                work.resolve("redfish.pw").toString(), "--bmc-ca", pki.ca().toString(), "--hardware", mac, "--server", server.secureUrl(""),
+                "--token", token));
+        assertEquals(0, created.status(), created.output());
+        Result status = Shell.run(List.of(home.resolve("bin/ironbell").toString(), "bmc", "power", name + "-bmc", "status", "--server",
+                server.secureUrl(""), "--token", token));
+        assertEquals(0, status.status(), status.output());
+        assertTrue(status.output().contains("power is off"), status.output());
+        JsonNode inventory = json(api("GET", "/bmc/machines/" + name + "-bmc/inventory", null)).get("inventory");
+        assertEquals("QEMU", inventory.path("manufacturer").asText(), inventory.toString());
+        Result sensors = Shell.run(List.of(home.resolve("bin/ironbell").toString(), "bmc", "sensors", name + "-bmc", "--server",
+                server.secureUrl(""), "--token", token));
+        assertTrue(sensors.output().contains("CPU1 Temp") && sensors.output().contains("41"), sensors.output());
+
+        Path manifests = work.resolve("isoboot.yaml");
+        Files.writeString(manifests, """
+                apiVersion: tinkerbell.org/v1alpha1
+                kind: Template
+                metadata: {name: install-from-iso}
+                spec:
+                  data: |
+                    version: "0.1"
+                    name: install-from-iso
+                    global_timeout: 1800
+                    tasks:
+                      - name: install
+                        worker: "{{.device_1}}"
+                        actions:
+                          - name: stream-image
+                            image: quay.io/tinkerbell-actions/image2disk:v1.0.0
+                            timeout: 900
+                            environment: {IMG_URL: %1$s/artifacts/images/uefi-os.img.zst, DEST_DISK: /dev/vda, COMPRESSED: "true",
+                                          IMG_CHECKSUM: "sha256:%2$s"}
+                          - name: reboot
+                            image: ghcr.io/jacobweinstock/waitdaemon:0.2.1
+                            timeout: 90
+                            command: ["reboot"]
+                            environment: {WAIT_SECONDS: "8"}
+                ---
+                apiVersion: tinkerbell.org/v1alpha1
+                kind: Workflow
+                metadata: {name: iso-%3$s}
+                spec:
+                  templateRef: install-from-iso
+                  hardwareRef: %3$s
+                  hardwareMap: {device_1: "%4$s"}
+                  bootOptions: {bootMode: isoboot}
+                """.formatted(metadata, sha256, name, mac));
+        long t0 = System.nanoTime();
+        Result applied = Shell.run(List.of(home.resolve("bin/ironbell").toString(), "apply", "-f", manifests.toString(), "--server",
+                server.secureUrl(""), "--token", token));
+        assertEquals(0, applied.status(), applied.output());
+        String wf = "iso-" + name;
+        Map<String, Double> stages = new LinkedHashMap<>();
+        try {
+            while (!stages.containsKey("installed OS up from its disk")) {
+                double s = (System.nanoTime() - t0) / 1e9;
+                String console = Files.exists(serial) ? Files.readString(serial, StandardCharsets.ISO_8859_1) : "";
+                JsonNode w = json(api("GET", "/workflows/" + wf, null));
+                String state = w.get("state").asText();
+                if (s > LIMIT.toSeconds() || state.equals("FAILED") || state.equals("TIMEOUT")) {
+                    throw new AssertionError("not provisioned (" + state + " after " + (int) s + " s); stages " + stages + "\nworkflow: " + w
+                            + "\njobs: " + api("GET", "/bmc/jobs?machine=" + name + "-bmc", null).body() + "\nchassis log:\n"
+                            + read(chassisDir.resolve("log")) + "\nserial:\n" + tail(serial));
+                }
+                stage(stages, "iso-mount job done", s, jobState(wf + "-iso-mount").equals("SUCCEEDED"));
+                stage(stages, "in-memory OS up from the ISO", s, console.contains("ironbell: up: worker " + mac));
+                stage(stages, "workflow succeeded", s, state.equals("SUCCESS"));
+                stage(stages, "done job done", s, jobState(wf + "-done").equals("SUCCEEDED"));
+                stage(stages, "installed OS up from its disk", s, console.contains("IRONBELL-INSTALLED-OS hostname=" + name));
+                Thread.sleep(500);
+            }
+        } finally {
+            System.out.println("BmcIT redfish: " + stages);
+        }
+        JsonNode mount = json(api("GET", "/bmc/jobs/" + wf + "-iso-mount", null));
+        List<String> tasks = tasks(mount);
+        assertEquals(List.of("POWER:OFF", "MEDIA:", "BOOT:CDROM", "POWER:ON"), List.of(tasks.get(0), tasks.get(1), tasks.get(3), tasks.get(4)));
+        assertTrue(tasks.get(2).matches("MEDIA:http://10\\.236\\.0\\.1:\\d+/iso/ibb_[^/]+/ironbell\\.iso"), tasks.toString());
+        assertEquals(List.of("MEDIA:", "BOOT:DISK"), tasks(json(api("GET", "/bmc/jobs/" + wf + "-done", null))));
+        List<String> chassis = Files.readAllLines(chassisDir.resolve("log"));
+        assertTrue(chassis.stream().anyMatch(l -> l.contains("\"POST /redfish/v1/Managers/1/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia")),
+                chassis.toString());
+        assertTrue(chassis.stream().anyMatch(l -> l.contains("start qemu, boot cdrom (once)")), chassis.toString());
+        assertTrue(chassis.stream().anyMatch(l -> l.contains("start qemu, boot disk (persistent)")), "after the reboot, from its disk: " + chassis);
+        // the ISO the BMC fetched carries this machine's parameters where the placeholder was, in both boot loaders' configs
+        byte[] fetched = Files.readAllBytes(chassisDir.resolve("media.iso"));
+        String text = new String(fetched, StandardCharsets.ISO_8859_1);
+        assertEquals(-1, text.indexOf("IRONBELL-KERNEL-PARAMETERS"), "no placeholder left");
+        assertEquals(2, text.split("ironbell.worker=" + mac, -1).length - 1, "both configs patched");
+        assertEquals(Files.size(home.resolve("data/artifacts/osie/ironbell.iso")), fetched.length, "same size as the distribution's ISO");
+        String console = Files.readString(serial, StandardCharsets.ISO_8859_1);
+        assertTrue(console.contains("IRONBELL-INSTALLED-OS booted with metadata=" + metadata), tail(serial));
+        StringBuilder report = new StringBuilder("BmcIT: VM without network boot provisioned from the ISO through Redfish, seconds from apply:");
+        stages.forEach((k, v) -> report.append(String.format(" %s %.1f;", k, v)));
+        System.out.println(report);
+    }
+
+    /** A vendor's driver dropped into deploy/ while the server runs serves from the next task on, and stops with its removal. */
+    @Test
+    void aVendorsDriverIsHotDeployedAndRemoved() throws Exception {
+        Path jar = Path.of(System.getProperty("ironbell.exampleBmcDriverJar"));
+        IpmiSim sim = IpmiSim.start(work.resolve("acme-bmc"), "127.0.0.1", FreePort.find(), "admin", "acme-pw",
+                IpmiSim.stateScript(work), 0, List.of("ip", "netns", "exec", NS));
+        closing.add(sim);
+        assertEquals(201, api("POST", "/bmc/machines", "{\"name\": \"acme-1\", \"host\": \"127.0.0.1\", \"port\": " + sim.port()
+                + ", \"driver\": \"acme\", \"username\": \"admin\", \"password\": \"acme-pw\"}").status());
+        JsonNode before = json(api("POST", "/bmc/machines/acme-1/power?wait=true", "{\"action\": \"status\"}"));
+        assertEquals("FAILED", before.get("state").asText(), before.toString());
+        assertTrue(before.get("message").asText().contains("no BMC driver named acme is deployed"), before.toString());
+
+        Path deployed = Files.copy(jar, home.resolve("deploy").resolve(jar.getFileName()));
+        Await.until("the acme driver listed", Duration.ofSeconds(30), () -> api("GET", "/bmc/drivers", null).body().contains("\"acme\"")
+                ? true : null);
+        JsonNode with = json(api("POST", "/bmc/machines/acme-1/power?wait=true", "{\"action\": \"on\"}"));
+        assertEquals("SUCCEEDED", with.get("state").asText(), with.toString());
+        assertEquals("1", Files.readString(sim.chassis().resolve("power")).strip(), "the vendor's driver powered the chassis on");
+
+        Files.delete(deployed);
+        Await.until("the acme driver gone", Duration.ofSeconds(30), () -> api("GET", "/bmc/drivers", null).body().contains("\"acme\"")
+                ? null : true);
+        JsonNode after = json(api("POST", "/bmc/machines/acme-1/power?wait=true", "{\"action\": \"off\"}"));
+        assertEquals("FAILED", after.get("state").asText(), after.toString());
+        assertEquals("1", Files.readString(sim.chassis().resolve("power")).strip(), "nothing changed without the driver");
+        assertEquals(List.of("ipmi", "redfish"), Json.mapper().convertValue(json(api("GET", "/bmc/drivers", null)).get("drivers"),
+                List.class), "the shipped drivers stayed");
+    }
+
     private static List<String> tasks(JsonNode job) {
         List<String> out = new ArrayList<>();
         for (JsonNode t : job.get("tasks")) {
@@ -302,7 +484,10 @@ class BmcIT {
      * standalone (its config inside it) as the removable-media loader, Debian's kernel and the
      * test OS's initramfs; so the firmware boots it without anything of Ironbell's.
      */
-    static Path uefiDiskImage(String metadata) throws Exception {
+    static synchronized Path uefiDiskImage(String metadata) throws Exception {
+        if (uefiImage != null) {
+            return uefiImage;
+        }
         Path kernel = TestOs.debianKernel();
         String version = TestOs.version(kernel);
         Path initrd = work.resolve("installed-initrd.img");
@@ -330,7 +515,8 @@ class BmcIT {
                 + " && mcopy -i " + fat + " " + marker + " ::/ironbell-test-os"
                 + " && zstd -q -f " + raw + " -o " + raw + ".zst"));
         assertEquals(0, r.status(), r.output());
-        return Path.of(raw + ".zst");
+        uefiImage = Path.of(raw + ".zst");
+        return uefiImage;
     }
 
     private static String read(Path file) throws IOException {

@@ -58,7 +58,7 @@ final class TestOs {
     }
 
     /**
-     * Packs a busybox initramfs: /bin/busybox, the virtio network driver with its dependencies
+     * Packs a busybox initramfs: /bin/busybox, the virtio and e1000 network drivers with their dependencies
      * from the kernel's modules under /lib/modules, and the given executables (init, scripts).
      *
      * @param init makes /init from the modules' file names, in loading order
@@ -69,7 +69,7 @@ final class TestOs {
         Files.createDirectories(root.resolve("lib/modules"));
         Files.copy(Path.of("/bin/busybox"), root.resolve("bin/busybox"));
         List<String> modules = new ArrayList<>();
-        for (String driver : List.of("virtio_pci", "virtio_net")) {
+        for (String driver : List.of("virtio_pci", "virtio_net", "e1000")) {
             Result deps = Shell.run(List.of("modprobe", "-S", kernelVersion, "--show-depends", driver));
             assertEquals(0, deps.status(), deps.output());
             for (String line : deps.output().split("\n")) {

@@ -69,6 +69,22 @@ final class BmcCommands {
             return oneShot(main, machine, "media", Map.of("url", eject ? "" : url));
         }
 
+        @Command(name = "inventory", description = "What a machine's BMC knows of it (vendor, model, serial, BIOS...), read now.")
+        int inventory(@Parameters(paramLabel = "MACHINE") String machine) throws CliException {
+            JsonNode i = main.client().get("/bmc/machines/" + enc(machine) + "/inventory");
+            main.output().record(i, () -> i.get("inventory").properties().forEach(e -> out.println(e.getKey() + ": " + e.getValue().asText())));
+            return 0;
+        }
+
+        @Command(name = "sensors", description = "A machine's sensors as its BMC reads them now.")
+        int sensors(@Parameters(paramLabel = "MACHINE") String machine) throws CliException {
+            JsonNode all = main.client().get("/bmc/machines/" + enc(machine) + "/sensors");
+            main.output().rows(all, all.get("sensors"), List.of(new Output.Column("SENSOR", n -> n.get("name").asText()),
+                    new Output.Column("VALUE", n -> n.path("value").asText("-")), new Output.Column("UNIT", n -> n.path("unit").asText("")),
+                    new Output.Column("STATE", n -> n.path("state").asText(""))));
+            return 0;
+        }
+
         @Command(name = "drivers", description = "The BMC drivers deployed, highest ranking first.")
         int drivers() throws CliException {
             JsonNode d = main.client().get("/bmc/drivers");

@@ -383,6 +383,11 @@ final class Assembler {
                     Tarball.appendPluginsToInitramfs(to.resolve(f), edition.workerPlugins().keySet());
                 }
             }
+            // the lean flavor as a bootable ISO for BMCs' virtual media; it holds the initramfs as built, so an
+            // edition that adds worker plugins to the initramfs goes without it (isoboot then needs an isoURL)
+            if (flavors.contains("initramfs") && edition.workerPlugins().isEmpty() && Files.exists(from.resolve("ironbell.iso"))) {
+                Files.copy(from.resolve("ironbell.iso"), to.resolve("ironbell.iso"));
+            }
             if (edition.osie().equals("containers")) {
                 settings.putIfAbsent("ipxe.initrd", "osie/initramfs-containers");
             }

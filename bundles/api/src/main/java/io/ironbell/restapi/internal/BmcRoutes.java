@@ -31,7 +31,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * {@code /api/v1/bmc}: machines' BMCs ({@code machines}: list, create or replace with their
- * credentials, get, delete), one-shot commands ({@code machines/{name}/power}, {@code /boot},
+ * credentials, get, delete; {@code GET machines/{name}/inventory} and {@code /sensors}, read from
+ * the BMC now), one-shot commands ({@code machines/{name}/power}, {@code /boot},
  * {@code /media}: each a job of one task, {@code ?wait=true} answers when it ended), jobs (create
  * with Rufio's task shapes, list, get, delete, events, and their live stream), and the drivers
  * deployed. Reading takes a viewer, commands and jobs an operator, machines an admin. 503 in an
@@ -76,6 +77,10 @@ public final class BmcRoutes implements HttpRoute {
         boolean machines = path.startsWith("/api/v1/bmc/machines");
         String command = r.pathParams().get("command");
         Role least = read ? Role.VIEWER : machines && command == null ? Role.ADMIN : Role.OPERATOR;
+        // inventory and sensors are read from the BMC: an operator's, as commands are
+        if (read && command != null) {
+            least = Role.OPERATOR;
+        }
         Auth.Caller caller = auth.require(r, least);
         BmcService service = bmc;
         if (service == null) {
@@ -123,6 +128,11 @@ public final class BmcRoutes implements HttpRoute {
                 }
                 default -> throw notAllowed(r);
             };
+        }
+        if (command.equals("inventory") || command.equals("sensors")) {
+            requireGet(r);
+            return HttpResponse.json(200, command.equals("inventory") ? Map.of("inventory", service.inventory(m.name()))
+                    : Map.of("sensors", service.sensors(m.name())));
         }
         if (!r.method().equals("POST")) {
             throw notAllowed(r);

@@ -53,6 +53,10 @@ public final class BmcServiceImpl implements BmcService, ChangeListener {
     private final HardwareLookup hardware;
     private final Drivers drivers;
     private final Transactions transactions;
+
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    volatile JobRunner runner;
     private final Map<String, List<Subscription>> subscriptions = new ConcurrentHashMap<>();
     private final ExecutorService fanout = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "bmc-events");
@@ -298,6 +302,32 @@ public final class BmcServiceImpl implements BmcService, ChangeListener {
             } catch (StoreException | RuntimeException e) {
                 LOG.debug("cannot deliver events of BMC job {}: {}", jobId, e.getMessage());
             }
+        }
+    }
+
+    @Override
+    public Map<String, String> inventory(String machine) throws BmcServiceException {
+        return read(machine, io.ironbell.api.bmc.BmcSession::inventory);
+    }
+
+    @Override
+    public List<io.ironbell.api.bmc.SensorReading> sensors(String machine) throws BmcServiceException {
+        return read(machine, io.ironbell.api.bmc.BmcSession::sensors);
+    }
+
+    private <T> T read(String machine, JobRunner.SessionCall<T> call) throws BmcServiceException {
+        BmcMachine m = machine(machine);
+        JobRunner r = runner;
+        if (r == null) {
+            throw new BmcServiceException(Reason.UNAVAILABLE, "the BMC job runner is not running");
+        }
+        try {
+            return r.read(m, call);
+        } catch (io.ironbell.api.bmc.BmcException e) {
+            throw invalid("the BMC of " + m.name() + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BmcServiceException(Reason.UNAVAILABLE, "interrupted");
         }
     }
 

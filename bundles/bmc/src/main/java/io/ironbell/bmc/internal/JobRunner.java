@@ -463,6 +463,12 @@ public final class JobRunner implements ChangeListener, MetricSet {
         }
     }
 
+    /** One read from a machine's BMC now, bounded like a task's call (for inventory and sensors). */
+    <T> T read(BmcMachine m, SessionCall<T> call) throws BmcException, InterruptedException {
+        BmcEndpoint endpoint = Credentials.endpoint(m, secrets, callTimeout());
+        return withSession(drivers.driverFor(m, endpoint), endpoint, call);
+    }
+
     @Override
     public void collect(MetricWriter w) {
         w.counter("ironbell_bmc_jobs_total", "BMC jobs this instance ended", jobsDone.sum(), "state", "succeeded");

@@ -42,6 +42,15 @@ public interface BmcService {
      */
     AutoCloseable subscribe(String jobId, long after, Consumer<BmcJobEvent> listener) throws BmcServiceException;
 
+    /**
+     * What the machine's BMC knows of it (vendor, model, serial, BIOS version...), read now;
+     * {@code INVALID} with the reason when the BMC cannot say (unreachable, no such read in its dialect).
+     */
+    java.util.Map<String, String> inventory(String machine) throws BmcServiceException;
+
+    /** The machine's sensors as its BMC reads them now; {@code INVALID} with the reason as {@link #inventory}. */
+    List<SensorReading> sensors(String machine) throws BmcServiceException;
+
     /** The drivers deployed, by name, highest ranking first. */
     List<String> drivers();
 }
