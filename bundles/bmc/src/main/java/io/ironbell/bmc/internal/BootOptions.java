@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ironbell.api.bmc.BmcAction;
 import io.ironbell.api.bmc.BmcException;
 import io.ironbell.api.bmc.BmcJob;
-import io.ironbell.api.bmc.BmcJobEvent;
 import io.ironbell.api.bmc.BmcMachine;
 import io.ironbell.api.bmc.BmcStore;
 import io.ironbell.api.bmc.BootDevice;
@@ -246,10 +245,7 @@ public final class BootOptions implements ChangeListener {
             if (job.isEmpty() || job.get().workflowId() == null || job.get().state() != BmcJob.State.FAILED) {
                 return;
             }
-            List<BmcJobEvent> events = store.events(jobId, 0, 1000);
-            if (events.stream().noneMatch(e -> e.type().equals("job.failed"))) {
-                return;
-            }
+            // a workflow that ended already stays as it ended
             workflows.fail(job.get().workflowId(), "BMC job " + jobId + " failed: " + job.get().message());
         } catch (StoreException | WorkflowException | RuntimeException e) {
             LOG.warn("boot job {}: {}", jobId, e.toString());

@@ -393,18 +393,11 @@ public final class JobRunner implements ChangeListener, MetricSet {
                 return null;
             });
             // Rufio's rule: the task is done when the BMC says the machine is in the state asked for
-            PowerState now = before;
+            PowerState now;
             while (true) {
-                if (p == PowerAction.CYCLE || p == PowerAction.RESET) {
-                    now = withSession(driver, Credentials.endpoint(m, secrets, bounded(deadline)), BmcSession::powerState);
-                    if (now == PowerState.ON) {
-                        break;
-                    }
-                } else {
-                    now = withSession(driver, Credentials.endpoint(m, secrets, bounded(deadline)), BmcSession::powerState);
-                    if (now == p.target()) {
-                        break;
-                    }
+                now = withSession(driver, Credentials.endpoint(m, secrets, bounded(deadline)), BmcSession::powerState);
+                if (now == p.target()) {
+                    break;
                 }
                 if (Instant.now().plus(POWER_RECHECK).isAfter(deadline)) {
                     store.recordPower(m.name(), now, true, null);
