@@ -78,12 +78,14 @@ for run in $(seq 1 "$runs"); do
 server_cpu_percent=$(awk -v a="$c0" -v b="$c1" -v hz="$hz" 'BEGIN {printf "%.1f", (b - a) / hz / 30 * 100}')" | tee -a "$out"
   # 2. Ironbell: one power cycle job (off, on) per machine, all created at once; until every one ended
   t0=$(date +%s.%N); c0=$(cpu)
+  posts=()
   for i in $(seq 1 "$n"); do
     api -X POST https://127.0.0.1:18543/api/v1/bmc/jobs \
       -d "{\"name\":\"r$run-m$i\",\"machine\":\"m$i\",\"tasks\":[{\"powerAction\":\"off\"},{\"powerAction\":\"on\"}]}" >/dev/null &
-    [ $((i % 50)) -eq 0 ] && wait
+    posts+=($!)
+    if [ $((i % 50)) -eq 0 ]; then wait "${posts[@]}"; posts=(); fi
   done
-  wait
+  [ ${#posts[@]} -eq 0 ] || wait "${posts[@]}"
   while true; do
     left=$(api "https://127.0.0.1:18543/api/v1/bmc/jobs?limit=1000" | python3 -c "
 import json,sys; j=json.load(sys.stdin)['items']; print(sum(1 for x in j if x['id'].startswith('r$run-') and x['state'] in ('PENDING','RUNNING')))")

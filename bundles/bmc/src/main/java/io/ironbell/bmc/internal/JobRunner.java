@@ -174,6 +174,7 @@ public final class JobRunner implements ChangeListener, MetricSet {
         long lastRenew = 0;
         long lastPoll = 0;
         long lastSnapshot = 0;
+        boolean busy = false;
         while (!stopped) {
             try {
                 running.values().removeIf(Future::isDone);
@@ -188,8 +189,10 @@ public final class JobRunner implements ChangeListener, MetricSet {
                     store.renewJobs(instance, new ArrayList<>(running.keySet()), lease());
                     lastRenew = now;
                 }
-                if (config.powerPollSeconds() > 0 && now - lastPoll > TimeUnit.SECONDS.toNanos(1)) {
-                    poll();
+                // a full batch of due polls: look again soon, so that a fleet is polled at the
+                // concurrency allowed rather than one batch a second
+                if (config.powerPollSeconds() > 0 && (busy || now - lastPoll > TimeUnit.SECONDS.toNanos(1))) {
+                    busy = poll();
                     lastPoll = now;
                 }
                 if (now - lastSnapshot > TimeUnit.SECONDS.toNanos(10)) {
@@ -205,7 +208,7 @@ public final class JobRunner implements ChangeListener, MetricSet {
             }
             synchronized (wake) {
                 try {
-                    wake.wait(1000);
+                    wake.wait(busy ? 50 : 1000);
                 } catch (InterruptedException e) {
                     return;
                 }
@@ -217,12 +220,14 @@ public final class JobRunner implements ChangeListener, MetricSet {
         return Duration.ofSeconds(Math.max(5, config.leaseSeconds()));
     }
 
-    private void poll() throws StoreException {
+    /** Starts the polls that are due, as many as there are free slots; true when it filled them all (more may be due). */
+    private boolean poll() throws StoreException {
         int free = pollSlots.availablePermits();
         if (free <= 0) {
-            return;
+            return true;
         }
-        for (BmcMachine m : store.claimPowerChecks(Duration.ofSeconds(config.powerPollSeconds()), free)) {
+        List<BmcMachine> due = store.claimPowerChecks(Duration.ofSeconds(config.powerPollSeconds()), free);
+        for (BmcMachine m : due) {
             if (!pollSlots.tryAcquire()) {
                 break;
             }
@@ -244,9 +249,13 @@ public final class JobRunner implements ChangeListener, MetricSet {
                 } finally {
                     pollsRunning.decrementAndGet();
                     pollSlots.release();
+                    synchronized (wake) {
+                        wake.notifyAll();
+                    }
                 }
             });
         }
+        return due.size() == free;
     }
 
     private void record(String machine, PowerState state, boolean contactable, String message) {
@@ -333,6 +342,11 @@ public final class JobRunner implements ChangeListener, MetricSet {
             Thread.currentThread().interrupt();
         } catch (StoreException e) {
             LOG.warn("BMC job {}: the database failed ({}); the job resumes when its lease runs out", claimed.id(), e.getMessage());
+        } finally {
+            // a thread is free: the machine's next job, or another's, need not wait for the next tick
+            synchronized (wake) {
+                wake.notifyAll();
+            }
         }
     }
 

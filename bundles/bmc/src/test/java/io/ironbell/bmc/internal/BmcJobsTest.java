@@ -167,6 +167,42 @@ class BmcJobsTest {
         Files.delete(hung.chassis().resolve("hang"));
     }
 
+    /** Redfish's own failures end jobs with their reasons too: a certificate for another name, a task that never finishes. */
+    @Test
+    void aMismatchedCertificateAndATaskThatNeverEndsEachEndTheirJobWithTheReason() throws Exception {
+        io.ironbell.testing.TestPki pki = io.ironbell.testing.TestPki.create(work.resolve("pki"));
+        pki.issue("right", List.of("127.0.0.1"));
+        pki.issue("wrong", List.of("bmc.example"));
+        io.ironbell.testing.VmBmc stuck = io.ironbell.testing.VmBmc.redfish(work.resolve("stuck/chassis"), "127.0.0.1", FreePort.find(), "root",
+                "pw", work.resolve("pki/right.pem"), pki.key("right"), List.of());
+        io.ironbell.testing.VmBmc other = io.ironbell.testing.VmBmc.redfish(work.resolve("other/chassis"), "127.0.0.1", FreePort.find(), "root",
+                "pw", work.resolve("pki/wrong.pem"), pki.key("wrong"), List.of());
+        try {
+            Files.writeString(stuck.chassis().resolve("task-never-ends"), "1");
+            drivers.addDriver(new io.ironbell.bmc.redfish.internal.RedfishDriver(Converters.standardConverter().convert(Map.of())
+                    .to(io.ironbell.bmc.redfish.internal.RedfishDriver.Config.class)), Map.of(BmcDriver.NAME, "redfish", "service.id", 2L));
+            String ca = Files.readString(pki.ca());
+            for (io.ironbell.testing.VmBmc b : List.of(stuck, other)) {
+                java.net.URI u = java.net.URI.create(b.url());
+                service.putMachine(BmcMachine.spec(b == stuck ? "stuck" : "other", null, u.getHost(), u.getPort(), "redfish", null, false, ca,
+                        Map.of("taskTimeoutSeconds", "4"), null), "root", "pw");
+            }
+            service.createJob(BmcJob.of("j-stuck", null, "stuck", null, List.of(BmcAction.media("http://127.0.0.1:1/boot.iso")), 30, 3));
+            service.createJob(BmcJob.of("j-other", null, "other", null, List.of(BmcAction.power(PowerAction.ON)), 30, 3));
+            runner(Map.of());
+            BmcJob s = await("j-stuck", Duration.ofSeconds(60));
+            assertEquals(BmcJob.State.FAILED, s.state());
+            assertTrue(s.message().contains("still Running after 4 s"), s.message());
+            BmcJob o = await("j-other", Duration.ofSeconds(60));
+            assertEquals(BmcJob.State.FAILED, o.state());
+            assertTrue(o.message().contains("is not trusted"), o.message());
+            assertEquals(1, o.tasks().get(0).attempts(), "a certificate that does not match is not tried again");
+        } finally {
+            stuck.close();
+            other.close();
+        }
+    }
+
     @Test
     void twoInstancesShareTheJobsAndRunEachOnce() throws Exception {
         List<IpmiSim> bmcs = new ArrayList<>();
