@@ -418,6 +418,95 @@ class BmcIT {
         System.out.println(report);
     }
 
+    /**
+     * customboot's preparing actions run as a job; a boot job that fails fails its workflow with
+     * the job's reason; a workflow that asks for a boot mode for a machine without a BMC fails saying so.
+     */
+    @Test
+    void bootModesFailTheirWorkflowWithTheReasonWhenTheBmcCannotDoIt() throws Exception {
+        IpmiSim sim = IpmiSim.start(work.resolve("custom-bmc"), "127.0.0.1", FreePort.find(), "admin", "custom-pw",
+                IpmiSim.stateScript(work), 0, List.of("ip", "netns", "exec", NS));
+        closing.add(sim);
+        for (String[] m : new String[][] {{"custom-1", "52:54:00:b3:c0:11", "custom-pw"}, {"custom-2", "52:54:00:b3:c0:12", "not-it"},
+                {"custom-3", "52:54:00:b3:c0:13", null}}) {
+            assertEquals(201, api("POST", "/hardware", "{\"id\": \"" + m[0] + "\", \"network\": {\"interfaces\": [{\"dhcp\": {\"mac\": \""
+                    + m[1] + "\"}, \"netboot\": {\"allow_pxe\": true, \"allow_workflow\": true}}]}}").status());
+            if (m[2] != null) {
+                assertEquals(201, api("POST", "/bmc/machines", "{\"name\": \"" + m[0] + "-bmc\", \"host\": \"127.0.0.1\", \"port\": "
+                        + sim.port() + ", \"driver\": \"ipmi\", \"username\": \"admin\", \"password\": \"" + m[2]
+                        + "\", \"hardwareId\": \"" + m[0] + "\"}").status());
+            }
+        }
+        Path file = work.resolve("customboot.yaml");
+        StringBuilder yaml = new StringBuilder("""
+                apiVersion: tinkerbell.org/v1alpha1
+                kind: Template
+                metadata: {name: noop}
+                spec:
+                  data: |
+                    version: "0.1"
+                    name: noop
+                    global_timeout: 600
+                    tasks:
+                      - name: t
+                        worker: "{{.device_1}}"
+                        actions: [{name: a, image: quay.io/tinkerbell-actions/writefile:v1.0.0, timeout: 60}]
+                """);
+        for (String[] w : new String[][] {{"custom-1", "52:54:00:b3:c0:11"}, {"custom-2", "52:54:00:b3:c0:12"}, {"custom-3", "52:54:00:b3:c0:13"}}) {
+            yaml.append("""
+                    ---
+                    apiVersion: tinkerbell.org/v1alpha1
+                    kind: Workflow
+                    metadata: {name: cb-%1$s}
+                    spec:
+                      templateRef: noop
+                      hardwareRef: %1$s
+                      hardwareMap: {device_1: "%2$s"}
+                      bootOptions:
+                        bootMode: customboot
+                        custombootConfig:
+                          preparingActions:
+                            - powerAction: "off"
+                            - bootDevice: {device: pxe, efiBoot: true}
+                            - powerAction: "on"
+                    """.formatted(w[0], w[1]));
+        }
+        Files.writeString(file, yaml.toString());
+        Result applied = Shell.run(List.of(home.resolve("bin/ironbell").toString(), "apply", "-f", file.toString(), "--server",
+                server.secureUrl(""), "--token", token));
+        assertEquals(0, applied.status(), applied.output());
+
+        JsonNode ok = Await.until("cb-custom-1's preparing job", Duration.ofSeconds(60), () -> {
+            try {
+                Http.Response r = api("GET", "/bmc/jobs/cb-custom-1-customboot-prepare", null);
+                JsonNode j = r.status() == 200 ? Json.mapper().readTree(r.body()) : null;
+                return j != null && j.get("state").asText().matches("SUCCEEDED|FAILED") ? j : null;
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }).value();
+        assertEquals("SUCCEEDED", ok.get("state").asText(), ok.toString());
+        assertEquals(List.of("POWER:OFF", "BOOT:PXE", "POWER:ON"), tasks(ok));
+        assertEquals("1", Files.readString(sim.chassis().resolve("power")).strip());
+        assertEquals("pxe", Files.readString(sim.chassis().resolve("boot")).strip());
+        assertEquals("PENDING", json(api("GET", "/workflows/cb-custom-1", null)).get("state").asText(), "waits for its machine");
+
+        for (String[] expected : new String[][] {{"cb-custom-2", "BMC job cb-custom-2-customboot-prepare failed: task 0 (power off) failed: "
+                + "the BMC at 127.0.0.1:" + sim.port() + " refused the user admin or its password"},
+            {"cb-custom-3", "bootOptions.bootMode customboot: hardware custom-3 has no BMC"}}) {
+            JsonNode failed = Await.until(expected[0] + " failed", Duration.ofSeconds(60), () -> {
+                try {
+                    JsonNode w = json(api("GET", "/workflows/" + expected[0], null));
+                    return w.get("state").asText().equals("FAILED") ? w : null;
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }).value();
+            String events = api("GET", "/workflows/" + expected[0] + "/events", null).body();
+            assertTrue(events.contains(expected[1]), "the reason in " + expected[0] + "'s events: " + events + "\n" + failed);
+        }
+    }
+
     /** A vendor's driver dropped into deploy/ while the server runs serves from the next task on, and stops with its removal. */
     @Test
     void aVendorsDriverIsHotDeployedAndRemoved() throws Exception {

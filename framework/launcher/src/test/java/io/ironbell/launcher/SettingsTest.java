@@ -83,6 +83,8 @@ class SettingsTest {
                 "storage.log.maxLinesPerMachine", "storage.audit.retentionDays", "storage.plugins.trustedKeys", "backup.dir", "api.token", "engine.sweepMillis", "engine.maxEventsPerWorkflow", "server.address", "dhcp.enabled", "dhcp.interface", "dhcp.mode", "dhcp.port",
                 "dhcp.clientPort", "dhcp.proxyPort", "dhcp.listen", "dhcp.relays", "dhcp.ratePerMac", "dhcp.burstPerMac", "tftp.enabled", "tftp.root", "tftp.port", "tftp.followLinks", "tftp.maxPerClient", "tftp.maxTransfers",
                 "tftp.maxTransferSeconds", "tftp.maxTimeoutSeconds", "tftp.knownHardwareOnly", "metadata.trustedProxies", "metadata.requireToken", "metadata.ratePerAddress", "metadata.burstPerAddress", "syslog.enabled", "syslog.address", "syslog.port", "worker.server", "worker.id", "worker.caFingerprint", "worker.ca", "worker.allowPlainHttp", "worker.bootToken", "worker.token", "worker.stateDir", "worker.pollMillis", "worker.maxBackoffMillis", "worker.graceSeconds", "worker.insecureRegistries", "ipxe.kernel", "ipxe.initrd", "ipxe.kernelArgs",
-                "ipxe.exitScript", "artifacts.dir", "artifacts.ipxeBinaries"), s.all().keySet());
+                "ipxe.exitScript", "ipxe.iso", "ipxe.isoUrlBase", "artifacts.dir", "artifacts.ipxeBinaries", "storage.secrets.keyFile",
+                "bmc.jobThreads", "bmc.leaseSeconds", "bmc.callTimeoutSeconds", "bmc.powerPollSeconds", "bmc.powerPollConcurrency",
+                "bmc.retryBackoffSeconds", "ipmi.tool", "ipmi.cipherSuites", "ipmi.retries", "redfish.quirksFile"), s.all().keySet());
     }
 }

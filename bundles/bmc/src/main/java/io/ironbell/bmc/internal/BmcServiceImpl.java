@@ -136,9 +136,9 @@ public final class BmcServiceImpl implements BmcService, ChangeListener {
             manifests.putSecret(secret, values);
         } else if (secret == null || secret.isBlank()) {
             throw invalid("give username and password, or authSecretRef naming a Secret with them");
-        } else if (manifests.find("Secret", secret).isEmpty()) {
-            throw invalid("authSecretRef names Secret " + secret + ", which does not exist (ironbell apply it first)");
         }
+        // a Secret named but not there yet is allowed, as Rufio allows it: the machine's tasks and
+        // polls fail saying so until it is applied
         String hardwareId = null;
         if (m.hardwareId() != null && !m.hardwareId().isBlank()) {
             hardwareId = hardware.find(m.hardwareId()).map(Hardware::id)

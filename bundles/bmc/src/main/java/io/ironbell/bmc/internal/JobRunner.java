@@ -224,7 +224,8 @@ public final class JobRunner implements ChangeListener, MetricSet {
     private boolean poll() throws StoreException {
         int free = pollSlots.availablePermits();
         if (free <= 0) {
-            return true;
+            // every slot busy: each poll that ends wakes the scheduler
+            return false;
         }
         List<BmcMachine> due = store.claimPowerChecks(Duration.ofSeconds(config.powerPollSeconds()), free);
         for (BmcMachine m : due) {

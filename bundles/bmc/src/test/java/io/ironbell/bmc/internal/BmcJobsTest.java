@@ -262,9 +262,13 @@ class BmcJobsTest {
         BmcServiceException suite0 = assertThrows(BmcServiceException.class, () -> service.putMachine(
                 BmcMachine.spec("s0", null, "h", 0, "ipmi", null, false, null, Map.of("cipherSuite", "0"), null), "a", "b"));
         assertTrue(suite0.getMessage().contains("cipherSuite 0"), suite0.getMessage());
-        BmcServiceException noSecret = assertThrows(BmcServiceException.class, () -> service.putMachine(
-                BmcMachine.spec("nosecret", null, "h", 0, "ipmi", "missing", false, null, Map.of(), null), null, null));
-        assertTrue(noSecret.getMessage().contains("Secret missing"), noSecret.getMessage());
+        // a Secret named before it exists (as Rufio allows): the machine's job fails saying so
+        service.putMachine(BmcMachine.spec("nosecret", null, "127.0.0.1", bmc.port(), "ipmi", "missing", false, null, Map.of(), null),
+                null, null);
+        service.createJob(BmcJob.of("j-nosecret", null, "nosecret", null, List.of(BmcAction.power(PowerAction.STATUS)), 0, 0));
+        BmcJob noSecret = await("j-nosecret", Duration.ofSeconds(30));
+        assertEquals(BmcJob.State.FAILED, noSecret.state());
+        assertTrue(noSecret.message().contains("(Secret missing)"), noSecret.message());
         assertTrue(store.manifests.find("Secret", "s0-bmc-auth").isEmpty(), "a refused machine leaves no Secret");
         assertEquals(BmcServiceException.Reason.NOT_FOUND, assertThrows(BmcServiceException.class, () -> service.createJob(
                 BmcJob.of("j", null, "nope", null, List.of(BmcAction.power(PowerAction.ON)), 0, 0))).reason());

@@ -143,6 +143,12 @@ public final class ManifestServiceImpl implements ManifestService {
                         warning = Export.renderingError(workflows.get(it.name()), workflows);
                     } else if ((it.kind() == Kind.MACHINE || it.kind() == Kind.JOB) && bmc == null) {
                         warning = "kept, not acted on: this edition has no BMC bundle (io.ironbell.bmc)";
+                    } else if (it.kind() == Kind.MACHINE) {
+                        String secret = it.object().path("spec").path("connection").path("authSecretRef").path("name").asText("");
+                        if (!secret.isEmpty() && manifests.find(Kind.SECRET.name, secret).isEmpty()) {
+                            warning = "its authSecretRef names Secret " + secret + ", which does not exist: its BMC cannot be reached "
+                                    + "until that Secret is applied";
+                        }
                     }
                     done.add(new Applied(it.kind().lower(), it.name(), outcome, warning));
                 }

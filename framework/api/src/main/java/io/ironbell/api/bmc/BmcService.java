@@ -14,7 +14,8 @@ public interface BmcService {
     /**
      * Creates or replaces a machine. With {@code username} and {@code password} given they are
      * stored encrypted, in a Secret named {@code <machine>-bmc-auth} that becomes the machine's
-     * {@code authSecretRef}; without them the machine's {@code authSecretRef} must name a Secret.
+     * {@code authSecretRef}; without them the machine's {@code authSecretRef} names a Secret (one
+     * that does not exist yet is allowed, as Rufio allows it: the machine's tasks fail saying so).
      */
     BmcMachine putMachine(BmcMachine machine, String username, String password) throws BmcServiceException;
 
