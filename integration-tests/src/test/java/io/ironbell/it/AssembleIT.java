@@ -65,7 +65,7 @@ class AssembleIT {
 
         Sh.Result unknown = assemble("--features", "core,teleport", "--out", out.toString());
         assertEquals(65, unknown.status());
-        assertTrue((unknown.output() + unknown.errors()).contains("no feature teleport (features: api, cli, core,"), unknown.errors());
+        assertTrue((unknown.output() + unknown.errors()).contains("no feature teleport (features: api, bmc, cli, core,"), unknown.errors());
     }
 
     @Test
