@@ -29,6 +29,7 @@ final class Mappers {
         c.addMapper(PluginSql.class);
         c.addMapper(ManifestSql.class);
         c.addMapper(BmcSql.class);
+        c.addMapper(PoolSql.class);
     }
 
     interface BmcSql {
@@ -123,6 +124,84 @@ final class Mappers {
         @Select("SELECT job_id, seq, at, task, type, message FROM bmc_event WHERE job_id = #{id} AND seq > #{after} "
                 + "ORDER BY seq LIMIT #{limit}")
         List<Map<String, Object>> events(@Param("id") String jobId, @Param("after") long after, @Param("limit") int limit);
+    }
+
+    interface PoolSql {
+        String POOL = "SELECT name, host(subnet::inet) || '/' || masklen(subnet) AS subnet, host(first_address) AS first_address, "
+                + "host(last_address) AS last_address, array_to_string(ARRAY(SELECT host(r) FROM unnest(relays) r), ',') AS relays, "
+                + "host(router) AS router, array_to_string(ARRAY(SELECT host(d) FROM unnest(dns) d), ',') AS dns, lease_seconds, offer_seconds "
+                + "FROM dhcp_pool ";
+        String LEASE = "pool, host(address) AS address, mac::text AS mac, state, expires_at";
+
+        @Insert("INSERT INTO dhcp_pool (name, subnet, first_address, last_address, relays, router, dns, lease_seconds, offer_seconds) "
+                + "VALUES (#{p.name}, CAST(#{p.subnet} AS cidr), CAST(#{p.firstAddress} AS inet), CAST(#{p.lastAddress} AS inet), "
+                + "CAST(#{relays} AS inet[]), CAST(#{p.router} AS inet), CAST(#{dns} AS inet[]), #{p.leaseSeconds}, #{p.offerSeconds}) "
+                + "ON CONFLICT (name) DO UPDATE SET subnet = EXCLUDED.subnet, first_address = EXCLUDED.first_address, "
+                + "last_address = EXCLUDED.last_address, relays = EXCLUDED.relays, router = EXCLUDED.router, dns = EXCLUDED.dns, "
+                + "lease_seconds = EXCLUDED.lease_seconds, offer_seconds = EXCLUDED.offer_seconds")
+        int putPool(@Param("p") io.ironbell.api.dhcp.AddressPool p, @Param("relays") String relays, @Param("dns") String dns);
+
+        @Select(POOL + "ORDER BY name")
+        List<Map<String, Object>> pools();
+
+        @Select(POOL + "WHERE name = #{name}")
+        Map<String, Object> pool(@Param("name") String name);
+
+        @Delete("DELETE FROM dhcp_pool WHERE name = #{name}")
+        int deletePool(@Param("name") String name);
+
+        /** The MAC's own address again (its offer, binding, or a released or expired one nobody took since). */
+        @Select("UPDATE dhcp_lease SET state = CASE WHEN state = 'BOUND' AND expires_at > now() THEN 'BOUND' ELSE 'OFFERED' END, "
+                + "expires_at = GREATEST(expires_at, now() + make_interval(secs => #{offer})), updated_at = now() "
+                + "WHERE pool = #{pool} AND mac = CAST(#{mac} AS macaddr) AND state <> 'DECLINED' "
+                + "AND NOT (host(address) = ANY (CAST(#{excluded} AS text[]))) RETURNING " + LEASE)
+        @Options(flushCache = Options.FlushCachePolicy.TRUE)
+        List<Map<String, Object>> sticky(@Param("pool") String pool, @Param("mac") String mac, @Param("offer") int offerSeconds,
+                                         @Param("excluded") String excluded);
+
+        /** This address for the MAC when it is free, or already the MAC's. */
+        @Select("INSERT INTO dhcp_lease (pool, address, mac, state, expires_at) VALUES (#{pool}, CAST(#{address} AS inet), "
+                + "CAST(#{mac} AS macaddr), #{state}, now() + make_interval(secs => #{seconds})) "
+                + "ON CONFLICT (pool, address) DO UPDATE SET mac = EXCLUDED.mac, state = EXCLUDED.state, expires_at = EXCLUDED.expires_at, "
+                + "updated_at = now() WHERE dhcp_lease.expires_at < now() "
+                + "OR (dhcp_lease.mac = EXCLUDED.mac AND dhcp_lease.state <> 'DECLINED') RETURNING " + LEASE)
+        @Options(flushCache = Options.FlushCachePolicy.TRUE)
+        Map<String, Object> take(@Param("pool") String pool, @Param("address") String address, @Param("mac") String mac,
+                                 @Param("state") String state, @Param("seconds") int seconds);
+
+        /**
+         * A free address for the MAC, searched from {@code start} (the MAC's hash) round the pool; a
+         * candidate another instance took meanwhile is not returned (the caller tries again).
+         */
+        @Select("INSERT INTO dhcp_lease (pool, address, mac, state, expires_at) "
+                + "SELECT #{pool}, c.address, CAST(#{mac} AS macaddr), 'OFFERED', now() + make_interval(secs => #{offer}) "
+                + "FROM (SELECT CAST(#{first} AS inet) + ((#{start} + g) % #{size}) AS address FROM generate_series(0, #{size} - 1) g) c "
+                + "WHERE NOT EXISTS (SELECT 1 FROM dhcp_lease l WHERE l.pool = #{pool} AND l.address = c.address AND l.expires_at >= now()) "
+                + "AND NOT (host(c.address) = ANY (CAST(#{excluded} AS text[]))) LIMIT 1 "
+                + "ON CONFLICT (pool, address) DO UPDATE SET mac = EXCLUDED.mac, state = 'OFFERED', expires_at = EXCLUDED.expires_at, "
+                + "updated_at = now() WHERE dhcp_lease.expires_at < now() RETURNING " + LEASE)
+        @Options(flushCache = Options.FlushCachePolicy.TRUE)
+        Map<String, Object> fresh(@Param("pool") String pool, @Param("mac") String mac, @Param("first") String first, @Param("start") long start,
+                                  @Param("size") long size, @Param("offer") int offerSeconds, @Param("excluded") String excluded);
+
+        /** Whether a free address is left (the search found none, or lost a race for every one it found). */
+        @Select("SELECT count(*) FROM dhcp_lease WHERE pool = #{pool} AND expires_at >= now()")
+        long held(@Param("pool") String pool);
+
+        @Update("UPDATE dhcp_lease SET expires_at = now() WHERE pool = #{pool} AND mac = CAST(#{mac} AS macaddr) "
+                + "AND address <> CAST(#{address} AS inet) AND state = 'OFFERED'")
+        int dropOtherOffers(@Param("pool") String pool, @Param("mac") String mac, @Param("address") String address);
+
+        @Update("UPDATE dhcp_lease SET state = 'RELEASED', expires_at = now(), updated_at = now() WHERE pool = #{pool} "
+                + "AND address = CAST(#{address} AS inet) AND mac = CAST(#{mac} AS macaddr) AND state IN ('OFFERED', 'BOUND')")
+        int release(@Param("pool") String pool, @Param("mac") String mac, @Param("address") String address);
+
+        @Update("UPDATE dhcp_lease SET state = 'DECLINED', mac = NULL, expires_at = now() + make_interval(secs => #{seconds}), "
+                + "updated_at = now() WHERE pool = #{pool} AND address = CAST(#{address} AS inet) AND mac = CAST(#{mac} AS macaddr)")
+        int decline(@Param("pool") String pool, @Param("mac") String mac, @Param("address") String address, @Param("seconds") long seconds);
+
+        @Select("SELECT " + LEASE + " FROM dhcp_lease WHERE pool = #{pool} ORDER BY address")
+        List<Map<String, Object>> leases(@Param("pool") String pool);
     }
 
     interface ManifestSql {

@@ -43,7 +43,7 @@ final class Snapshot {
     /** Tables in an order that satisfies their foreign keys. */
     static final List<String> TABLES = List.of("hardware", "hardware_interface", "template", "template_revision",
             "workflow", "action_state", "workflow_event", "machine_log", "lease", "api_token", "audit_log", "action_plugin",
-            "manifest", "bmc_machine", "bmc_job", "bmc_event");
+            "manifest", "bmc_machine", "bmc_job", "bmc_event", "dhcp_pool", "dhcp_lease");
 
     /** Sequences and the column they number. */
     static final Map<String, String> SEQUENCES = Map.of("workflow_event", "seq", "machine_log", "seq", "audit_log", "seq");

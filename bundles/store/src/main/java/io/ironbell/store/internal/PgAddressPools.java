@@ -1,0 +1,239 @@
+package io.ironbell.store.internal;
+
+import io.ironbell.api.dhcp.AddressPool;
+import io.ironbell.api.dhcp.AddressPools;
+import io.ironbell.api.dhcp.PoolLease;
+import io.ironbell.api.hardware.MacAddress;
+import io.ironbell.api.store.StoreException;
+import io.ironbell.api.store.StoreException.Reason;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Pools in {@code dhcp_pool}, leases in {@code dhcp_lease} (Kea's model: one row per address in
+ * use, an insert that loses on the primary key lost the address). A MAC's search starts at its
+ * hash, so two instances that hear one broadcast try the same address and one of them wins it.
+ */
+@Component(service = AddressPools.class)
+public final class PgAddressPools implements AddressPools {
+
+    /** Candidates lost to another instance before the offer gives up (and the client asks again). */
+    static final int ATTEMPTS = 8;
+
+    private final Database db;
+
+    @Activate
+    public PgAddressPools(@Reference Database db) {
+        this.db = db;
+    }
+
+    @Override
+    public AddressPool putPool(AddressPool p) throws StoreException {
+        if (p.name() == null || !p.name().matches("[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?")) {
+            throw new StoreException(Reason.INVALID, "name '" + p.name() + "' is not a name (lowercase letters, digits, '-' and '.')");
+        }
+        long[] subnet = subnet(p.subnet());
+        long first = v4("firstAddress", p.firstAddress());
+        long last = v4("lastAddress", p.lastAddress());
+        if (first > last) {
+            throw new StoreException(Reason.INVALID, "firstAddress " + p.firstAddress() + " is after lastAddress " + p.lastAddress());
+        }
+        if ((first & subnet[1]) != subnet[0] || (last & subnet[1]) != subnet[0]) {
+            throw new StoreException(Reason.INVALID, "firstAddress and lastAddress must lie in subnet " + p.subnet());
+        }
+        if (p.router() != null) {
+            v4("router", p.router());
+        }
+        for (String r : p.relays()) {
+            v4("relays", r);
+        }
+        for (String d : p.dns()) {
+            v4("dns", d);
+        }
+        return db.tx(s -> {
+            Mappers.PoolSql sql = s.getMapper(Mappers.PoolSql.class);
+            sql.putPool(p, "{" + String.join(",", p.relays()) + "}", "{" + String.join(",", p.dns()) + "}");
+            return pool(sql.pool(p.name()));
+        });
+    }
+
+    @Override
+    public List<AddressPool> pools() throws StoreException {
+        return db.tx(s -> s.getMapper(Mappers.PoolSql.class).pools().stream().map(PgAddressPools::pool).toList());
+    }
+
+    @Override
+    public void deletePool(String name) throws StoreException {
+        db.tx(s -> {
+            if (s.getMapper(Mappers.PoolSql.class).deletePool(name) == 0) {
+                throw new StoreException(Reason.NOT_FOUND, "no pool " + name);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<PoolLease> offer(String pool, MacAddress mac, String requested, Set<String> excluded) throws StoreException {
+        AddressPool p = poolOrFail(pool);
+        String ex = "{" + String.join(",", excluded) + "}";
+        long first = v4("firstAddress", p.firstAddress());
+        long size = v4("lastAddress", p.lastAddress()) - first + 1;
+        // one statement per transaction: no row lock is held while another is waited for, so two
+        // instances serving one MAC cannot deadlock
+        Optional<PoolLease> own = own(pool, mac, p, ex);
+        if (own.isPresent()) {
+            return own;
+        }
+        if (requested != null && inRange(requested, first, size) && !excluded.contains(requested)) {
+            Map<String, Object> r = db.tx(s -> s.getMapper(Mappers.PoolSql.class).take(pool, requested, mac.toString(), "OFFERED",
+                    p.offerSeconds()));
+            if (r != null) {
+                return Optional.of(lease(r));
+            }
+        }
+        long start = Math.floorMod(Arrays.hashCode(mac.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII)) * 0x9E3779B1L, size);
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            Map<String, Object> r = db.tx(s -> s.getMapper(Mappers.PoolSql.class).fresh(pool, mac.toString(), p.firstAddress(), start, size,
+                    p.offerSeconds(), ex));
+            if (r != null) {
+                return Optional.of(lease(r));
+            }
+            // lost the candidate: most often to another instance answering the same broadcast, for this
+            // very MAC (both start at its hash), and then both offer the address that instance took
+            own = own(pool, mac, p, ex);
+            if (own.isPresent()) {
+                return own;
+            }
+            if (db.tx(s -> s.getMapper(Mappers.PoolSql.class).held(pool)) + excluded.size() >= size) {
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The MAC's own address again: its offer, its binding, or one it released or let run out that nobody took since. */
+    private Optional<PoolLease> own(String pool, MacAddress mac, AddressPool p, String excluded) throws StoreException {
+        List<Map<String, Object>> rows = db.tx(s -> s.getMapper(Mappers.PoolSql.class).sticky(pool, mac.toString(), p.offerSeconds(),
+                excluded));
+        return rows.isEmpty() ? Optional.empty() : Optional.of(lease(rows.get(0)));
+    }
+
+    @Override
+    public Optional<PoolLease> bind(String pool, MacAddress mac, String address) throws StoreException {
+        AddressPool p = poolOrFail(pool);
+        long first = v4("firstAddress", p.firstAddress());
+        long size = v4("lastAddress", p.lastAddress()) - first + 1;
+        if (!inRange(address, first, size)) {
+            return Optional.empty();
+        }
+        Map<String, Object> r = db.tx(s -> s.getMapper(Mappers.PoolSql.class).take(pool, address, mac.toString(), "BOUND", p.leaseSeconds()));
+        if (r == null) {
+            return Optional.empty();
+        }
+        // another instance may have offered this MAC a different address: that one goes back
+        db.tx(s -> s.getMapper(Mappers.PoolSql.class).dropOtherOffers(pool, mac.toString(), address));
+        return Optional.of(lease(r));
+    }
+
+    @Override
+    public void release(String pool, MacAddress mac, String address) throws StoreException {
+        db.tx(s -> s.getMapper(Mappers.PoolSql.class).release(pool, mac.toString(), address));
+    }
+
+    @Override
+    public void decline(String pool, MacAddress mac, String address, Duration probation) throws StoreException {
+        db.tx(s -> s.getMapper(Mappers.PoolSql.class).decline(pool, mac.toString(), address, Math.max(1, probation.toSeconds())));
+    }
+
+    @Override
+    public List<PoolLease> leases(String pool) throws StoreException {
+        return db.tx(s -> s.getMapper(Mappers.PoolSql.class).leases(pool).stream().map(PgAddressPools::lease).toList());
+    }
+
+    private AddressPool poolOrFail(String name) throws StoreException {
+        AddressPool p = db.tx(s -> pool(s.getMapper(Mappers.PoolSql.class).pool(name)));
+        if (p == null) {
+            throw new StoreException(Reason.NOT_FOUND, "no pool " + name);
+        }
+        return p;
+    }
+
+    private static boolean inRange(String address, long first, long size) {
+        try {
+            long a = v4("address", address);
+            return a >= first && a < first + size;
+        } catch (StoreException e) {
+            return false;
+        }
+    }
+
+    /** An IPv4 address as a number. */
+    static long v4(String field, String text) throws StoreException {
+        try {
+            if (text == null || !text.matches("[0-9.]+")) {
+                throw new UnknownHostException(text);
+            }
+            InetAddress a = InetAddress.getByName(text);
+            if (!(a instanceof Inet4Address)) {
+                throw new UnknownHostException(text);
+            }
+            byte[] b = a.getAddress();
+            return ((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL);
+        } catch (UnknownHostException e) {
+            throw new StoreException(Reason.INVALID, field + " '" + text + "' is not an IPv4 address");
+        }
+    }
+
+    /** A CIDR's network and mask. */
+    static long[] subnet(String cidr) throws StoreException {
+        int slash = cidr == null ? -1 : cidr.indexOf('/');
+        if (slash < 0) {
+            throw new StoreException(Reason.INVALID, "subnet '" + cidr + "' is not a CIDR block (10.0.8.0/24)");
+        }
+        long net = v4("subnet", cidr.substring(0, slash));
+        int bits;
+        try {
+            bits = Integer.parseInt(cidr.substring(slash + 1));
+        } catch (NumberFormatException e) {
+            bits = -1;
+        }
+        if (bits < 8 || bits > 30) {
+            throw new StoreException(Reason.INVALID, "subnet '" + cidr + "': a prefix of 8 to 30 bits");
+        }
+        long mask = (0xffffffffL << (32 - bits)) & 0xffffffffL;
+        if ((net & mask) != net) {
+            throw new StoreException(Reason.INVALID, "subnet '" + cidr + "' has host bits set");
+        }
+        return new long[] {net, mask};
+    }
+
+    private static AddressPool pool(Map<String, Object> r) {
+        if (r == null) {
+            return null;
+        }
+        return new AddressPool(Rows.str(r, "name"), Rows.str(r, "subnet"), Rows.str(r, "first_address"), Rows.str(r, "last_address"),
+                split(Rows.str(r, "relays")), Rows.str(r, "router"), split(Rows.str(r, "dns")), Rows.integer(r, "lease_seconds"),
+                Rows.integer(r, "offer_seconds"));
+    }
+
+    private static List<String> split(String s) {
+        return s == null || s.isEmpty() ? List.of() : new ArrayList<>(Arrays.asList(s.split(",")));
+    }
+
+    private static PoolLease lease(Map<String, Object> r) {
+        String mac = Rows.str(r, "mac");
+        return new PoolLease(Rows.str(r, "pool"), Rows.str(r, "address"), mac == null ? null : MacAddress.parse(mac),
+                PoolLease.State.valueOf(Rows.str(r, "state")), Rows.instant(r, "expires_at"));
+    }
+}
