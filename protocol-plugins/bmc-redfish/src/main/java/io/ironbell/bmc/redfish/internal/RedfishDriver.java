@@ -61,7 +61,8 @@ public final class RedfishDriver implements BmcDriver {
     }
 
     private HttpClient client(BmcEndpoint endpoint) throws BmcException {
-        String key = endpoint.insecureTls() + "|" + endpoint.timeout().toMillis() + "|" + (endpoint.caPem() == null ? "" : endpoint.caPem());
+        // by TLS choice only: each request carries its own timeout, so a deadline that varies call to call makes no new client
+        String key = endpoint.insecureTls() + "|" + (endpoint.caPem() == null ? "" : endpoint.caPem());
         synchronized (clients) {
             HttpClient c = clients.get(key);
             if (c == null) {

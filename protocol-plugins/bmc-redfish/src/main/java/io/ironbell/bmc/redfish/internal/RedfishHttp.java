@@ -67,8 +67,8 @@ final class RedfishHttp {
      * per distinct choice rather than one per call).
      */
     static HttpClient client(BmcEndpoint endpoint) throws BmcException {
-        return HttpClient.newBuilder().connectTimeout(endpoint.timeout()).followRedirects(HttpClient.Redirect.NEVER)
-                .sslContext(sslContext(endpoint)).build();
+        // no connect timeout of the client's own: every request's timeout bounds its connect too
+        return HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).sslContext(sslContext(endpoint)).build();
     }
 
     private static String hostForUri(String host) {
