@@ -33,7 +33,7 @@ import picocli.CommandLine.ScopeType;
         subcommands = {Main.HardwareCmd.class, Main.TemplateCmd.class, Main.WorkflowCmd.class, Main.LogsCmd.class,
                 ManifestCommands.ApplyCmd.class, ManifestCommands.GetCmd.class,
                 AccessCommands.TokenCmd.class, AccessCommands.AuditCmd.class,
-                PluginCommands.PluginCmd.class, BmcCommands.BmcCmd.class, Main.CompletionCmd.class},
+                PluginCommands.PluginCmd.class, BmcCommands.BmcCmd.class, PoolCommands.PoolCmd.class, Main.CompletionCmd.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:done", "1:refused: bad input", "2:usage", "3:not found", "4:token missing or wrong", "5:no server answers",
                 "6:conflict with the record's state", "7:server error", "8:a watched workflow or BMC job did not succeed",

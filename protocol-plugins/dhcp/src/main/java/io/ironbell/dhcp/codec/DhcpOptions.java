@@ -35,6 +35,8 @@ public final class DhcpOptions {
     public static final int SERVER_ID = 54;
     public static final int PARAMETER_LIST = 55;
     public static final int MAX_MESSAGE_SIZE = 57;
+    public static final int RENEWAL_TIME = 58;
+    public static final int REBINDING_TIME = 59;
     public static final int VENDOR_CLASS = 60;
     public static final int CLIENT_ID = 61;
     public static final int TFTP_SERVER = 66;

@@ -50,6 +50,7 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     private final AtomicLong lastMalformedLog = new AtomicLong();
     private final RelayPolicy relays;
     private final RateLimit<MacAddress> perMac;
+    private final Pools pools;
     final LongAdder received = new LongAdder();
     final LongAdder answered = new LongAdder();
     final LongAdder ignored = new LongAdder();
@@ -66,6 +67,14 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     DhcpHandler(Supplier<HardwareLookup> lookup, DhcpResponder responder, int serverPort, int clientPort,
                 BiConsumer<DhcpMessage, Optional<Hardware>> recorder, boolean bootServerPort, RelayPolicy relays,
                 RateLimit<MacAddress> perMac) {
+        this(lookup, responder, serverPort, clientPort, recorder, bootServerPort, relays, perMac, null);
+    }
+
+    /** @param pools addresses for MACs no reservation names; {@code null}: none (proxy mode, the boot-server port) */
+    DhcpHandler(Supplier<HardwareLookup> lookup, DhcpResponder responder, int serverPort, int clientPort,
+                BiConsumer<DhcpMessage, Optional<Hardware>> recorder, boolean bootServerPort, RelayPolicy relays,
+                RateLimit<MacAddress> perMac, Pools pools) {
+        this.pools = pools;
         this.bootServerPort = bootServerPort;
         this.lookup = lookup;
         this.responder = responder;
@@ -93,6 +102,21 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
         }
         HardwareLookup l = lookup.get();
         Optional<Hardware> hw = l == null ? Optional.empty() : request.clientMac().flatMap(l::byMac);
+        if (pools != null && request.op() == DhcpMessage.BOOTREQUEST && Pools.unreserved(request, hw)) {
+            Optional<Pools.Entry> pool = pools.select(request);
+            if (pool.isPresent()) {
+                if (overRate(request)) {
+                    return;
+                }
+                Channel channel = ctx.channel();
+                // the pool's answer comes from the database, off this event loop
+                if (!pools.submit(request, hw, pool.get(), reply -> send(channel, packet, request, reply))) {
+                    ignored.increment();
+                }
+                recorder.accept(request, hw);
+                return;
+            }
+        }
         Optional<DhcpMessage> reply = responder.respond(request, hw, bootServerPort);
         if (reply.isEmpty()) {
             ignored.increment();
@@ -106,33 +130,44 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
                         Tally.more(held));
             }
             return; // not recorded either: anyone may have sent it
-        } else if (perMac.take(request.clientMac().orElseThrow()) > 0) {
-            long held = rateLimited.add();
-            if (held >= 0) {
-                LOG.warn("DHCP: answer to {} dropped: over dhcp.ratePerMac{}", request.clientMac().orElseThrow(), Tally.more(held));
-            }
-        } else {
-            ByteBuf out = ctx.alloc().buffer(576);
-            try {
-                DhcpCodec.encode(reply.get(), out);
-            } catch (RuntimeException e) {
-                out.release();
-                throw e;
-            }
-            InetSocketAddress to = bootServerPort ? packet.sender() : destination(request, reply.get());
-            Channel via = broadcastOut;
-            (to.getAddress().equals(LIMITED_BROADCAST) && via != null ? via : ctx.channel())
-                    .writeAndFlush(new DatagramPacket(out, to)).addListener(f -> {
-                if (!f.isSuccess()) {
-                    LOG.warn("DHCP reply to {} not sent: {}", to, f.cause().toString());
-                }
-            });
-            answered.increment();
-            LOG.debug("{} to {} answered with {} to {}", request, packet.sender(), reply.get(), to);
+        } else if (!overRate(request)) {
+            send(ctx.channel(), packet, request, reply.get());
         }
-        if (hw.isPresent()) {
+        if (hw.isPresent() || reply.isPresent()) {
             recorder.accept(request, hw);
         }
+    }
+
+    private boolean overRate(DhcpMessage request) {
+        if (perMac.take(request.clientMac().orElseThrow()) <= 0) {
+            return false;
+        }
+        long held = rateLimited.add();
+        if (held >= 0) {
+            LOG.warn("DHCP: answer to {} dropped: over dhcp.ratePerMac{}", request.clientMac().orElseThrow(), Tally.more(held));
+        }
+        return true;
+    }
+
+    /** Sends a reply where RFC 2131 says; Netty takes writes from any thread. */
+    private void send(Channel channel, DatagramPacket packet, DhcpMessage request, DhcpMessage reply) {
+        ByteBuf out = channel.alloc().buffer(576);
+        try {
+            DhcpCodec.encode(reply, out);
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
+        InetSocketAddress to = bootServerPort ? packet.sender() : destination(request, reply);
+        Channel via = broadcastOut;
+        (to.getAddress().equals(LIMITED_BROADCAST) && via != null ? via : channel)
+                .writeAndFlush(new DatagramPacket(out, to)).addListener(f -> {
+            if (!f.isSuccess()) {
+                LOG.warn("DHCP reply to {} not sent: {}", to, f.cause().toString());
+            }
+        });
+        answered.increment();
+        LOG.debug("{} to {} answered with {} to {}", request, packet.sender(), reply, to);
     }
 
     private static HardwareInterface nic(Optional<Hardware> hw, DhcpMessage request) {

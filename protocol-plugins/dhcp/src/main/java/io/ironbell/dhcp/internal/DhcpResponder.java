@@ -1,9 +1,12 @@
 package io.ironbell.dhcp.internal;
 
+import io.ironbell.api.dhcp.AddressPool;
 import io.ironbell.api.hardware.Dhcp;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareInterface;
+import io.ironbell.api.hardware.IpConfig;
 import io.ironbell.api.hardware.MacAddress;
+import io.ironbell.api.hardware.Netboot;
 import io.ironbell.dhcp.codec.DhcpMessage;
 import io.ironbell.dhcp.codec.DhcpOptions;
 import java.io.ByteArrayOutputStream;
@@ -34,8 +37,12 @@ final class DhcpResponder {
      * @param serverAddress the address machines reach Ironbell at: server id, next-server
      * @param httpBase      base URL of Ironbell's HTTP server, e.g. {@code http://10.0.0.1:8080}
      * @param proxy         proxy mode: boot options only, never an address
+     * @param discovery     netboot machines no record names (dhcp.discovery): they boot the in-memory OS and report what they are
      */
-    record Settings(Inet4Address serverAddress, String httpBase, boolean proxy) {
+    record Settings(Inet4Address serverAddress, String httpBase, boolean proxy, boolean discovery) {
+        Settings(Inet4Address serverAddress, String httpBase, boolean proxy) {
+            this(serverAddress, httpBase, proxy, false);
+        }
     }
 
     private final Settings settings;
@@ -55,11 +62,15 @@ final class DhcpResponder {
      * @param bootServerPort whether the request came to the PXE boot-server port (4011)
      */
     Optional<DhcpMessage> respond(DhcpMessage request, Optional<Hardware> hardware, boolean bootServerPort) {
-        if (request.op() != DhcpMessage.BOOTREQUEST || request.messageType().isEmpty() || request.clientMac().isEmpty()
-                || hardware.isEmpty()) {
+        if (request.op() != DhcpMessage.BOOTREQUEST || request.messageType().isEmpty() || request.clientMac().isEmpty()) {
             return Optional.empty();
         }
         MacAddress mac = request.clientMac().get();
+        if (hardware.isEmpty()) {
+            // an unknown machine: in proxy mode it may netboot to be discovered; an address comes from a pool, not from here
+            return settings.discovery() && (settings.proxy() || bootServerPort)
+                    ? proxyAnswer(request, unknownMachine(mac, null), bootServerPort) : Optional.empty();
+        }
         HardwareInterface nic = hardware.get().interfaceByMac(mac).orElse(null);
         if (nic == null || nic.dhcp() == null || Boolean.TRUE.equals(nic.dhcp().disabled())) {
             return Optional.empty();
@@ -119,14 +130,51 @@ final class DhcpResponder {
                 anyAddress(), boot.siaddr(), req.giaddr(), req.chaddr(), "", boot.file(), o.build());
     }
 
+    /**
+     * The reply giving a pool's address: the pool's network options, and boot options for a
+     * netboot client that a record allows to netboot, or that discovery lets in.
+     *
+     * @param known the interface of the record that names the MAC without an address, or {@code null}
+     * @param type  OFFER, or ACK to a REQUEST or (without an address) to an INFORM
+     */
+    DhcpMessage poolReply(DhcpMessage req, HardwareInterface known, AddressPool pool, Inet4Address yiaddr, int type) {
+        Subnet net = Subnet.parse(pool.subnet());
+        IpConfig ip = new IpConfig(yiaddr == null ? null : yiaddr.getHostAddress(), net.netmask().getHostAddress(), pool.router(), 4, null);
+        Dhcp base = known == null ? null : known.dhcp();
+        Dhcp d = new Dhcp(req.clientMac().orElseThrow().toString(), base == null ? null : base.hostname(), (long) pool.leaseSeconds(),
+                null, null, null, pool.dns(), base == null ? null : base.timeServers(), ip, base == null ? null : base.domainName(),
+                base == null ? null : base.domainSearch(), null, null, base == null ? null : base.tftpServerName(),
+                base == null ? null : base.bootFileName(), null, null);
+        HardwareInterface nic = known != null ? new HardwareInterface(d, known.netboot(), null) : unknownMachine(req.clientMac().get(), d);
+        return reply(req, nic, yiaddr, type);
+    }
+
+    /** An interface no record names: it may netboot when discovery is on. */
+    private HardwareInterface unknownMachine(MacAddress mac, Dhcp dhcp) {
+        Dhcp d = dhcp != null ? dhcp : new Dhcp(mac.toString(), null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null);
+        return new HardwareInterface(d, new Netboot(settings.discovery(), settings.discovery(), null, null, null), null);
+    }
+
+    /** A NAK: the address the client asks for is not its own, or not on its network. */
+    DhcpMessage refuse(DhcpMessage req) {
+        return nak(req);
+    }
+
     private DhcpMessage reply(DhcpMessage req, HardwareInterface nic, Inet4Address yiaddr, int type) {
         Dhcp d = nic.dhcp();
         DhcpOptions.Builder o = DhcpOptions.builder();
         o.u8(DhcpOptions.MESSAGE_TYPE, type);
         o.addresses(DhcpOptions.SERVER_ID, List.of(settings.serverAddress()));
         if (yiaddr != null) {
-            o.u32(DhcpOptions.LEASE_TIME, d.leaseTime() == null || d.leaseTime() <= 0 ? DEFAULT_LEASE_SECONDS : d.leaseTime());
+            long lease = d.leaseTime() == null || d.leaseTime() <= 0 ? DEFAULT_LEASE_SECONDS : d.leaseTime();
+            o.u32(DhcpOptions.LEASE_TIME, lease);
+            // RFC 2131 4.4.5's defaults, said outright: some clients renew only when told when
+            o.u32(DhcpOptions.RENEWAL_TIME, lease / 2);
+            o.u32(DhcpOptions.REBINDING_TIME, lease * 7 / 8);
         }
+        // RFC 6842: the client identifier goes back as it came
+        req.options().bytes(DhcpOptions.CLIENT_ID).ifPresent(id -> o.put(DhcpOptions.CLIENT_ID, id));
         Inet4Address mask = d.ip() == null ? null : ipv4(d.ip().netmask());
         if (mask != null) {
             o.addresses(DhcpOptions.SUBNET_MASK, List.of(mask));

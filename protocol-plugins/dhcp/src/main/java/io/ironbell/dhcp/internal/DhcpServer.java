@@ -1,5 +1,7 @@
 package io.ironbell.dhcp.internal;
 
+import io.ironbell.api.dhcp.AddressPool;
+import io.ironbell.api.dhcp.AddressPools;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareLookup;
 import io.ironbell.api.hardware.Lease;
@@ -103,15 +105,37 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
 
         @AttributeDefinition(description = "answers to one MAC at once before dhcp.ratePerMac applies")
         int burstPerMac() default 50;
+
+        @AttributeDefinition(description = "address pools for MACs without a reservation, stored in the database every instance shares: "
+                + "';'-separated, each 'name=N subnet=CIDR range=FIRST-LAST [router=IP] [dns=IP,IP] [lease=S] [offer=S] [relays=IP,IP]'; "
+                + "pools made with 'ironbell pool create' serve as well")
+        String pools() default "";
+
+        @AttributeDefinition(description = "netboot machines that no record names, so that they boot the in-memory OS and report "
+                + "what they are (discovery)")
+        boolean discovery() default false;
+
+        @AttributeDefinition(description = "milliseconds a free pool address is pinged before it is offered (RFC 2131 2.2); 0: no probe")
+        int probeMillis() default 300;
+
+        @AttributeDefinition(description = "seconds an address a client declined (found in use) stays out of its pool")
+        int declineSeconds() default 86400;
+
+        @AttributeDefinition(description = "threads answering from pools (each MAC always on the same one)")
+        int poolThreads() default 4;
     }
 
-    /** Most MACs whose answers are counted at once (only known MACs are answered, so only they count). */
+    /** Most MACs whose answers are counted at once (known MACs, and those a pool answers). */
     static final int MAX_RATED_MACS = 100_000;
 
     private final Config config;
     private final HttpEndpoint http;
     private volatile HardwareLookup lookup;
     private volatile LeaseStore leases;
+    private volatile AddressPools addressPools;
+    private volatile List<AddressPool> configuredPools = List.of();
+    private volatile boolean poolsStored;
+    private volatile Pools pools;
     private final EventLoopGroup group;
     private final ScheduledExecutorService recorder;
     private final ConcurrentHashMap<MacAddress, Exchange> unrecorded = new ConcurrentHashMap<>();
@@ -164,10 +188,28 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
             throw new IllegalStateException("dhcp.ratePerMac must be 0 (no limit) or more and dhcp.burstPerMac 1 or more, were "
                     + config.ratePerMac() + " and " + config.burstPerMac());
         }
+        try {
+            configuredPools = Pools.parse(config.pools());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("dhcp.pools: " + e.getMessage());
+        }
+        if (proxy && !configuredPools.isEmpty()) {
+            throw new IllegalStateException("dhcp.pools is for reservation mode: in proxy mode the other DHCP server gives the addresses");
+        }
+        if (config.probeMillis() < 0 || config.declineSeconds() < 1 || config.poolThreads() < 1) {
+            throw new IllegalStateException("dhcp.probeMillis must be 0 or more, dhcp.declineSeconds and dhcp.poolThreads 1 or more");
+        }
         RelayPolicy relays = new RelayPolicy(relayBlocks, RelayPolicy.interfaces(TimeUnit.SECONDS.toNanos(30)));
         RateLimit<MacAddress> perMac = new RateLimit<>(config.ratePerMac(), config.burstPerMac(), MAX_RATED_MACS, System::nanoTime);
-        DhcpResponder responder = new DhcpResponder(new DhcpResponder.Settings(server, http.url(server.getHostAddress(), ""), proxy));
-        handler = new DhcpHandler(() -> lookup, responder, config.port(), config.clientPort(), this::record, false, relays, perMac);
+        DhcpResponder responder = new DhcpResponder(new DhcpResponder.Settings(server, http.url(server.getHostAddress(), ""), proxy,
+                config.discovery()));
+        if (!proxy) {
+            Inet4Address own = interfaceAddress();
+            pools = new Pools(() -> addressPools, () -> lookup, responder, new Pools.Settings(config.poolThreads(), config.probeMillis(),
+                    config.declineSeconds(), server, own != null ? own : server));
+            recorder.scheduleWithFixedDelay(this::refreshPools, 0, POOL_REFRESH_SECONDS, TimeUnit.SECONDS);
+        }
+        handler = new DhcpHandler(() -> lookup, responder, config.port(), config.clientPort(), this::record, false, relays, perMac, pools);
         channels.add(bind(listen, config.port(), handler));
         Inet4Address own = interfaceAddress();
         if (own != null && listen.isAnyLocalAddress()) {
@@ -184,6 +226,33 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
                 proxy ? " and " + config.proxyPort() : "", server.getHostAddress(),
                 relayBlocks.isEmpty() ? "in reservations' subnets and on this server's links" : relayBlocks,
                 config.ratePerMac() == 0 ? "unlimited" : config.ratePerMac() + "/s after " + config.burstPerMac());
+    }
+
+    /** How often the pools are read again (a pool made or changed elsewhere serves within this). */
+    static final long POOL_REFRESH_SECONDS = 5;
+
+    /** Stores dhcp.pools' pools once the store is there, then reads every pool. */
+    private void refreshPools() {
+        try {
+            AddressPools store = addressPools;
+            if (store != null && !poolsStored) {
+                for (AddressPool p : configuredPools) {
+                    store.putPool(p);
+                }
+                poolsStored = true;
+                if (!configuredPools.isEmpty()) {
+                    LOG.info("DHCP pools from dhcp.pools stored: {}", configuredPools.stream().map(p -> p.name() + " " + p.firstAddress() + "-"
+                            + p.lastAddress()).toList());
+                }
+            }
+            Pools p = pools;
+            if (p != null) {
+                p.refresh();
+            }
+        } catch (Exception e) {
+            // the database may be away: the next round tries again
+            LOG.debug("pools not refreshed: {}", e.getMessage());
+        }
     }
 
     private Channel bind(Inet4Address address, int port, DhcpHandler h) {
@@ -323,6 +392,18 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
         }
     }
 
+    @Reference(policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, cardinality = ReferenceCardinality.OPTIONAL)
+    void setAddressPools(AddressPools s) {
+        addressPools = s;
+        poolsStored = false;
+    }
+
+    void unsetAddressPools(AddressPools s) {
+        if (addressPools == s) {
+            addressPools = null;
+        }
+    }
+
     /** Closes the port before returning, so that an updated bundle can bind it at once. */
     @Deactivate
     void deactivate() {
@@ -330,6 +411,10 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
         closeChannels();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         recorder.shutdownNow();
+        Pools p = pools;
+        if (p != null) {
+            p.stop();
+        }
         flushLeases();
         if (running) {
             LOG.info("stopped: DHCP on UDP {}", config.port());
@@ -373,5 +458,20 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
                 + "(dhcp.relays)", h.relayRefused.sum() + (b == null ? 0 : b.relayRefused.sum()));
         w.counter("ironbell_dhcp_rate_limited_total", "DHCP answers dropped: over dhcp.ratePerMac for their MAC",
                 h.rateLimited.sum() + (b == null ? 0 : b.rateLimited.sum()));
+        Pools p = pools;
+        if (p != null) {
+            w.counter("ironbell_dhcp_pool_replies_total", "pool addresses offered", p.offers.sum(), "type", "offer");
+            w.counter("ironbell_dhcp_pool_replies_total", "pool addresses acknowledged", p.acks.sum(), "type", "ack");
+            w.counter("ironbell_dhcp_pool_replies_total", "pool requests refused (NAK)", p.naks.sum(), "type", "nak");
+            w.counter("ironbell_dhcp_pool_exhausted_total", "DISCOVERs a pool had no free address for", p.exhausted.sum());
+            w.counter("ironbell_dhcp_pool_dropped_total", "pool requests dropped: too many waiting for the database", p.dropped.sum());
+            w.counter("ironbell_dhcp_pool_failed_total", "pool requests not answered: the database failed", p.failed.sum());
+            w.counter("ironbell_dhcp_pool_probe_in_use_total", "free pool addresses that answered a ping, not offered", p.probedInUse.sum());
+            for (Pools.Entry e : p.pools()) {
+                long size = Integer.toUnsignedLong(Subnet.parse(e.pool().lastAddress() + "/32").network())
+                        - Integer.toUnsignedLong(Subnet.parse(e.pool().firstAddress() + "/32").network()) + 1;
+                w.gauge("ironbell_dhcp_pool_addresses", "addresses in a pool", size, "pool", e.pool().name());
+            }
+        }
     }
 }

@@ -56,6 +56,12 @@ record Subnet(int network, int prefix) {
         return of(a, prefix);
     }
 
+    /** The netmask of the block, dotted. */
+    Inet4Address netmask() {
+        int m = mask(prefix);
+        return DhcpResponder.ipv4(((m >>> 24) & 255) + "." + ((m >>> 16) & 255) + "." + ((m >>> 8) & 255) + "." + (m & 255));
+    }
+
     boolean contains(Inet4Address address) {
         return (bits(address) & mask(prefix)) == network;
     }
