@@ -33,7 +33,8 @@ import picocli.CommandLine.ScopeType;
         subcommands = {Main.HardwareCmd.class, Main.TemplateCmd.class, Main.WorkflowCmd.class, Main.LogsCmd.class,
                 ManifestCommands.ApplyCmd.class, ManifestCommands.GetCmd.class,
                 AccessCommands.TokenCmd.class, AccessCommands.AuditCmd.class,
-                PluginCommands.PluginCmd.class, BmcCommands.BmcCmd.class, PoolCommands.PoolCmd.class, Main.CompletionCmd.class},
+                PluginCommands.PluginCmd.class, BmcCommands.BmcCmd.class, PoolCommands.PoolCmd.class, RuleCommands.RuleCmd.class,
+                Main.CompletionCmd.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:done", "1:refused: bad input", "2:usage", "3:not found", "4:token missing or wrong", "5:no server answers",
                 "6:conflict with the record's state", "7:server error", "8:a watched workflow or BMC job did not succeed",
@@ -144,10 +145,75 @@ public final class Main {
         }
 
         @Command(name = "list", description = "List hardware.")
-        int list(@Option(names = "--limit", defaultValue = "100") int limit, @Option(names = "--cursor") String cursor) throws CliException {
+        int list(@Option(names = "--limit", defaultValue = "100") int limit, @Option(names = "--cursor") String cursor,
+                 @Option(names = "--discovered", description = "machines that introduced themselves and wait for a rule to enroll them")
+                 boolean discovered,
+                 @Option(names = "--enrolled", description = "machines that introduced themselves and a rule (or the operator) enrolled")
+                 boolean enrolled) throws CliException {
+            if (discovered || enrolled) {
+                if (discovered && enrolled) {
+                    throw new CliException(CliException.USAGE, "--discovered and --enrolled exclude each other");
+                }
+                JsonNode all = main.client().get("/discovery/machines?state=" + (discovered ? "DISCOVERED" : "ENROLLED"));
+                main.output().rows(all, all.get("items"), List.of(new Output.Column("ID", n -> n.get("hardwareId").asText()),
+                        new Output.Column("MAC", n -> n.get("mac").asText()), new Output.Column("STATE", n -> n.get("state").asText()),
+                        new Output.Column("RULE", n -> n.path("rule").asText("-")),
+                        new Output.Column("DISCOVERED", n -> n.path("discoveredAt").asText())));
+                return 0;
+            }
             JsonNode page = main.client().get("/hardware?limit=" + limit + (cursor == null ? "" : "&cursor=" + enc(cursor)));
             main.output().rows(page, page.get("items"), columns());
             nextHint(page);
+            return 0;
+        }
+
+        @Command(name = "inventory", description = "What a machine reported of itself from the in-memory OS (system, firmware, CPUs, "
+                + "memory, disks, NICs, PCI, TPM, BMC), and with --history every change.")
+        int inventory(@Parameters(paramLabel = "ID|MAC|IP") String key,
+                      @Option(names = "--history", description = "every report that differed from the one before, newest first") boolean history)
+                throws CliException {
+            JsonNode all = main.client().get("/discovery/inventory/" + enc(key));
+            main.output().record(all, () -> {
+                JsonNode cur = all.get("current");
+                JsonNode inv = cur.get("inventory");
+                out.println("hardware:  " + all.get("hardwareId").asText() + "  (reported " + cur.path("collectedAt").asText() + ", changed "
+                        + cur.path("changedAt").asText() + ")");
+                JsonNode sys = inv.path("system");
+                out.println("system:    " + sys.path("vendor").asText("?") + " " + sys.path("product").asText("?") + ", serial "
+                        + sys.path("serial").asText("-") + ", uuid " + sys.path("uuid").asText("-"));
+                JsonNode fw = inv.path("firmware");
+                out.println("firmware:  " + fw.path("mode").asText("?") + " " + fw.path("vendor").asText("") + " " + fw.path("version").asText("")
+                        + (fw.has("secureBoot") ? ", secure boot " + (fw.get("secureBoot").asBoolean() ? "on" : "off") : ""));
+                JsonNode cpu = inv.path("cpu");
+                out.println("cpu:       " + cpu.path("model").asText("?") + ", " + cpu.path("sockets").asText("?") + " socket(s), "
+                        + cpu.path("cores").asText("?") + " cores, " + cpu.path("threads").asText("?") + " threads");
+                out.println("memory:    " + inv.path("memory").path("totalBytes").asLong() / (1 << 20) + " MiB");
+                inv.path("disks").forEach(d -> out.println("disk:      /dev/" + d.path("name").asText() + "  " + d.path("sizeBytes").asLong()
+                        + " bytes  " + d.path("model").asText("") + " serial " + d.path("serial").asText("-") + " wwn " + d.path("wwn").asText("-")
+                        + (d.path("rotational").asBoolean(true) ? "  rotational" : "  ssd") + "  " + d.path("bus").asText("")));
+                inv.path("nics").forEach(n -> out.println("nic:       " + n.path("name").asText() + "  " + n.path("mac").asText() + "  "
+                        + n.path("driver").asText("?") + "  " + (n.hasNonNull("speedMbps") ? n.get("speedMbps").asText() + " Mb/s" : "speed ?")
+                        + (n.path("link").asBoolean(false) ? "  link up" : "  no link") + "  " + n.path("pciAddress").asText("")));
+                out.println("pci:       " + inv.path("pci").size() + " functions");
+                out.println("tpm:       " + (inv.path("tpm").path("present").asBoolean(false) ? "present " + inv.path("tpm").path("version").asText("")
+                        : "none"));
+                out.println("bmc:       " + (inv.path("bmc").path("present").asBoolean(false) ? inv.path("bmc").path("interfaceType").asText("present")
+                        + " " + inv.path("bmc").path("address").asText("") : "none seen"));
+                if (history) {
+                    all.get("history").forEach(h -> out.println("changed:   " + h.get("at").asText() + "  " + h.get("inventory").path("disks").size()
+                            + " disks, " + h.get("inventory").path("nics").size() + " NICs, "
+                            + h.get("inventory").path("memory").path("totalBytes").asLong() / (1 << 20) + " MiB"));
+                }
+            });
+            return 0;
+        }
+
+        @Command(name = "enroll", description = "Offer a discovered machine to the enrollment rules now (after a rule was added).")
+        int enroll(@Parameters(paramLabel = "ID|MAC|IP") String key) throws CliException {
+            JsonNode d = main.client().post("/discovery/machines/" + enc(key) + "/enroll", "{}", "application/json");
+            main.output().record(d, () -> out.println(d.path("matches").asBoolean() ? key + " enrolled by rule " + d.get("rule").asText()
+                    + (d.hasNonNull("workflow") ? ", workflow " + d.get("workflow").asText() : "")
+                    : key + " waits: " + String.join("; ", Json.mapper().convertValue(d.path("reasons"), String[].class))));
             return 0;
         }
 

@@ -3,6 +3,9 @@ package io.ironbell.restapi.internal;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironbell.api.auth.Role;
 import io.ironbell.api.bmc.BmcService;
+import io.ironbell.api.discovery.DiscoveredMachine;
+import io.ironbell.api.discovery.DiscoveryStore;
+import io.ironbell.api.discovery.MachineInventory;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareLookup;
 import io.ironbell.api.hardware.HardwareStore;
@@ -14,6 +17,7 @@ import io.ironbell.api.http.HttpRouteService;
 import io.ironbell.api.json.Json;
 import io.ironbell.api.store.StoreException;
 import java.util.Map;
+import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -23,7 +27,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 /**
  * {@code /api/v1/hardware}: push Tinkerbell hardware JSON (POST, create or replace), list
  * (GET, paged), and by id, MAC address or IP address: get (GET, with {@code bmc}: its BMC's last power
- * state, when it has one) and delete (DELETE).
+ * state, when it has one; {@code inventory}: what it last reported; {@code discovery}: how it was
+ * discovered and enrolled) and delete (DELETE).
  */
 @Component(service = HttpRoute.class)
 @HttpRouteService(path = {"/api/v1/hardware", "/api/v1/hardware/{key}"}, methods = {"GET", "POST", "DELETE"})
@@ -36,6 +41,9 @@ public final class HardwareRoutes implements HttpRoute {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile BmcService bmc;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile DiscoveryStore discovery;
 
     @Activate
     public HardwareRoutes(@Reference Auth auth, @Reference Audit audit, @Reference HardwareStore store, @Reference HardwareLookup lookup) {
@@ -69,12 +77,19 @@ public final class HardwareRoutes implements HttpRoute {
                 case "GET", "HEAD" -> {
                     Hardware record = store.get(hw.id());
                     Map<String, Object> power = BmcRoutes.summary(bmc, record.id());
-                    if (power == null) {
+                    DiscoveryStore d = discovery;
+                    Optional<MachineInventory> inventory = d == null ? Optional.empty() : d.inventory(record.id());
+                    Optional<DiscoveredMachine> discovered = d == null ? Optional.empty() : d.discovered(record.id());
+                    if (power == null && inventory.isEmpty() && discovered.isEmpty()) {
                         yield HttpResponse.json(200, record);
                     }
-                    // the record as pushed, and what its BMC last said
+                    // the record as pushed, and what its BMC last said, what it reported, how it came
                     ObjectNode out = Json.mapper().valueToTree(record);
-                    out.set("bmc", Json.mapper().valueToTree(power));
+                    if (power != null) {
+                        out.set("bmc", Json.mapper().valueToTree(power));
+                    }
+                    inventory.ifPresent(i -> out.set("inventory", Json.mapper().valueToTree(i)));
+                    discovered.ifPresent(x -> out.set("discovery", Json.mapper().valueToTree(x)));
                     yield HttpResponse.json(200, out);
                 }
                 case "DELETE" -> {

@@ -1,6 +1,9 @@
 package io.ironbell.restapi.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ironbell.api.discovery.DiscoveryService;
+import io.ironbell.api.discovery.Inventory;
+import io.ironbell.api.discovery.RuleDecision;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareLookup;
 import io.ironbell.api.hardware.MacAddress;
@@ -28,7 +31,7 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * The worker side, {@code /api/v1/worker/{mac}/...}: {@code GET next} (200 with the action, 204
- * when there is none), {@code POST report}, {@code POST logs}, {@code GET/PUT
+ * when there is none), {@code POST report}, {@code POST logs}, {@code POST inventory} (what the machine is), {@code GET/PUT
  * workflows/{id}/data}, {@code GET plugins/{digest}} (a plugin bundle a workflow pinned) and {@code GET trusted-keys} (the keys that must
  * have signed a plugin the worker pulls from a registry). A worker is served only its own machine's work (see {@link Auth}).
  */
@@ -60,6 +63,11 @@ public final class WorkerRoutes implements HttpRoute {
     @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
             policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
     volatile io.ironbell.api.plugin.PluginRepository plugins;
+
+    /** Discovery, when it runs: it keeps machines' inventories and enrolls discovered machines. */
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    volatile DiscoveryService discovery;
 
     @Activate
     public WorkerRoutes(@Reference Auth auth, @Reference WorkflowService engine, @Reference MachineLogStore logs,
@@ -114,6 +122,7 @@ public final class WorkerRoutes implements HttpRoute {
                     yield HttpResponse.json(200, Map.of("workflow", w.id(), "state", w.state(), "currentAction", w.currentAction()));
                 }
                 case "trusted-keys GET" -> HttpResponse.json(200, Map.of("trustedKeys", repository().trustedKeys()));
+                case "inventory POST" -> inventory(mac, Api.body(r, Inventory.class));
                 case "logs POST" -> {
                     appendLogs(worker, Api.body(r, LogBatch.class));
                     yield HttpResponse.noContent();
@@ -125,6 +134,34 @@ public final class WorkerRoutes implements HttpRoute {
         } catch (StoreException e) {
             throw Api.error(e);
         }
+    }
+
+    /** Most disks, NICs or PCI functions one report may list. */
+    static final int MAX_INVENTORY_ITEMS = 4096;
+
+    /** The machine's inventory: stored, and, for a machine waiting to be enrolled, offered to the rules. */
+    private HttpResponse inventory(MacAddress mac, Inventory inventory) throws HttpException, StoreException {
+        DiscoveryService d = discovery;
+        if (d == null) {
+            throw new HttpException(503, "unavailable", "inventories are not taken: the discovery bundle is not running");
+        }
+        for (Map.Entry<String, Integer> e : Map.of("disks", inventory.disks().size(), "nics", inventory.nics().size(), "pci",
+                inventory.pci().size()).entrySet()) {
+            if (e.getValue() > MAX_INVENTORY_ITEMS) {
+                throw new HttpException(400, "invalid_field", e.getKey() + ": " + e.getValue() + " entries, at most " + MAX_INVENTORY_ITEMS);
+            }
+        }
+        Hardware hw = hardware.byMac(mac).orElseThrow(() -> HttpException.notFound("no hardware with MAC " + mac));
+        RuleDecision decision = d.report(hw.id(), inventory);
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("hardwareId", hw.id());
+        if (decision != null) {
+            out.put("matches", decision.matches());
+            out.put("rule", decision.rule());
+            out.put("workflow", decision.workflow());
+            out.put("reasons", decision.reasons());
+        }
+        return HttpResponse.json(200, out);
     }
 
     private io.ironbell.api.plugin.PluginRepository repository() throws HttpException {

@@ -98,11 +98,39 @@ final class TemplateData {
 
     /** The data for a workflow whose hardware map is {@code hardwareMap} and whose hardware is Tinkerbell's {@code object}. */
     static Map<String, Object> of(Map<String, String> hardwareMap, ObjectNode object) {
+        return of(hardwareMap, object, null);
+    }
+
+    /**
+     * As above, with the inventory the machine last reported: {@code .Hardware.Inventory}, a map
+     * under its JSON names (numbers as float64), plus {@code disksBySize} and {@code ssdsBySize}
+     * (its non-rotational disks), smallest first, so that a template picks a disk with
+     * {@code (index .Hardware.Inventory.ssdsBySize 0).name}. Without an inventory the field is
+     * absent, and {@code .Hardware} is exactly Tinkerbell's.
+     */
+    static Map<String, Object> of(Map<String, String> hardwareMap, ObjectNode object, JsonNode inventory) {
         Map<String, Object> root = new LinkedHashMap<>(hardwareMap);
         root.put("hardware", plain(object));
-        root.put("Hardware", legacy(object.path("spec")));
+        GoStruct legacy = legacy(object.path("spec"));
+        if (inventory != null && inventory.isObject()) {
+            Map<String, Object> fields = new LinkedHashMap<>(legacy.fields());
+            fields.put("Inventory", inventory(inventory));
+            legacy = new GoStruct(legacy.type(), fields);
+        }
+        root.put("Hardware", legacy);
         root.put("references", new LinkedHashMap<>());
         return root;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object inventory(JsonNode inventory) {
+        Map<String, Object> inv = (Map<String, Object>) plain(inventory);
+        List<Object> disks = inv.get("disks") instanceof List<?> l ? new ArrayList<>(l) : new ArrayList<>();
+        java.util.Comparator<Object> bySize = java.util.Comparator.comparingDouble(d -> ((Map<String, Object>) d).get("sizeBytes") instanceof Double v ? v : 0);
+        disks.sort(bySize);
+        inv.put("disksBySize", disks);
+        inv.put("ssdsBySize", disks.stream().filter(d -> Boolean.FALSE.equals(((Map<String, Object>) d).get("rotational"))).toList());
+        return inv;
     }
 
     /** JSON into what Go's json.Unmarshal into interface {} gives: maps, lists, float64 numbers, strings, bools, nil. */

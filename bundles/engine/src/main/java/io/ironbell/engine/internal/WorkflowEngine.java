@@ -109,6 +109,10 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     /** Applied Tinkerbell objects, when the store keeps them: a template sees an applied Hardware object as it was applied. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile ManifestStore manifests;
+
+    /** Machines' inventories, for templates ({@code .Hardware.Inventory}), when discovery runs. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile io.ironbell.api.discovery.DiscoveryStore inventories;
     private final EventBudget budget;
     private final ScheduledExecutorService sweeper;
     private final ExecutorService fanout;
@@ -188,18 +192,22 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
             }
         }
         ObjectNode subject;
+        Hardware subjectRecord = null;
         if (!tinkerbell) {
             subject = hardwareObject(first);
+            subjectRecord = first;
         } else if (request.hardwareRef().isEmpty()) {
             subject = NO_HARDWARE;
         } else {
-            subject = hardwareObject(hardware.byId(request.hardwareRef()).orElseThrow(() -> new WorkflowException(Reason.INVALID,
-                    "hardwareRef '" + request.hardwareRef() + "' is not known hardware")));
+            subjectRecord = hardware.byId(request.hardwareRef()).orElseThrow(() -> new WorkflowException(Reason.INVALID,
+                    "hardwareRef '" + request.hardwareRef() + "' is not known hardware"));
+            subject = hardwareObject(subjectRecord);
         }
+        JsonNode inventory = inventoryOf(subjectRecord);
         TemplateRecord record = store(() -> templates.get(request.template()));
         Template template;
         try {
-            template = WorkflowTemplates.render(record.data(), map, subject);
+            template = WorkflowTemplates.render(record.data(), map, subject, inventory);
         } catch (TemplateException e) {
             if (tinkerbell) {
                 return renderingFailed(request, record, map, e);
@@ -249,6 +257,15 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
      * The hardware as the template sees it: the Hardware object as it was applied, when it was,
      * else the record as Tinkerbell's object.
      */
+    /** The inventory the machine last reported, as JSON; null without one (or without discovery). */
+    private JsonNode inventoryOf(Hardware hw) throws WorkflowException {
+        io.ironbell.api.discovery.DiscoveryStore d = inventories;
+        if (hw == null || d == null) {
+            return null;
+        }
+        return store(() -> d.inventory(hw.id())).map(i -> (JsonNode) io.ironbell.api.json.Json.mapper().valueToTree(i.inventory())).orElse(null);
+    }
+
     private ObjectNode hardwareObject(Hardware hw) throws WorkflowException {
         ManifestStore m = manifests;
         if (m != null) {

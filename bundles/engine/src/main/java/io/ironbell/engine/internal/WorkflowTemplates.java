@@ -1,5 +1,6 @@
 package io.ironbell.engine.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.json.Json;
@@ -59,10 +60,15 @@ final class WorkflowTemplates {
 
     /** Renders the template for a workflow whose hardware is Tinkerbell's {@code hardware} object, and reads the result. */
     static Template render(String text, Map<String, String> hardwareMap, ObjectNode hardware) throws TemplateException {
+        return render(text, hardwareMap, hardware, null);
+    }
+
+    /** As above, with the inventory the machine last reported ({@code .Hardware.Inventory}; null: none). */
+    static Template render(String text, Map<String, String> hardwareMap, ObjectNode hardware, JsonNode inventory) throws TemplateException {
         TextTemplate t = parse(text);
         String rendered;
         try {
-            rendered = t.execute(TemplateData.of(hardwareMap, hardware), MAX_RENDERED_BYTES);
+            rendered = t.execute(TemplateData.of(hardwareMap, hardware, inventory), MAX_RENDERED_BYTES);
         } catch (GoTemplateException e) {
             throw refused(e);
         }

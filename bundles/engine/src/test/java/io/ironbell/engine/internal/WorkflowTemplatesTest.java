@@ -57,6 +57,43 @@ class WorkflowTemplatesTest {
     }
 
     @Test
+    void theInventoryIsThereWhenTheMachineReportedOne() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode inventory = Json.mapper().readTree("""
+                {"system": {"vendor": "QEMU", "serial": "SN-1"}, "cpu": {"threads": 4}, "memory": {"totalBytes": 4294967296},
+                 "disks": [{"name": "sda", "sizeBytes": 40000000000, "rotational": true},
+                           {"name": "nvme0n1", "sizeBytes": 256000000000, "rotational": false},
+                           {"name": "vdb", "sizeBytes": 8000000000, "rotational": false}]}
+                """);
+        String template = """
+                version: "0.1"
+                name: t
+                global_timeout: 600
+                tasks:
+                  - name: t
+                    worker: "{{.device_1}}"
+                    actions:
+                      - name: a
+                        image: quay.io/tinkerbell-actions/image2disk:v1.0.0
+                        timeout: 60
+                        environment:
+                          DEST_DISK: "/dev/{{ (index .Hardware.Inventory.ssdsBySize 0).name }}"
+                          BIGGEST: "{{ (index .Hardware.Inventory.disksBySize 2).name }}"
+                          SERIAL: "{{ .Hardware.Inventory.system.serial }} {{ .Hardware.Inventory.cpu.threads }}"
+                          SPINNING: "{{ range .Hardware.Inventory.disks }}{{ if .rotational }}{{ .name }}{{ end }}{{ end }}"
+                """;
+        Map<String, String> env = WorkflowTemplates.render(template, Map.of("device_1", "52:54:00:12:34:56"),
+                io.ironbell.api.hardware.TinkerbellHardware.toObject(HW), inventory).tasks().get(0).actions().get(0).environment();
+        assertEquals("/dev/vdb", env.get("DEST_DISK"), "the smallest non-rotational disk");
+        assertEquals("nvme0n1", env.get("BIGGEST"));
+        assertEquals("SN-1 4", env.get("SERIAL"));
+        assertEquals("sda", env.get("SPINNING"));
+        // a machine that reported nothing: the template says so at its line
+        TemplateException e = assertThrows(TemplateException.class, () -> WorkflowTemplates.render(template, Map.of("device_1", "52:54:00:12:34:56"),
+                io.ironbell.api.hardware.TinkerbellHardware.toObject(HW), null));
+        assertTrue(e.getMessage().contains("Inventory"), e.getMessage());
+    }
+
+    @Test
     void theDataHasTinkerbellsShape() throws Exception {
         assertEquals("/dev/nvme0n1", render("\"{{ index .Hardware.Disks 0 }}\""));
         assertEquals("[/dev/nvme0n1 /dev/sdb]", render("\"{{ .Hardware.Disks }}\""));

@@ -27,6 +27,7 @@ final class Mappers {
         c.addMapper(AuditSql.class);
         c.addMapper(MachineSessionSql.class);
         c.addMapper(PluginSql.class);
+        c.addMapper(DiscoverySql.class);
         c.addMapper(ManifestSql.class);
         c.addMapper(BmcSql.class);
         c.addMapper(PoolSql.class);
@@ -126,6 +127,69 @@ final class Mappers {
         List<Map<String, Object>> events(@Param("id") String jobId, @Param("after") long after, @Param("limit") int limit);
     }
 
+    interface DiscoverySql {
+        String DISCOVERED = "SELECT hardware_id, mac::text AS mac, state, rule, discovered_at, enrolled_at FROM discovered_machine ";
+        String RULE = "SELECT name, priority, enabled, spec::text AS spec, max_count, used FROM enrollment_rule ";
+
+        /** The inventory now; changed_at = collected_at when it differs from what was stored (or nothing was). */
+        @Select("INSERT INTO inventory (hardware_id, data) VALUES (#{id}, CAST(#{data} AS jsonb)) "
+                + "ON CONFLICT (hardware_id) DO UPDATE SET data = EXCLUDED.data, collected_at = now(), "
+                + "changed_at = CASE WHEN inventory.data = EXCLUDED.data THEN inventory.changed_at ELSE now() END "
+                + "RETURNING collected_at, changed_at, collected_at = changed_at AS changed")
+        @Options(flushCache = Options.FlushCachePolicy.TRUE)
+        Map<String, Object> putInventory(@Param("id") String hardwareId, @Param("data") String data);
+
+        @Insert("INSERT INTO inventory_history (hardware_id, at, data) VALUES (#{id}, #{at}, CAST(#{data} AS jsonb))")
+        int addHistory(@Param("id") String hardwareId, @Param("at") java.sql.Timestamp at, @Param("data") String data);
+
+        @Select("SELECT hardware_id, data::text AS data, collected_at, changed_at FROM inventory WHERE hardware_id = #{id}")
+        Map<String, Object> inventory(@Param("id") String hardwareId);
+
+        @Select("SELECT at, data::text AS data FROM inventory_history WHERE hardware_id = #{id} ORDER BY at DESC, id DESC LIMIT 100")
+        List<Map<String, Object>> history(@Param("id") String hardwareId);
+
+        @Insert("INSERT INTO discovered_machine (hardware_id, mac, state) VALUES (#{id}, CAST(#{mac} AS macaddr), 'DISCOVERED') "
+                + "ON CONFLICT DO NOTHING")
+        int noteDiscovered(@Param("id") String hardwareId, @Param("mac") String mac);
+
+        @Select(DISCOVERED + "WHERE hardware_id = #{id}")
+        Map<String, Object> discovered(@Param("id") String hardwareId);
+
+        @Select(DISCOVERED + "WHERE #{state} IS NULL OR state = #{state} ORDER BY discovered_at, hardware_id")
+        List<Map<String, Object>> discoveredMachines(@Param("state") String state);
+
+        @Select("UPDATE enrollment_rule SET used = used + 1 WHERE name = #{rule} AND enabled AND (max_count = 0 OR used < max_count) "
+                + "RETURNING used")
+        @Options(flushCache = Options.FlushCachePolicy.TRUE)
+        Integer countEnrollment(@Param("rule") String rule);
+
+        @Update("UPDATE discovered_machine SET state = 'ENROLLED', rule = #{rule}, enrolled_at = now() "
+                + "WHERE hardware_id = #{id} AND state = 'DISCOVERED'")
+        int markEnrolled(@Param("id") String hardwareId, @Param("rule") String rule);
+
+        @Insert("INSERT INTO enrollment_rule (name, priority, enabled, spec, max_count) VALUES (#{name}, #{priority}, #{enabled}, "
+                + "CAST(#{spec} AS jsonb), #{maxCount}) ON CONFLICT (name) DO UPDATE SET priority = EXCLUDED.priority, "
+                + "enabled = EXCLUDED.enabled, spec = EXCLUDED.spec, max_count = EXCLUDED.max_count, updated_at = now()")
+        int putRule(@Param("name") String name, @Param("priority") int priority, @Param("enabled") boolean enabled, @Param("spec") String spec,
+                @Param("maxCount") int maxCount);
+
+        @Select(RULE + "ORDER BY priority, name")
+        List<Map<String, Object>> rules();
+
+        @Select(RULE + "WHERE name = #{name}")
+        Map<String, Object> rule(@Param("name") String name);
+
+        @Delete("DELETE FROM enrollment_rule WHERE name = #{name}")
+        int deleteRule(@Param("name") String name);
+
+        @Insert("INSERT INTO discovery_event (hardware_id, kind, rule, message) VALUES (#{id}, #{kind}, #{rule}, #{message})")
+        int addEvent(@Param("id") String hardwareId, @Param("kind") String kind, @Param("rule") String rule, @Param("message") String message);
+
+        @Select("SELECT id, hardware_id, at, kind, rule, message FROM discovery_event WHERE #{id} IS NULL OR hardware_id = #{id} "
+                + "ORDER BY id DESC LIMIT #{limit}")
+        List<Map<String, Object>> events(@Param("id") String hardwareId, @Param("limit") int limit);
+    }
+
     interface PoolSql {
         String POOL = "SELECT name, host(subnet::inet) || '/' || masklen(subnet) AS subnet, host(first_address) AS first_address, "
                 + "host(last_address) AS last_address, array_to_string(ARRAY(SELECT host(r) FROM unnest(relays) r), ',') AS relays, "
@@ -199,6 +263,10 @@ final class Mappers {
         @Update("UPDATE dhcp_lease SET state = 'DECLINED', mac = NULL, expires_at = now() + make_interval(secs => #{seconds}), "
                 + "updated_at = now() WHERE pool = #{pool} AND address = CAST(#{address} AS inet) AND mac = CAST(#{mac} AS macaddr)")
         int decline(@Param("pool") String pool, @Param("mac") String mac, @Param("address") String address, @Param("seconds") long seconds);
+
+        @Select("SELECT " + LEASE + " FROM dhcp_lease WHERE address = CAST(#{address} AS inet) AND state IN ('OFFERED', 'BOUND') "
+                + "AND expires_at > now() LIMIT 1")
+        Map<String, Object> holder(@Param("address") String address);
 
         @Select("SELECT " + LEASE + " FROM dhcp_lease WHERE pool = #{pool} ORDER BY address")
         List<Map<String, Object>> leases(@Param("pool") String pool);

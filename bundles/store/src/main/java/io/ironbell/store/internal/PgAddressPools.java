@@ -157,6 +157,13 @@ public final class PgAddressPools implements AddressPools {
     }
 
     @Override
+    public Optional<PoolLease> holder(String address) throws StoreException {
+        v4("address", address);
+        Map<String, Object> r = db.tx(s -> s.getMapper(Mappers.PoolSql.class).holder(address));
+        return r == null ? Optional.empty() : Optional.of(lease(r));
+    }
+
+    @Override
     public List<PoolLease> leases(String pool) throws StoreException {
         return db.tx(s -> s.getMapper(Mappers.PoolSql.class).leases(pool).stream().map(PgAddressPools::lease).toList());
     }

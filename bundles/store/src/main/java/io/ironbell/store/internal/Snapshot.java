@@ -43,10 +43,12 @@ final class Snapshot {
     /** Tables in an order that satisfies their foreign keys. */
     static final List<String> TABLES = List.of("hardware", "hardware_interface", "template", "template_revision",
             "workflow", "action_state", "workflow_event", "machine_log", "lease", "api_token", "audit_log", "action_plugin",
-            "manifest", "bmc_machine", "bmc_job", "bmc_event", "dhcp_pool", "dhcp_lease");
+            "manifest", "bmc_machine", "bmc_job", "bmc_event", "dhcp_pool", "dhcp_lease", "inventory", "inventory_history",
+            "discovered_machine", "enrollment_rule", "discovery_event");
 
     /** Sequences and the column they number. */
-    static final Map<String, String> SEQUENCES = Map.of("workflow_event", "seq", "machine_log", "seq", "audit_log", "seq");
+    static final Map<String, String> SEQUENCES = Map.of("workflow_event", "seq", "machine_log", "seq", "audit_log", "seq",
+            "inventory_history", "id", "discovery_event", "id");
 
     private Snapshot() {
     }

@@ -16,6 +16,8 @@ public final class StoreFixture implements AutoCloseable {
     public final PgMachineLogStore logs;
     public final PgBmcStore bmc;
     public final PgManifestStore manifests;
+    public final PgDiscoveryStore discovery;
+    public final PgAddressPools pools;
     private final java.nio.file.Path secretsKey;
     private Database db;
 
@@ -30,6 +32,8 @@ public final class StoreFixture implements AutoCloseable {
         bmc = new PgBmcStore(db);
         secretsKey = java.nio.file.Files.createTempDirectory("store-fixture").resolve("secrets.key");
         manifests = new PgManifestStore(db, secretsKey);
+        discovery = new PgDiscoveryStore(db);
+        pools = new PgAddressPools(db);
     }
 
     /** The store's transactions, as the {@code Transactions} service. */
@@ -62,6 +66,8 @@ public final class StoreFixture implements AutoCloseable {
         bmc = new PgBmcStore(db);
         secretsKey = old.secretsKey;
         manifests = new PgManifestStore(db, secretsKey);
+        discovery = new PgDiscoveryStore(db);
+        pools = new PgAddressPools(db);
     }
 
     @Override

@@ -162,6 +162,15 @@ final class ServerClient {
         return keys;
     }
 
+    /**
+     * Reports what this machine is (at every start of the worker, so that a changed machine is seen).
+     *
+     * @return the server's answer: what the enrollment rules decided, when the machine waited for them
+     */
+    JsonNode inventory(io.ironbell.api.discovery.Inventory inventory) throws ApiException, InterruptedException {
+        return api().send("POST", base + "inventory", inventory, null, JsonNode.class, REQUEST_TIMEOUT);
+    }
+
     /** Appends lines to the machine's log. */
     void logs(List<Line> lines) throws ApiException, InterruptedException {
         api().send("POST", base + "logs", Map.of("lines", lines), null, Void.class, REQUEST_TIMEOUT);

@@ -94,6 +94,10 @@ public final class Worker {
 
         @AttributeDefinition(description = "seconds a cancelled action has to stop before the worker moves on")
         int graceSeconds() default 10;
+
+        @AttributeDefinition(description = "report this machine's inventory (from /sys, /proc and SMBIOS) when the worker starts; "
+                + "the in-memory OS always does")
+        boolean inventory() default true;
     }
 
     /** How often a running action's progress (or, without news, a heartbeat) goes to the server. */
@@ -117,6 +121,7 @@ public final class Worker {
     private Duration grace;
     private Thread loop;
     private volatile boolean stopping;
+    private boolean reportInventory;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void addPlugin(ActionPlugin plugin, ServiceReference<ActionPlugin> ref) {
@@ -162,6 +167,7 @@ public final class Worker {
         pollMillis = Math.max(50, config.pollMillis());
         maxBackoff = Math.max(100, config.maxBackoffMillis());
         grace = Duration.ofSeconds(Math.max(1, config.graceSeconds()));
+        reportInventory = config.inventory();
         loop = new Thread(this::loop, "ironbell-worker");
         loop.start();
         LOG.info("worker {} takes its actions from {}; journal in {}", id, server, state);
@@ -269,6 +275,10 @@ public final class Worker {
         long backoff = 0;
         while (!stopping) {
             try {
+                if (reportInventory) {
+                    reportInventory();
+                    reportInventory = false;
+                }
                 deliverPending(Long.MAX_VALUE);
                 Optional<WorkerAction> next = client.next();
                 if (backoff > 0) {
@@ -310,6 +320,33 @@ public final class Worker {
                 backoff = Backoff.next(backoff, maxBackoff);
                 sleepQuietly(backoff);
             }
+        }
+    }
+
+    /**
+     * What this machine is, to the server, before its first ask for work: a discovered machine is
+     * enrolled by it (and may get its workflow at once); a known one has its inventory refreshed.
+     * A server that does not take inventories (no discovery bundle) answers 404 or 503: logged, not retried.
+     */
+    private void reportInventory() throws ApiException, InterruptedException {
+        long t0 = System.nanoTime();
+        io.ironbell.api.discovery.Inventory inventory = new InventoryCollector(Path.of("/")).collect();
+        long collected = (System.nanoTime() - t0) / 1_000_000;
+        try {
+            com.fasterxml.jackson.databind.JsonNode answer = client.inventory(inventory);
+            String decision = answer == null || answer.path("rule").isMissingNode() || answer.path("rule").isNull() ? ""
+                    : "; enrolled by rule " + answer.path("rule").asText()
+                    + (answer.hasNonNull("workflow") ? ", workflow " + answer.get("workflow").asText() : "");
+            String what = "inventory reported (" + inventory.disks().size() + " disks, " + inventory.nics().size() + " NICs, read in "
+                    + collected + " ms)" + decision;
+            logs.add("worker", what);
+            LOG.info("{}", what);
+        } catch (ApiException e) {
+            if (e.status() == 404 || e.status() == 503 || e.status() == 400 || e.status() == 403) {
+                LOG.warn("inventory not taken by the server: {}", e.getMessage());
+                return;
+            }
+            throw e;
         }
     }
 

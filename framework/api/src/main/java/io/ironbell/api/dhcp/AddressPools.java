@@ -45,6 +45,9 @@ public interface AddressPools {
     /** Takes an address out for {@code probation} (DECLINE: in use by something else); only the MAC that holds it can. */
     void decline(String pool, MacAddress mac, String address, Duration probation) throws StoreException;
 
+    /** Who holds an address of any pool now (an offer or a binding that has not run out). */
+    Optional<PoolLease> holder(String address) throws StoreException;
+
     /** The pool's leases, by address. */
     List<PoolLease> leases(String pool) throws StoreException;
 }

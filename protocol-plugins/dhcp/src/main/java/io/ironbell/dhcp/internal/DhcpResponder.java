@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * What the DHCP server answers, from memory: a pure function of the request, the hardware record
@@ -37,11 +38,12 @@ final class DhcpResponder {
      * @param serverAddress the address machines reach Ironbell at: server id, next-server
      * @param httpBase      base URL of Ironbell's HTTP server, e.g. {@code http://10.0.0.1:8080}
      * @param proxy         proxy mode: boot options only, never an address
-     * @param discovery     netboot machines no record names (dhcp.discovery): they boot the in-memory OS and report what they are
+     * @param discovery     whether machines no record names netboot now (discovery.enabled): they boot the in-memory OS
+     *                      and report what they are
      */
-    record Settings(Inet4Address serverAddress, String httpBase, boolean proxy, boolean discovery) {
+    record Settings(Inet4Address serverAddress, String httpBase, boolean proxy, BooleanSupplier discovery) {
         Settings(Inet4Address serverAddress, String httpBase, boolean proxy) {
-            this(serverAddress, httpBase, proxy, false);
+            this(serverAddress, httpBase, proxy, () -> false);
         }
     }
 
@@ -68,7 +70,7 @@ final class DhcpResponder {
         MacAddress mac = request.clientMac().get();
         if (hardware.isEmpty()) {
             // an unknown machine: in proxy mode it may netboot to be discovered; an address comes from a pool, not from here
-            return settings.discovery() && (settings.proxy() || bootServerPort)
+            return settings.discovery().getAsBoolean() && (settings.proxy() || bootServerPort)
                     ? proxyAnswer(request, unknownMachine(mac, null), bootServerPort) : Optional.empty();
         }
         HardwareInterface nic = hardware.get().interfaceByMac(mac).orElse(null);
@@ -153,7 +155,8 @@ final class DhcpResponder {
     private HardwareInterface unknownMachine(MacAddress mac, Dhcp dhcp) {
         Dhcp d = dhcp != null ? dhcp : new Dhcp(mac.toString(), null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null);
-        return new HardwareInterface(d, new Netboot(settings.discovery(), settings.discovery(), null, null, null), null);
+        boolean netboot = settings.discovery().getAsBoolean();
+        return new HardwareInterface(d, new Netboot(netboot, netboot, null, null, null), null);
     }
 
     /** A NAK: the address the client asks for is not its own, or not on its network. */

@@ -2,6 +2,7 @@ package io.ironbell.dhcp.internal;
 
 import io.ironbell.api.dhcp.AddressPool;
 import io.ironbell.api.dhcp.AddressPools;
+import io.ironbell.api.discovery.DiscoveryService;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareLookup;
 import io.ironbell.api.hardware.Lease;
@@ -111,10 +112,6 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
                 + "pools made with 'ironbell pool create' serve as well")
         String pools() default "";
 
-        @AttributeDefinition(description = "netboot machines that no record names, so that they boot the in-memory OS and report "
-                + "what they are (discovery)")
-        boolean discovery() default false;
-
         @AttributeDefinition(description = "milliseconds a free pool address is pinged before it is offered (RFC 2131 2.2); 0: no probe")
         int probeMillis() default 300;
 
@@ -133,6 +130,7 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
     private volatile HardwareLookup lookup;
     private volatile LeaseStore leases;
     private volatile AddressPools addressPools;
+    private volatile DiscoveryService discovery;
     private volatile List<AddressPool> configuredPools = List.of();
     private volatile boolean poolsStored;
     private volatile Pools pools;
@@ -201,8 +199,10 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
         }
         RelayPolicy relays = new RelayPolicy(relayBlocks, RelayPolicy.interfaces(TimeUnit.SECONDS.toNanos(30)));
         RateLimit<MacAddress> perMac = new RateLimit<>(config.ratePerMac(), config.burstPerMac(), MAX_RATED_MACS, System::nanoTime);
-        DhcpResponder responder = new DhcpResponder(new DhcpResponder.Settings(server, http.url(server.getHostAddress(), ""), proxy,
-                config.discovery()));
+        DhcpResponder responder = new DhcpResponder(new DhcpResponder.Settings(server, http.url(server.getHostAddress(), ""), proxy, () -> {
+            DiscoveryService d = discovery;
+            return d != null && d.enabled();
+        }));
         if (!proxy) {
             Inet4Address own = interfaceAddress();
             pools = new Pools(() -> addressPools, () -> lookup, responder, new Pools.Settings(config.poolThreads(), config.probeMillis(),
@@ -401,6 +401,18 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
     void unsetAddressPools(AddressPools s) {
         if (addressPools == s) {
             addressPools = null;
+        }
+    }
+
+    /** Whether unknown machines netboot is discovery's to say (discovery.enabled). */
+    @Reference(policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, cardinality = ReferenceCardinality.OPTIONAL)
+    void setDiscovery(DiscoveryService d) {
+        discovery = d;
+    }
+
+    void unsetDiscovery(DiscoveryService d) {
+        if (discovery == d) {
+            discovery = null;
         }
     }
 

@@ -62,7 +62,7 @@ class PoolsTest {
 
     @Test
     void aPoolReplyCarriesThePoolsOptionsTheRenewalTimesAndTheClientId() {
-        DhcpResponder discovery = new DhcpResponder(new DhcpResponder.Settings(DhcpResponder.ipv4("10.9.0.2"), "http://10.9.0.2:8080", false, true));
+        DhcpResponder discovery = new DhcpResponder(new DhcpResponder.Settings(DhcpResponder.ipv4("10.9.0.2"), "http://10.9.0.2:8080", false, () -> true));
         byte[] clientId = {1, 0x52, 0x54, 0, 0, 0, 4};
         DhcpMessage req = DhcpResponderTest.request("52:54:00:00:00:04", DhcpMessage.DISCOVER,
                 DhcpResponderTest.pxe(0, "PXEClient:Arch:00000").put(DhcpOptions.CLIENT_ID, clientId));
@@ -78,8 +78,8 @@ class PoolsTest {
         assertArrayEquals(clientId, o.bytes(DhcpOptions.CLIENT_ID).orElseThrow(), "RFC 6842: option 61 echoed");
         // discovery on: an unknown netboot client is sent to iPXE
         assertEquals("undionly.kpxe", offer.file());
-        DhcpResponder closed = new DhcpResponder(new DhcpResponder.Settings(DhcpResponder.ipv4("10.9.0.2"), "http://10.9.0.2:8080", false, false));
+        DhcpResponder closed = new DhcpResponder(new DhcpResponder.Settings(DhcpResponder.ipv4("10.9.0.2"), "http://10.9.0.2:8080", false, () -> false));
         assertEquals("", closed.poolReply(req, null, LAB, DhcpResponder.ipv4("10.9.0.123"), DhcpMessage.OFFER).file(),
-                "without dhcp.discovery an unknown machine gets an address, not a boot file");
+                "without discovery an unknown machine gets an address, not a boot file");
     }
 }

@@ -1,6 +1,7 @@
 package io.ironbell.ipxe.internal;
 
 import io.ironbell.api.auth.MachineCredentials;
+import io.ironbell.api.discovery.DiscoveryService;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareLookup;
 import io.ironbell.api.hardware.MacAddress;
@@ -16,10 +17,14 @@ import io.ironbell.api.store.StoreException;
 import io.ironbell.protocol.support.Tally;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
@@ -28,7 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code GET /ipxe/{mac}/auto.ipxe} and {@code GET /ipxe/auto.ipxe} (found by the caller's
  * address): the machine's iPXE script, answered from memory on the network thread; a machine
- * without an unfinished workflow is sent to its next boot device ({@link PendingWork}). Its typed
+ * without an unfinished workflow is sent to its next boot device ({@link PendingWork}). With
+ * discovery on, a MAC no record names gets one (a few database writes, once per machine) and,
+ * like a machine waiting for enrollment, the in-memory OS. Its typed
  * configuration merges server.* and ipxe.*; settings that cannot go into a script stop it from
  * starting. A record whose values cannot ({@link IpxeScripts}) is counted and logged, once per
  * 10 s at most, since anyone may ask for any machine's script.
@@ -61,6 +68,10 @@ public final class IpxeRoutes implements HttpRoute, MetricSet {
 
     private final Config config;
     private final HardwareLookup lookup;
+
+    /** Discovery, when it runs: unknown MACs get a record and the in-memory OS. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    volatile DiscoveryService discovery;
     private final HttpEndpoint http;
     private final PendingWork work;
     private final MachineCredentials credentials;
@@ -99,7 +110,8 @@ public final class IpxeRoutes implements HttpRoute, MetricSet {
             } catch (IllegalArgumentException e) {
                 throw HttpException.badRequest(e.getMessage());
             }
-            hw = lookup.byMac(mac).orElseThrow(() -> HttpException.notFound("no hardware with MAC " + key));
+            Optional<Hardware> known = lookup.byMac(mac);
+            hw = known.isPresent() ? known.get() : enlist(mac, r);
         } else {
             hw = lookup.byIp(r.remoteAddress().getAddress()).orElseThrow(() ->
                     HttpException.notFound("no hardware with address " + r.remoteAddress().getAddress().getHostAddress()));
@@ -107,7 +119,7 @@ public final class IpxeRoutes implements HttpRoute, MetricSet {
                     .orElseThrow(() -> HttpException.notFound("hardware " + hw.id() + " has no MAC address"));
         }
         String host = config.address().isBlank() ? r.localAddress().getAddress().getHostAddress() : config.address();
-        boolean hasWork = work.hasWork(hw, mac);
+        boolean hasWork = work.hasWork(hw, mac) || discovering(hw);
         // a new boot token with every script: only the one the machine's worker exchanges first counts
         String bootToken = null;
         if (hasWork) {
@@ -130,6 +142,32 @@ public final class IpxeRoutes implements HttpRoute, MetricSet {
         }
         // 200 even when refused: iPXE runs only a script it got with 2xx, and this one says why on the console
         return HttpResponse.of(200, "text/plain; charset=utf-8", script.text().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A machine no record names: discovery makes its record, when it is on; else 404. */
+    private Hardware enlist(MacAddress mac, HttpRequest r) throws HttpException {
+        DiscoveryService d = discovery;
+        if (d == null || !d.enabled()) {
+            throw HttpException.notFound("no hardware with MAC " + mac);
+        }
+        try {
+            return d.enlist(mac, r.remoteAddress().getAddress());
+        } catch (StoreException e) {
+            if (e.reason() == StoreException.Reason.UNAVAILABLE) {
+                throw new HttpException(503, "unavailable", "no record for " + mac + " now (the database is away); iPXE tries again");
+            }
+            throw new HttpException(403, "forbidden", e.getMessage());
+        }
+    }
+
+    /** Whether a machine boots the in-memory OS to be discovered: it waits for enrollment. */
+    private boolean discovering(Hardware hw) {
+        DiscoveryService d = discovery;
+        try {
+            return d != null && d.enabled() && d.waiting(hw.id());
+        } catch (StoreException e) {
+            return true; // as for work: booting for nothing costs minutes, sending it away a whole cycle
+        }
     }
 
     /** A record's id for a log line: escaped, so that it cannot forge lines, and cut short. */
