@@ -234,27 +234,46 @@ final class Mappers {
                                  @Param("state") String state, @Param("seconds") int seconds);
 
         /**
-         * A free address for the MAC, searched from {@code start} (the MAC's hash) round the pool; a
-         * candidate another instance took meanwhile is not returned (the caller tries again).
+         * One round trip for the common DISCOVER: the MAC's own address again (as {@link #sticky}),
+         * else a free one among the {@code window} candidates from {@code start + from} (start: the MAC's
+         * hash) round the pool; nothing when the window has none, or the search lost its candidate to
+         * another instance (the caller goes on).
          */
-        @Select("INSERT INTO dhcp_lease (pool, address, mac, state, expires_at) "
+        @Select("WITH own AS (UPDATE dhcp_lease SET state = CASE WHEN state = 'BOUND' AND expires_at > now() THEN 'BOUND' ELSE 'OFFERED' END, "
+                + "expires_at = GREATEST(expires_at, now() + make_interval(secs => #{offer})), updated_at = now() "
+                + "WHERE pool = #{pool} AND mac = CAST(#{mac} AS macaddr) AND state <> 'DECLINED' "
+                + "AND NOT (host(address) = ANY (CAST(#{excluded} AS text[]))) RETURNING " + LEASE + "), "
+                + "fresh AS (INSERT INTO dhcp_lease (pool, address, mac, state, expires_at) "
                 + "SELECT #{pool}, c.address, CAST(#{mac} AS macaddr), 'OFFERED', now() + make_interval(secs => #{offer}) "
-                + "FROM (SELECT CAST(#{first} AS inet) + ((#{start} + g) % #{size}) AS address FROM generate_series(0, #{size} - 1) g) c "
-                + "WHERE NOT EXISTS (SELECT 1 FROM dhcp_lease l WHERE l.pool = #{pool} AND l.address = c.address AND l.expires_at >= now()) "
+                + "FROM (SELECT CAST(#{first} AS inet) + ((#{start} + g) % #{size}) AS address "
+                + "FROM generate_series(#{from}, LEAST(#{from} + #{window}, #{size}) - 1) g) c "
+                + "WHERE NOT EXISTS (SELECT 1 FROM own) "
+                + "AND NOT EXISTS (SELECT 1 FROM dhcp_lease l WHERE l.pool = #{pool} AND l.address = c.address AND l.expires_at >= now()) "
                 + "AND NOT (host(c.address) = ANY (CAST(#{excluded} AS text[]))) LIMIT 1 "
                 + "ON CONFLICT (pool, address) DO UPDATE SET mac = EXCLUDED.mac, state = 'OFFERED', expires_at = EXCLUDED.expires_at, "
-                + "updated_at = now() WHERE dhcp_lease.expires_at < now() RETURNING " + LEASE)
+                + "updated_at = now() WHERE dhcp_lease.expires_at < now() RETURNING " + LEASE + ") "
+                + "SELECT * FROM own UNION ALL SELECT * FROM fresh")
         @Options(flushCache = Options.FlushCachePolicy.TRUE)
-        Map<String, Object> fresh(@Param("pool") String pool, @Param("mac") String mac, @Param("first") String first, @Param("start") long start,
-                                  @Param("size") long size, @Param("offer") int offerSeconds, @Param("excluded") String excluded);
+        List<Map<String, Object>> ownOrFresh(@Param("pool") String pool, @Param("mac") String mac, @Param("first") String first,
+                                             @Param("start") long start, @Param("from") long from, @Param("window") long window,
+                                             @Param("size") long size, @Param("offer") int offerSeconds, @Param("excluded") String excluded);
+
+        /** {@link #take} for a binding, and the MAC's offers of other addresses (another instance's) given back, in one round trip. */
+        @Select("WITH t AS (INSERT INTO dhcp_lease (pool, address, mac, state, expires_at) VALUES (#{pool}, CAST(#{address} AS inet), "
+                + "CAST(#{mac} AS macaddr), 'BOUND', now() + make_interval(secs => #{seconds})) "
+                + "ON CONFLICT (pool, address) DO UPDATE SET mac = EXCLUDED.mac, state = EXCLUDED.state, expires_at = EXCLUDED.expires_at, "
+                + "updated_at = now() WHERE dhcp_lease.expires_at < now() "
+                + "OR (dhcp_lease.mac = EXCLUDED.mac AND dhcp_lease.state <> 'DECLINED') RETURNING " + LEASE + "), "
+                + "d AS (UPDATE dhcp_lease SET expires_at = now() WHERE pool = #{pool} AND mac = CAST(#{mac} AS macaddr) "
+                + "AND address <> CAST(#{address} AS inet) AND state = 'OFFERED' AND EXISTS (SELECT 1 FROM t)) "
+                + "SELECT * FROM t")
+        @Options(flushCache = Options.FlushCachePolicy.TRUE)
+        Map<String, Object> bind(@Param("pool") String pool, @Param("address") String address, @Param("mac") String mac,
+                                 @Param("seconds") int seconds);
 
         /** Whether a free address is left (the search found none, or lost a race for every one it found). */
         @Select("SELECT count(*) FROM dhcp_lease WHERE pool = #{pool} AND expires_at >= now()")
         long held(@Param("pool") String pool);
-
-        @Update("UPDATE dhcp_lease SET expires_at = now() WHERE pool = #{pool} AND mac = CAST(#{mac} AS macaddr) "
-                + "AND address <> CAST(#{address} AS inet) AND state = 'OFFERED'")
-        int dropOtherOffers(@Param("pool") String pool, @Param("mac") String mac, @Param("address") String address);
 
         @Update("UPDATE dhcp_lease SET state = 'RELEASED', expires_at = now(), updated_at = now() WHERE pool = #{pool} "
                 + "AND address = CAST(#{address} AS inet) AND mac = CAST(#{mac} AS macaddr) AND state IN ('OFFERED', 'BOUND')")

@@ -28,8 +28,8 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = AddressPools.class)
 public final class PgAddressPools implements AddressPools {
 
-    /** Candidates lost to another instance before the offer gives up (and the client asks again). */
-    static final int ATTEMPTS = 8;
+    /** Candidates one search looks at: a window of the pool from the MAC's hash on, then the next. */
+    static final long WINDOW = 128;
 
     private final Database db;
 
@@ -64,6 +64,7 @@ public final class PgAddressPools implements AddressPools {
         return db.tx(s -> {
             Mappers.PoolSql sql = s.getMapper(Mappers.PoolSql.class);
             sql.putPool(p, "{" + String.join(",", p.relays()) + "}", "{" + String.join(",", p.dns()) + "}");
+            cache.remove(p.name());
             return pool(sql.pool(p.name()));
         });
     }
@@ -76,6 +77,7 @@ public final class PgAddressPools implements AddressPools {
     @Override
     public void deletePool(String name) throws StoreException {
         db.tx(s -> {
+            cache.remove(name);
             if (s.getMapper(Mappers.PoolSql.class).deletePool(name) == 0) {
                 throw new StoreException(Reason.NOT_FOUND, "no pool " + name);
             }
@@ -91,11 +93,11 @@ public final class PgAddressPools implements AddressPools {
         long size = v4("lastAddress", p.lastAddress()) - first + 1;
         // one statement per transaction: no row lock is held while another is waited for, so two
         // instances serving one MAC cannot deadlock
-        Optional<PoolLease> own = own(pool, mac, p, ex);
-        if (own.isPresent()) {
-            return own;
-        }
         if (requested != null && inRange(requested, first, size) && !excluded.contains(requested)) {
+            Optional<PoolLease> own = own(pool, mac, p, ex);
+            if (own.isPresent()) {
+                return own;
+            }
             Map<String, Object> r = db.tx(s -> s.getMapper(Mappers.PoolSql.class).take(pool, requested, mac.toString(), "OFFERED",
                     p.offerSeconds()));
             if (r != null) {
@@ -103,20 +105,22 @@ public final class PgAddressPools implements AddressPools {
             }
         }
         long start = Math.floorMod(Arrays.hashCode(mac.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII)) * 0x9E3779B1L, size);
-        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            Map<String, Object> r = db.tx(s -> s.getMapper(Mappers.PoolSql.class).fresh(pool, mac.toString(), p.firstAddress(), start, size,
-                    p.offerSeconds(), ex));
-            if (r != null) {
-                return Optional.of(lease(r));
+        for (long from = 0; from < size; from += WINDOW) {
+            long window = from;
+            // the common case in one round trip: its own address again, or a free one of the window
+            List<Map<String, Object>> rows = db.tx(s -> s.getMapper(Mappers.PoolSql.class).ownOrFresh(pool, mac.toString(), p.firstAddress(),
+                    start, window, WINDOW, size, p.offerSeconds(), ex));
+            if (!rows.isEmpty()) {
+                return Optional.of(lease(rows.get(0)));
             }
-            // lost the candidate: most often to another instance answering the same broadcast, for this
-            // very MAC (both start at its hash), and then both offer the address that instance took
-            own = own(pool, mac, p, ex);
+            // none: the window is full, or its candidate went to another instance, most often one answering
+            // the same broadcast for this very MAC (both start at its hash), and then both offer that address
+            Optional<PoolLease> own = own(pool, mac, p, ex);
             if (own.isPresent()) {
                 return own;
             }
-            if (db.tx(s -> s.getMapper(Mappers.PoolSql.class).held(pool)) + excluded.size() >= size) {
-                return Optional.empty();
+            if (from == 0 && db.tx(s -> s.getMapper(Mappers.PoolSql.class).held(pool)) + excluded.size() >= size) {
+                return Optional.empty(); // a full pool is said at once, not after a search of every window
             }
         }
         return Optional.empty();
@@ -137,13 +141,9 @@ public final class PgAddressPools implements AddressPools {
         if (!inRange(address, first, size)) {
             return Optional.empty();
         }
-        Map<String, Object> r = db.tx(s -> s.getMapper(Mappers.PoolSql.class).take(pool, address, mac.toString(), "BOUND", p.leaseSeconds()));
-        if (r == null) {
-            return Optional.empty();
-        }
-        // another instance may have offered this MAC a different address: that one goes back
-        db.tx(s -> s.getMapper(Mappers.PoolSql.class).dropOtherOffers(pool, mac.toString(), address));
-        return Optional.of(lease(r));
+        // another instance may have offered this MAC a different address: that one goes back, in the same statement
+        Map<String, Object> r = db.tx(s -> s.getMapper(Mappers.PoolSql.class).bind(pool, address, mac.toString(), p.leaseSeconds()));
+        return r == null ? Optional.empty() : Optional.of(lease(r));
     }
 
     @Override
@@ -168,13 +168,32 @@ public final class PgAddressPools implements AddressPools {
         return db.tx(s -> s.getMapper(Mappers.PoolSql.class).leases(pool).stream().map(PgAddressPools::lease).toList());
     }
 
+    /**
+     * The pool, from a cache of {@link #POOL_CACHE_NANOS}: every DISCOVER and REQUEST needs it, and
+     * pools change seldom (a change made here is seen at once, one made by another instance within
+     * the cache's time).
+     */
     private AddressPool poolOrFail(String name) throws StoreException {
+        Cached c = cache.get(name);
+        if (c != null && System.nanoTime() - c.at() < POOL_CACHE_NANOS) {
+            return c.pool();
+        }
         AddressPool p = db.tx(s -> pool(s.getMapper(Mappers.PoolSql.class).pool(name)));
         if (p == null) {
+            cache.remove(name);
             throw new StoreException(Reason.NOT_FOUND, "no pool " + name);
         }
+        cache.put(name, new Cached(p, System.nanoTime()));
         return p;
     }
+
+    /** How long a pool read from the database is used before it is read again. */
+    static final long POOL_CACHE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+
+    private record Cached(AddressPool pool, long at) {
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<String, Cached> cache = new java.util.concurrent.ConcurrentHashMap<>();
 
     private static boolean inRange(String address, long first, long size) {
         try {
