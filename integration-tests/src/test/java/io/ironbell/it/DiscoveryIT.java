@@ -295,6 +295,26 @@ class DiscoveryIT {
         for (String kind : List.of("discovered", "inventory", "matched", "enrolled", "workflow")) {
             assertTrue(events.output().contains(" " + kind + " "), kind + " in\n" + events.output());
         }
+        // bad reports are refused with their reason, and change nothing
+        JsonNode before = json(api("GET", "/discovery/inventory/" + a, null));
+        Http.Response malformed = api("POST", "/worker/" + MAC_A + "/inventory", "{\"disks\": [");
+        assertEquals(400, malformed.status(), malformed.body());
+        Http.Response wrongType = api("POST", "/worker/" + MAC_A + "/inventory", "{\"memory\": {\"totalBytes\": \"lots\"}}");
+        assertEquals(400, wrongType.status(), wrongType.body());
+        assertTrue(wrongType.body().contains("totalBytes"), wrongType.body());
+        StringBuilder many = new StringBuilder("{\"disks\": [");
+        for (int i = 0; i < 5000; i++) {
+            many.append(i == 0 ? "" : ",").append("{\"name\":\"d").append(i).append("\",\"sizeBytes\":1}");
+        }
+        Http.Response tooMany = api("POST", "/worker/" + MAC_A + "/inventory", many.append("]}").toString());
+        assertEquals(400, tooMany.status(), tooMany.body());
+        assertTrue(tooMany.body().contains("disks: 5000 entries, at most 4096"), tooMany.body());
+        Http.Response huge = api("POST", "/worker/" + MAC_A + "/inventory", "{\"pci\": [" + "{},".repeat(400_000) + "{}]}");
+        assertEquals(413, huge.status(), huge.body());
+        Http.Response stranger = api("POST", "/worker/52:54:00:ff:ff:01/inventory", "{}");
+        assertEquals(404, stranger.status(), stranger.body());
+        assertEquals(before, json(api("GET", "/discovery/inventory/" + a, null)), "nothing stored from the bad reports");
+
         // the pool holds both machines' addresses, each bound to its MAC
         JsonNode leases = json(api("GET", "/dhcp/pools/rack/leases", null)).get("items");
         List<String> bound = new ArrayList<>();
