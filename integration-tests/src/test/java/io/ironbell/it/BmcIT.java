@@ -13,8 +13,6 @@ import io.ironbell.testing.IpmiSim;
 import io.ironbell.testing.ServerProcess;
 import io.ironbell.testing.VmBmc;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -309,7 +307,7 @@ class BmcIT {
         // before it is trusted with anything: Ironic's own library drives it
         io.ironbell.testing.Sh.Result sushy = redfish.checkWithSushy("root", "redfish-s3cret", pki.ca(), metadata + "/artifacts/osie/vmlinuz",
                 List.of("ip", "netns", "exec", NS));
-        assertEquals(0, sushy.status(), sushy.output() + sushy.errors());
+        assertEquals(0, sushy.status(), sushy.output() + sushy.errors() + "\nthe Redfish service's log:\n" + tail(chassisDir.resolve("log")));
         System.out.println("BmcIT: the Redfish service as sushy sees it:\n" + sushy.output().strip());
 
         assertEquals(201, api("POST", "/hardware", """
@@ -613,22 +611,14 @@ class BmcIT {
     }
 
     private static String tail(Path file) throws IOException {
-        if (!Files.exists(file)) {
-            return "(none)";
-        }
-        String s = Files.readString(file, StandardCharsets.ISO_8859_1);
-        return s.length() > 6000 ? s.substring(s.length() - 6000) : s;
+        return ItApi.tail(file, 6000);
     }
 
     private static Http.Response api(String method, String path, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.secureUrl("/api/v1" + path))).timeout(Duration.ofSeconds(10))
-                .header("Authorization", "Bearer " + token);
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return Http.send(b.build());
+        return ItApi.call(server, token, method, path, body);
     }
 
     private static JsonNode json(Http.Response r) throws IOException {
-        assertTrue(r.status() == 200 || r.status() == 201, r.status() + " " + r.body());
-        return Json.mapper().readTree(r.body());
+        return ItApi.json(r);
     }
 }

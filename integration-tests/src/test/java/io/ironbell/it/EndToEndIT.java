@@ -4,15 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ironbell.api.json.Json;
 import io.ironbell.it.Shell.Result;
 import io.ironbell.testing.Await;
 import io.ironbell.testing.Http;
 import io.ironbell.testing.RegistryProcess;
 import io.ironbell.testing.ServerProcess;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -394,22 +391,14 @@ class EndToEndIT {
     }
 
     private static String tail(Path file) throws IOException {
-        if (!Files.exists(file)) {
-            return "(none)";
-        }
-        String s = Files.readString(file, StandardCharsets.ISO_8859_1);
-        return s.length() > 6000 ? s.substring(s.length() - 6000) : s;
+        return ItApi.tail(file, 6000);
     }
 
     private static Http.Response api(String method, String path, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.secureUrl("/api/v1" + path))).timeout(Duration.ofSeconds(10))
-                .header("Authorization", "Bearer " + token);
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return Http.send(b.build());
+        return ItApi.call(server, token, method, path, body);
     }
 
     private static JsonNode json(Http.Response r) throws IOException {
-        assertTrue(r.status() == 200 || r.status() == 201, r.status() + " " + r.body());
-        return Json.mapper().readTree(r.body());
+        return ItApi.json(r);
     }
 }

@@ -277,6 +277,9 @@ class Redfish(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))
+        # one request per connection, as many BMCs serve: a kept-alive TLS connection was at times dropped
+        # between two requests without a word, which clients (sushy) take for a failure
+        self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
 
@@ -453,16 +456,26 @@ class Redfish(BaseHTTPRequestHandler):
                             "#VirtualMedia.EjectMedia": {"target": base + "/Actions/VirtualMedia.EjectMedia"}}}
 
     def do_GET(self):
-        self.handle_any("GET")
+        self.guarded("GET")
 
     def do_POST(self):
-        self.handle_any("POST")
+        self.guarded("POST")
 
     def do_PATCH(self):
-        self.handle_any("PATCH")
+        self.guarded("PATCH")
 
     def do_DELETE(self):
-        self.handle_any("DELETE")
+        self.guarded("DELETE")
+
+    def guarded(self, method):
+        """A failure of this service answers 500 with its reason and goes to the chassis log, as a BMC would
+        answer, instead of a connection closed without a word."""
+        try:
+            self.handle_any(method)
+        except Exception as e:
+            import traceback
+            self.chassis.log("http %s %s failed: %s" % (method, self.path, traceback.format_exc()))
+            self.error(500, "%s %s failed: %r" % (method, self.path, e))
 
 
 def collection(odata_id, members, kind):

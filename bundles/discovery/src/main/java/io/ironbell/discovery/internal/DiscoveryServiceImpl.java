@@ -242,7 +242,13 @@ public final class DiscoveryServiceImpl implements DiscoveryService {
 
     /** Enrolls: the record first (a failure there leaves the machine enrolled by the count, and says so), then the workflow, then the BMC. */
     private RuleDecision apply(EnrollmentRule r, Rules.Machine m, int n) throws StoreException {
-        Hardware record = hardware.push(enrolled(r, m, n));
+        Hardware record;
+        try {
+            record = hardware.push(enrolled(r, m, n));
+        } catch (StoreException e) {
+            event(m.hardware().id(), "failed", r.name(), "enrolled by rule " + r.name() + ", but its record was not updated: " + e.getMessage());
+            throw e;
+        }
         event(record.id(), "enrolled", r.name(), "enrolled by rule " + r.name() + record.hostname().map(h -> " as " + h).orElse(""));
         LOG.info("discovery: {} enrolled by rule {}{}", record.id(), r.name(), record.hostname().map(h -> " as " + h).orElse(""));
         String workflow = null;

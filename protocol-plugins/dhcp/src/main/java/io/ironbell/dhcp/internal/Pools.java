@@ -234,10 +234,8 @@ final class Pools {
             }
             case DhcpMessage.REQUEST -> {
                 if (!ours) {
-                    // the client took another server's offer: ours goes back
-                    if (requested != null) {
-                        s.release(pool.name(), mac, requested.getHostAddress());
-                    }
+                    // the client took another server's offer. Ours is left to run out (offer seconds): that
+                    // server may be another instance, whose offer is the very row ours is, binding it now
                     return Optional.empty();
                 }
                 Inet4Address asked = requested != null ? requested : req.ciaddr();
