@@ -218,7 +218,8 @@ class SecurityIT {
                     assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
                 }
                 latencies.add((System.nanoTime() - t0) / 1_000_000);
-                Thread.sleep(100);
+                // every 20 ms: ~350 checks, so that the 99th percentile is one and not the slowest of 74
+                Thread.sleep(20);
             }
         } finally {
             running.set(false);
