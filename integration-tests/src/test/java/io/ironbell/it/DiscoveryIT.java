@@ -88,6 +88,8 @@ class DiscoveryIT {
     @AfterAll
     static void tearDown() throws Exception {
         for (Process vm : vms) {
+            // QEMU runs under timeout(1), whose death alone would leave it running
+            vm.descendants().forEach(ProcessHandle::destroyForcibly);
             vm.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         if (server != null) {
