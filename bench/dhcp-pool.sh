@@ -93,7 +93,9 @@ best() {
   echo "$top"
 }
 
-for i in 1 2; do perf "$i" 50 >/dev/null; done   # warm-up; Ironbell's JIT
+# warm-up, the same for both: 20 s at 500/s, so that Ironbell's JIT has compiled the pool path (a
+# server in production runs warm; measured cold it loses half its rate to the compiler)
+for i in 1 2; do secs=20 perf "$i" 500 >/dev/null; done
 for round in $(seq "$rounds"); do
   line="round $round:"
   for i in 1 2; do

@@ -32,10 +32,13 @@ public final class PgAddressPools implements AddressPools {
     static final long WINDOW = 128;
 
     private final Database db;
+    /** DISCOVERs and REQUESTs of many clients share a commit: a herd's exchanges are what a server spends its database on. */
+    private final GroupCommit group;
 
     @Activate
     public PgAddressPools(@Reference Database db) {
         this.db = db;
+        this.group = new GroupCommit(db, 4);
     }
 
     @Override
@@ -91,14 +94,14 @@ public final class PgAddressPools implements AddressPools {
         String ex = "{" + String.join(",", excluded) + "}";
         long first = v4("firstAddress", p.firstAddress());
         long size = v4("lastAddress", p.lastAddress()) - first + 1;
-        // one statement per transaction: no row lock is held while another is waited for, so two
-        // instances serving one MAC cannot deadlock
+        // one statement per unit of the group commit, the units of a batch in MAC order: two instances
+        // serving the same MACs take their rows' locks in one order
         if (requested != null && inRange(requested, first, size) && !excluded.contains(requested)) {
             Optional<PoolLease> own = own(pool, mac, p, ex);
             if (own.isPresent()) {
                 return own;
             }
-            Map<String, Object> r = db.tx(s -> s.getMapper(Mappers.PoolSql.class).take(pool, requested, mac.toString(), "OFFERED",
+            Map<String, Object> r = group.run(mac.toString(), s -> s.getMapper(Mappers.PoolSql.class).take(pool, requested, mac.toString(), "OFFERED",
                     p.offerSeconds()));
             if (r != null) {
                 return Optional.of(lease(r));
@@ -108,7 +111,7 @@ public final class PgAddressPools implements AddressPools {
         for (long from = 0; from < size; from += WINDOW) {
             long window = from;
             // the common case in one round trip: its own address again, or a free one of the window
-            List<Map<String, Object>> rows = db.tx(s -> s.getMapper(Mappers.PoolSql.class).ownOrFresh(pool, mac.toString(), p.firstAddress(),
+            List<Map<String, Object>> rows = group.run(mac.toString(), s -> s.getMapper(Mappers.PoolSql.class).ownOrFresh(pool, mac.toString(), p.firstAddress(),
                     start, window, WINDOW, size, p.offerSeconds(), ex));
             if (!rows.isEmpty()) {
                 return Optional.of(lease(rows.get(0)));
@@ -119,7 +122,7 @@ public final class PgAddressPools implements AddressPools {
             if (own.isPresent()) {
                 return own;
             }
-            if (from == 0 && db.tx(s -> s.getMapper(Mappers.PoolSql.class).held(pool)) + excluded.size() >= size) {
+            if (from == 0 && group.run("", s -> s.getMapper(Mappers.PoolSql.class).held(pool)) + excluded.size() >= size) {
                 return Optional.empty(); // a full pool is said at once, not after a search of every window
             }
         }
@@ -128,7 +131,7 @@ public final class PgAddressPools implements AddressPools {
 
     /** The MAC's own address again: its offer, its binding, or one it released or let run out that nobody took since. */
     private Optional<PoolLease> own(String pool, MacAddress mac, AddressPool p, String excluded) throws StoreException {
-        List<Map<String, Object>> rows = db.tx(s -> s.getMapper(Mappers.PoolSql.class).sticky(pool, mac.toString(), p.offerSeconds(),
+        List<Map<String, Object>> rows = group.run(mac.toString(), s -> s.getMapper(Mappers.PoolSql.class).sticky(pool, mac.toString(), p.offerSeconds(),
                 excluded));
         return rows.isEmpty() ? Optional.empty() : Optional.of(lease(rows.get(0)));
     }
@@ -142,18 +145,18 @@ public final class PgAddressPools implements AddressPools {
             return Optional.empty();
         }
         // another instance may have offered this MAC a different address: that one goes back, in the same statement
-        Map<String, Object> r = db.tx(s -> s.getMapper(Mappers.PoolSql.class).bind(pool, address, mac.toString(), p.leaseSeconds()));
+        Map<String, Object> r = group.run(mac.toString(), s -> s.getMapper(Mappers.PoolSql.class).bind(pool, address, mac.toString(), p.leaseSeconds()));
         return r == null ? Optional.empty() : Optional.of(lease(r));
     }
 
     @Override
     public void release(String pool, MacAddress mac, String address) throws StoreException {
-        db.tx(s -> s.getMapper(Mappers.PoolSql.class).release(pool, mac.toString(), address));
+        group.run(mac.toString(), s -> s.getMapper(Mappers.PoolSql.class).release(pool, mac.toString(), address));
     }
 
     @Override
     public void decline(String pool, MacAddress mac, String address, Duration probation) throws StoreException {
-        db.tx(s -> s.getMapper(Mappers.PoolSql.class).decline(pool, mac.toString(), address, Math.max(1, probation.toSeconds())));
+        group.run(mac.toString(), s -> s.getMapper(Mappers.PoolSql.class).decline(pool, mac.toString(), address, Math.max(1, probation.toSeconds())));
     }
 
     @Override

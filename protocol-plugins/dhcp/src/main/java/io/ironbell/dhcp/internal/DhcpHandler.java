@@ -113,7 +113,11 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
                 if (!pools.submit(request, hw, pool.get(), reply -> send(channel, packet, request, reply))) {
                     ignored.increment();
                 }
-                recorder.accept(request, hw);
+                if (hw.isPresent()) {
+                    // a machine no record names has its lease in its pool, and nothing else to record: its
+                    // exchange is not written twice (the lease record would hold no address and no hardware)
+                    recorder.accept(request, hw);
+                }
                 return;
             }
         }

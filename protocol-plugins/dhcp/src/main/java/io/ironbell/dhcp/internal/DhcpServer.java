@@ -119,7 +119,7 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
         int declineSeconds() default 86400;
 
         @AttributeDefinition(description = "threads answering from pools (each MAC always on the same one)")
-        int poolThreads() default 4;
+        int poolThreads() default 16;
     }
 
     /** Most MACs whose answers are counted at once (known MACs, and those a pool answers). */
