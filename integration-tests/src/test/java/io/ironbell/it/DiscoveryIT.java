@@ -320,6 +320,57 @@ class DiscoveryIT {
         leases.forEach(l -> bound.add(l.get("mac").asText() + " " + l.get("address").asText() + " " + l.get("state").asText()));
         assertTrue(bound.contains(MAC_B + " " + addressB + " BOUND"), bound.toString());
         assertTrue(bound.contains(MAC_A + " " + hwA.at("/network/interfaces/0/dhcp/ip/address").asText() + " BOUND"), bound.toString());
+
+        // Tinkerbell's WorkflowRuleSets, applied as they are: their Quamina patterns see A as Tinkerbell's agent
+        // would describe it, and the rule set with most matching rules enrolls it (not the first by name)
+        Result attributes = cli("hardware", "inventory", a, "--attributes");
+        assertEquals(0, attributes.status(), attributes.output());
+        JsonNode attrA = new com.fasterxml.jackson.databind.ObjectMapper().readTree(attributes.output());
+        assertEquals("Rack-1U", attrA.at("/product/name").asText(), attributes.output());
+        assertEquals("2GB", attrA.at("/blockDevices/0/size").asText(), attributes.output());
+        Path rulesets = Files.writeString(work.resolve("rulesets.yaml"), """
+                apiVersion: tinkerbell.org/v1alpha1
+                kind: WorkflowRuleSet
+                metadata: {name: rack-any, namespace: tink-system}
+                spec:
+                  rules:
+                  - '{"product": {"vendor": ["Acme"]}}'
+                  workflow: {disabled: true, namespace: tink-system, template: {agentValue: worker_id}}
+                ---
+                apiVersion: tinkerbell.org/v1alpha1
+                kind: WorkflowRuleSet
+                metadata: {name: rack-exact, namespace: tink-system}
+                spec:
+                  rules:
+                  - '{"product": {"name": ["Rack-1U"], "serialNumber": [{"prefix": "SN-A"}]}}'
+                  - '{"blockDevices": {"size": ["2GB"], "serialNumber": ["DA-1"], "controllerType": ["virtio"]}}'
+                  - '{"blockDevices": {"size": ["3GB"], "serialNumber": ["DA-1"]}}'
+                  workflow: {disabled: true, namespace: tink-system, template: {agentValue: worker_id}}
+                """);
+        Result wrs = cli("apply", "-f", rulesets.toString());
+        assertEquals(0, wrs.status(), wrs.output());
+        assertTrue(wrs.output().contains("workflowruleset/rack-any created") && wrs.output().contains("workflowruleset/rack-exact created"),
+                wrs.output());
+        Result again = cli("apply", "-f", rulesets.toString());
+        assertTrue(again.output().contains("workflowruleset/rack-exact unchanged"), again.output());
+        Path badRuleset = Files.writeString(work.resolve("bad-ruleset.yaml"), """
+                apiVersion: tinkerbell.org/v1alpha1
+                kind: WorkflowRuleSet
+                metadata: {name: broken}
+                spec:
+                  rules: ['{"product": {"vendor": "Acme"}}']
+                  workflow: {template: {ref: prepare-storage}}
+                """);
+        Result bad = cli("apply", "-f", badRuleset.toString());
+        assertNotEquals(0, bad.status(), bad.output());
+        assertTrue(bad.output().contains("spec.rules[0]: product.vendor: a pattern's values are in arrays"), bad.output());
+        Result enrollA = cli("hardware", "enroll", a);
+        assertEquals(0, enrollA.status(), enrollA.output());
+        assertTrue(enrollA.output().contains("enrolled by rule rack-exact"), enrollA.output());
+        JsonNode enrolledA = json(api("GET", "/hardware/" + a, null));
+        assertEquals("ENROLLED", enrolledA.at("/discovery/state").asText(), enrolledA.toString());
+        assertEquals("true", enrolledA.at("/labels/tinkerbell.org~1auto-enrollment").asText(), enrolledA.toString());
+        assertEquals("rack-exact", enrolledA.at("/labels/ironbell.io~1enrolled-by").asText());
     }
 
     private static JsonNode disk(JsonNode inventory, String name) {

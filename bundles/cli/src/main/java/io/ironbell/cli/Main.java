@@ -170,9 +170,15 @@ public final class Main {
         @Command(name = "inventory", description = "What a machine reported of itself from the in-memory OS (system, firmware, CPUs, "
                 + "memory, disks, NICs, PCI, TPM, BMC), and with --history every change.")
         int inventory(@Parameters(paramLabel = "ID|MAC|IP") String key,
-                      @Option(names = "--history", description = "every report that differed from the one before, newest first") boolean history)
+                      @Option(names = "--history", description = "every report that differed from the one before, newest first") boolean history,
+                      @Option(names = "--attributes", description = "the machine as Tinkerbell's agent describes itself: what a rule's "
+                              + "patterns (a WorkflowRuleSet's rules) match") boolean attributes)
                 throws CliException {
             JsonNode all = main.client().get("/discovery/inventory/" + enc(key));
+            if (attributes) {
+                main.output().record(all.get("attributes"), () -> out.println(all.get("attributes").toPrettyString()));
+                return 0;
+            }
             main.output().record(all, () -> {
                 JsonNode cur = all.get("current");
                 JsonNode inv = cur.get("inventory");

@@ -21,7 +21,7 @@ final class ManifestCommands {
     private ManifestCommands() {
     }
 
-    @Command(name = "apply", description = {"Apply Tinkerbell objects (Hardware, Template, Workflow, Machine, Job, Secret) from YAML or JSON "
+    @Command(name = "apply", description = {"Apply Tinkerbell objects (Hardware, Template, Workflow, WorkflowRuleSet, Machine, Job, Secret) from YAML or JSON "
             + "files, a directory of them, or - for stdin. Each file applies whole or not at all; prints kind/name created, "
             + "configured or unchanged."})
     static final class ApplyCmd implements java.util.concurrent.Callable<Integer> {
@@ -88,12 +88,12 @@ final class ManifestCommands {
     }
 
     @Command(name = "get", description = "Write a record back as Tinkerbell's object (YAML unless -o json): hardware, template, workflow "
-            + "(with its status), machine, job or secret (its values left out).")
+            + "(with its status), workflowruleset, machine, job or secret (its values left out).")
     static final class GetCmd implements java.util.concurrent.Callable<Integer> {
         @ParentCommand
         Main main;
 
-        @Parameters(index = "0", paramLabel = "KIND", description = "hardware, template, workflow, machine, job or secret")
+        @Parameters(index = "0", paramLabel = "KIND", description = "hardware, template, workflow, workflowruleset, machine, job or secret")
         String kind;
 
         @Parameters(index = "1", paramLabel = "NAME")

@@ -24,8 +24,8 @@ import org.osgi.service.component.annotations.Reference;
  * {@code /api/v1/discovery}: enrollment rules ({@code rules}: list; by name get, PUT, DELETE;
  * {@code rules/NAME/test/MACHINE}: what the rule would do, changing nothing), discovered machines
  * ({@code machines?state=DISCOVERED|ENROLLED}; {@code machines/MACHINE/enroll}: offer it to the rules
- * now), events ({@code events?machine=...}), and a machine's inventory with its history
- * ({@code inventory/MACHINE}).
+ * now), events ({@code events?machine=...}), and a machine's inventory with its history and
+ * its attributes as Tinkerbell's agent reports them ({@code inventory/MACHINE}).
  */
 @Component(service = HttpRoute.class)
 @HttpRouteService(path = {"/api/v1/discovery/rules", "/api/v1/discovery/rules/{name}", "/api/v1/discovery/rules/{name}/test/{machine}",
@@ -117,8 +117,11 @@ public final class DiscoveryRoutes implements HttpRoute {
             Hardware hw = hardware(machine);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("hardwareId", hw.id());
-            out.put("current", store.inventory(hw.id()).orElseThrow(() -> HttpException.notFound("hardware " + hw.id()
-                    + " has reported no inventory (it reports when its in-memory OS starts)")));
+            io.ironbell.api.discovery.MachineInventory current = store.inventory(hw.id()).orElseThrow(() -> HttpException.notFound("hardware "
+                    + hw.id() + " has reported no inventory (it reports when its in-memory OS starts)"));
+            out.put("current", current);
+            // what rules' Quamina patterns see, as Tinkerbell's agent would report this machine
+            out.put("attributes", discovery.attributes(current.inventory()));
             out.put("history", store.history(hw.id()));
             return HttpResponse.json(200, out);
         } catch (StoreException e) {

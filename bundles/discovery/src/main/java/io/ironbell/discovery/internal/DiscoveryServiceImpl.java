@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * Discovery and enrollment. A machine that netboots unknown gets a record (its pool address
  * becomes its reservation, so that it keeps it and everything that knows machines by address
  * knows it); its report is stored; while it is DISCOVERED the rules are tried in order
- * (priority, then name), and the first that matches and may still enroll (its maximum, counted in
+ * (priority, then most matching patterns, then name), and the first that matches and may still enroll (its maximum, counted in
  * the database) enrolls it: host name, labels, metadata on its record, a workflow from a template,
  * a power cycle through its BMC. Every decision is an event.
  */
@@ -192,6 +192,16 @@ public final class DiscoveryServiceImpl implements DiscoveryService {
     }
 
     @Override
+    public Optional<EnrollmentRule> rule(String name) throws StoreException {
+        return store.rule(name);
+    }
+
+    @Override
+    public JsonNode attributes(Inventory inventory) {
+        return AgentAttributes.of(inventory);
+    }
+
+    @Override
     public RuleDecision test(String rule, String hardwareId) throws StoreException {
         EnrollmentRule r = store.rule(rule).orElseThrow(() -> new StoreException(Reason.NOT_FOUND, "no rule " + rule));
         Rules.Machine m = machine(hardwareId);
@@ -213,6 +223,9 @@ public final class DiscoveryServiceImpl implements DiscoveryService {
             throw new StoreException(Reason.CONFLICT, "hardware " + hardwareId + " is enrolled already (rule " + d.get().rule() + ")");
         }
         StringBuilder why = new StringBuilder();
+        // the rules that match, in the order they get the machine: priority, then most matching patterns, then name
+        List<EnrollmentRule> matching = new java.util.ArrayList<>();
+        Map<String, Integer> patterns = new java.util.HashMap<>();
         for (EnrollmentRule r : store.rules()) {
             if (!r.enabled()) {
                 continue;
@@ -222,6 +235,12 @@ public final class DiscoveryServiceImpl implements DiscoveryService {
                 why.append(why.isEmpty() ? "" : "; ").append(r.name()).append(": ").append(reasons.get(0));
                 continue;
             }
+            matching.add(r);
+            patterns.put(r.name(), Rules.patternMatches(r.match(), m));
+        }
+        matching.sort(java.util.Comparator.comparingInt(EnrollmentRule::priority)
+                .thenComparing(r -> -patterns.get(r.name())).thenComparing(EnrollmentRule::name));
+        for (EnrollmentRule r : matching) {
             Optional<Integer> n = store.claimEnrollment(r.name(), hardwareId);
             if (n.isEmpty()) {
                 if (store.discovered(hardwareId).map(x -> x.state() == DiscoveredMachine.State.ENROLLED).orElse(false)) {
@@ -258,7 +277,12 @@ public final class DiscoveryServiceImpl implements DiscoveryService {
                 event(record.id(), "failed", r.name(), "no workflow from template " + r.then().template() + ": the engine is not running");
             } else {
                 try {
-                    Workflow made = w.create(new WorkflowRequest(null, r.then().template(), Map.of("device_1", m.mac()), null, null));
+                    Map<String, String> map = new java.util.LinkedHashMap<>();
+                    map.put(r.then().agentValue() == null ? "device_1" : r.then().agentValue(), m.mac());
+                    if (r.then().values() != null) {
+                        map.putAll(r.then().values()); // as Tinkerbell copies its kvs over
+                    }
+                    Workflow made = w.create(new WorkflowRequest(null, r.then().template(), map, null, null));
                     workflow = made.id();
                     event(record.id(), "workflow", r.name(), "workflow " + made.id() + " from template " + r.then().template());
                 } catch (WorkflowException e) {

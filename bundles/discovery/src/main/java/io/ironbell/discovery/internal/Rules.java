@@ -81,6 +81,10 @@ final class Rules {
         if (m.subnet() != null && (machine.address() == null || !inSubnet(machine.address(), m.subnet()))) {
             out.add("subnet: wants " + m.subnet() + ", address is " + (machine.address() == null ? "unknown" : machine.address()));
         }
+        if (m.patterns() != null && !m.patterns().isEmpty() && patternMatches(m, machine) == 0) {
+            out.add("patterns: none of " + m.patterns().size() + " matches its attributes (ironbell hardware inventory "
+                    + (machine.hardware() == null ? "MACHINE" : machine.hardware().id()) + " --attributes)");
+        }
         if (m.labels() != null) {
             Map<String, String> have = labels(machine.hardware());
             for (Map.Entry<String, String> e : m.labels().entrySet()) {
@@ -92,9 +96,37 @@ final class Rules {
         return out;
     }
 
-    /** Checks every size, the subnet and the hostname pattern of a rule. */
+    /** How many of the match's Quamina patterns hold for the machine's attributes: Tinkerbell picks the rule set with most. */
+    static int patternMatches(EnrollmentRule.Match m, Machine machine) {
+        if (m.patterns() == null || m.patterns().isEmpty()) {
+            return 0;
+        }
+        JsonNode attributes = AgentAttributes.of(machine.inventory());
+        int n = 0;
+        for (String p : m.patterns()) {
+            if (Quamina.compile(p).matches(attributes)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Checks every size, the subnet, the patterns and the hostname pattern of a rule. */
     static void check(EnrollmentRule r) {
         EnrollmentRule.Match m = r.match();
+        if (m.patterns() != null) {
+            for (int i = 0; i < m.patterns().size(); i++) {
+                try {
+                    Quamina.compile(m.patterns().get(i));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("match.patterns[" + i + "]: " + e.getMessage());
+                }
+            }
+        }
+        String key = r.then().agentValue();
+        if (key != null && !key.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            throw new IllegalArgumentException("then.agentValue: '" + key + "' is not a template key (letters, digits, '_')");
+        }
         check("match.minMemory", m.minMemory());
         check("match.maxMemory", m.maxMemory());
         if (m.disk() != null) {

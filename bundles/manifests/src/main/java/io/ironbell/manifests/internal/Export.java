@@ -89,6 +89,11 @@ final class Export {
                 ObjectNode annotations = metadata.get("annotations") instanceof ObjectNode a ? a : metadata.putObject("annotations");
                 annotations.put(ManifestServiceImpl.REDACTED, "true");
             }
+            case WORKFLOW_RULE_SET -> {
+                if (applied.isEmpty()) {
+                    throw new StoreException(StoreException.Reason.NOT_FOUND, "no WorkflowRuleSet " + name);
+                }
+            }
             case MACHINE, JOB -> {
                 if (applied.isEmpty()) {
                     throw new StoreException(StoreException.Reason.NOT_FOUND, "no " + kind.name + " " + name);

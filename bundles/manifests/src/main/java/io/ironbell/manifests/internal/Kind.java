@@ -13,6 +13,7 @@ enum Kind {
     TEMPLATE("Template", "tinkerbell.org/v1alpha1", "templates"),
     MACHINE("Machine", "bmc.tinkerbell.org/v1alpha1", "machines"),
     WORKFLOW("Workflow", "tinkerbell.org/v1alpha1", "workflows"),
+    WORKFLOW_RULE_SET("WorkflowRuleSet", "tinkerbell.org/v1alpha1", "workflowrulesets"),
     JOB("Job", "bmc.tinkerbell.org/v1alpha1", "jobs");
 
     final String name;

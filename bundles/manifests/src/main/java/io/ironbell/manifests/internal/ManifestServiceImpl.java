@@ -7,6 +7,8 @@ import io.ironbell.api.bmc.BmcJob;
 import io.ironbell.api.bmc.BmcMachine;
 import io.ironbell.api.bmc.BmcService;
 import io.ironbell.api.bmc.BmcServiceException;
+import io.ironbell.api.discovery.DiscoveryService;
+import io.ironbell.api.discovery.EnrollmentRule;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareStore;
 import io.ironbell.api.hardware.MacAddress;
@@ -76,6 +78,9 @@ public final class ManifestServiceImpl implements ManifestService {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile BmcService bmc;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile DiscoveryService discovery;
+
     @Activate
     public ManifestServiceImpl(@Reference ManifestStore manifests, @Reference Transactions transactions, @Reference HardwareStore hardware,
                                @Reference TemplateService templateService, @Reference TemplateStore templates,
@@ -143,6 +148,11 @@ public final class ManifestServiceImpl implements ManifestService {
                         warning = Export.renderingError(workflows.get(it.name()), workflows);
                     } else if ((it.kind() == Kind.MACHINE || it.kind() == Kind.JOB) && bmc == null) {
                         warning = "kept, not acted on: this edition has no BMC bundle (io.ironbell.bmc)";
+                    } else if (it.kind() == Kind.WORKFLOW_RULE_SET && discovery == null) {
+                        warning = "kept, not acted on: this edition has no discovery bundle (io.ironbell.discovery)";
+                    } else if (it.kind() == Kind.WORKFLOW_RULE_SET && it.object().path("spec").path("workflow").path("disabled").asBoolean(false)) {
+                        warning = "workflow.disabled: the machines it matches are enrolled without a workflow (Ironbell has no disabled "
+                                + "workflows); their attributes are in ironbell hardware inventory MACHINE --attributes";
                     } else if (it.kind() == Kind.MACHINE) {
                         String secret = it.object().path("spec").path("connection").path("authSecretRef").path("name").asText("");
                         if (!secret.isEmpty() && manifests.find(Kind.SECRET.name, secret).isEmpty()) {
@@ -178,7 +188,62 @@ public final class ManifestServiceImpl implements ManifestService {
             case WORKFLOW -> applyWorkflow(it, existing);
             case MACHINE -> applyMachine(it, existing);
             case JOB -> applyJob(it, existing);
+            case WORKFLOW_RULE_SET -> applyRuleSet(it, existing);
         };
+    }
+
+    /**
+     * A WorkflowRuleSet: an enrollment rule of its name whose patterns are its rules, at priority 0
+     * (or its annotation {@code ironbell.io/priority}), so that among rule sets the one with most
+     * matching rules wins, then the first by name, as Tinkerbell chooses.
+     */
+    private String applyRuleSet(Item it, Optional<Manifest> existing) throws Refused, StoreException {
+        DiscoveryService service = discovery;
+        boolean recorded = false;
+        if (service != null) {
+            EnrollmentRule wanted = ruleOf(it);
+            Optional<EnrollmentRule> current = service.rule(it.name());
+            recorded = current.isPresent() && sameRule(current.get(), wanted);
+            if (!recorded) {
+                try {
+                    service.putRule(wanted);
+                } catch (StoreException e) {
+                    if (e.reason() != StoreException.Reason.INVALID) {
+                        throw e;
+                    }
+                    throw new Refused(it, e.getMessage().replace("match.patterns", "spec.rules").replace("then.agentValue",
+                            "spec.workflow.template.agentValue"));
+                }
+            }
+        }
+        if (existing.isPresent() && same(existing.get().object(), it.object()) && (service == null || recorded)) {
+            return "unchanged";
+        }
+        manifests.put(it.kind().name, it.name(), it.namespace(), it.object());
+        return existing.isPresent() ? "configured" : "created";
+    }
+
+    private static EnrollmentRule ruleOf(Item it) {
+        JsonNode spec = it.object().path("spec");
+        JsonNode wf = spec.path("workflow");
+        JsonNode template = wf.path("template");
+        List<String> patterns = new ArrayList<>();
+        spec.path("rules").forEach(r -> patterns.add(r.asText()));
+        Map<String, String> kvs = new java.util.LinkedHashMap<>();
+        template.path("kvs").properties().forEach(e -> kvs.put(e.getKey(), e.getValue().asText()));
+        String agentValue = template.path("agentValue").asText("");
+        int priority = it.object().path("metadata").path("annotations").path("ironbell.io/priority").asInt(0);
+        boolean disabled = wf.path("disabled").asBoolean(false);
+        return new EnrollmentRule(it.name(), priority, true,
+                new EnrollmentRule.Match(null, null, null, null, null, null, null, null, null, null, patterns),
+                new EnrollmentRule.Then(null, Map.of("tinkerbell.org/auto-enrollment", "true"), null,
+                        disabled ? null : template.path("ref").asText(), null, agentValue.isEmpty() ? null : agentValue,
+                        kvs.isEmpty() ? null : kvs), 0, 0);
+    }
+
+    private static boolean sameRule(EnrollmentRule a, EnrollmentRule b) {
+        return a.priority() == b.priority() && a.enabled().equals(b.enabled()) && a.match().equals(b.match()) && a.then().equals(b.then())
+                && a.maxCount() == b.maxCount();
     }
 
     /** A Rufio Machine: its BMC record (the hardware whose bmcRef names it powered by it) and the object as applied. */
@@ -488,7 +553,7 @@ public final class ManifestServiceImpl implements ManifestService {
         ObjectNode o = d.object();
         String kindName = text(d, o, "kind", true);
         Kind kind = Kind.of(kindName).orElseThrow(() -> new Invalid(d, "kind", "'" + kindName
-                + "' is not a kind Ironbell applies (Hardware, Template, Workflow, Machine, Job, Secret)"));
+                + "' is not a kind Ironbell applies (Hardware, Template, Workflow, WorkflowRuleSet, Machine, Job, Secret)"));
         String apiVersion = text(d, o, "apiVersion", true);
         if (!apiVersion.equals(kind.apiVersion)) {
             throw new Invalid(d, "apiVersion", "must be " + kind.apiVersion + " for a " + kind.name + ", was " + apiVersion);
@@ -548,6 +613,7 @@ public final class ManifestServiceImpl implements ManifestService {
                 }
             }
             case SECRET -> checkSecret(d, o);
+            case WORKFLOW_RULE_SET -> checkRuleSet(d, spec);
         }
         return new Item(d, kind, name, namespace, clean);
     }
@@ -617,6 +683,43 @@ public final class ManifestServiceImpl implements ManifestService {
         }
     }
 
+    private static void checkRuleSet(Document d, JsonNode spec) throws Invalid {
+        JsonNode rules = spec.get("rules");
+        if (rules == null || !rules.isArray() || rules.isEmpty()) {
+            throw new Invalid(d, "spec.rules", "must be a list of Quamina patterns (JSON text), at least one");
+        }
+        for (int i = 0; i < rules.size(); i++) {
+            if (!rules.get(i).isTextual()) {
+                throw new Invalid(d, "spec.rules[" + i + "]", "must be a pattern as JSON text ('{\"product\": {\"vendor\": [\"QEMU\"]}}'), was "
+                        + rules.get(i));
+            }
+        }
+        JsonNode wf = spec.path("workflow");
+        JsonNode template = wf.path("template");
+        if (!wf.path("disabled").asBoolean(false)) {
+            text(d, template, "spec.workflow.template.ref", true);
+        }
+        if (template.has("agentValue")) {
+            text(d, template, "spec.workflow.template.agentValue", false);
+        }
+        JsonNode kvs = template.get("kvs");
+        if (kvs != null && !kvs.isNull()) {
+            if (!kvs.isObject()) {
+                throw new Invalid(d, "spec.workflow.template.kvs", "must be a mapping of keys to text");
+            }
+            for (Map.Entry<String, JsonNode> e : kvs.properties()) {
+                if (!e.getValue().isTextual()) {
+                    throw new Invalid(d, "spec.workflow.template.kvs." + e.getKey(), "must be text, was " + e.getValue());
+                }
+            }
+        }
+        for (String flag : List.of("disabled", "addAttributes")) {
+            if (wf.has(flag) && !wf.get(flag).isBoolean()) {
+                throw new Invalid(d, "spec.workflow." + flag, "must be true or false, was " + wf.get(flag));
+            }
+        }
+    }
+
     private static void checkSecret(Document d, JsonNode o) throws Invalid {
         JsonNode data = o.path("data");
         if (!data.isMissingNode() && !data.isObject()) {
@@ -664,7 +767,7 @@ public final class ManifestServiceImpl implements ManifestService {
     @Override
     public ObjectNode export(String kindName, String name) throws ManifestException {
         Kind kind = Kind.typed(kindName).orElseThrow(() -> new ManifestException(ManifestException.Reason.INVALID,
-                "'" + kindName + "' is not a kind: hardware, template, workflow, machine, job or secret"));
+                "'" + kindName + "' is not a kind: hardware, template, workflow, workflowruleset, machine, job or secret"));
         try {
             return Export.of(kind, name, manifests, hardware, templates, workflows, bmc);
         } catch (StoreException e) {

@@ -46,6 +46,16 @@ public interface DiscoveryService {
      */
     EnrollmentRule putRule(EnrollmentRule rule) throws StoreException;
 
+    /**
+     * The inventory as Tinkerbell's agent reports its attributes (its {@code AgentAttributes}: {@code
+     * cpu}, {@code memory}, {@code blockDevices}, {@code networkInterfaces}, ...): the document the
+     * Quamina patterns of a rule ({@link EnrollmentRule.Match#patterns()}) are matched against.
+     */
+    com.fasterxml.jackson.databind.JsonNode attributes(Inventory inventory);
+
+    /** The rule of this name. */
+    java.util.Optional<EnrollmentRule> rule(String name) throws StoreException;
+
     /** What the rule would do with the machine, changing nothing (a dry run). */
     RuleDecision test(String rule, String hardwareId) throws StoreException;
 

@@ -8,8 +8,10 @@ import java.util.Map;
 
 /**
  * An operator's rule that enrolls discovered machines, as Tinkerbell's WorkflowRuleSet and
- * Foreman's discovery rules do: the first enabled rule by {@code priority} (lower first, then
- * name) whose {@code match} holds for a machine's inventory enrolls it with {@code then}.
+ * Foreman's discovery rules do: among the enabled rules whose {@code match} holds for a machine,
+ * those of the lowest {@code priority} compete, the one with the most matching {@code patterns}
+ * wins (Tinkerbell's choice among WorkflowRuleSets), then the first by name; it enrolls the
+ * machine with {@code then}.
  *
  * @param maxCount how many machines it may enroll; 0: no limit
  * @param used     how many it has enrolled
@@ -20,8 +22,8 @@ public record EnrollmentRule(String name, int priority, Boolean enabled, Match m
 
     public EnrollmentRule {
         enabled = enabled == null ? Boolean.TRUE : enabled;
-        match = match == null ? new Match(null, null, null, null, null, null, null, null, null, null) : match;
-        then = then == null ? new Then(null, null, null, null, null) : then;
+        match = match == null ? new Match(null, null, null, null, null, null, null, null, null, null, null) : match;
+        then = then == null ? new Then(null, null, null, null, null, null, null) : then;
     }
 
     /**
@@ -33,11 +35,13 @@ public record EnrollmentRule(String name, int priority, Boolean enabled, Match m
      * @param subnet      its address is in this CIDR block
      * @param disk        at least {@code count} disks hold (default 1)
      * @param labels      the record's labels include these
+     * @param patterns    Quamina patterns (Tinkerbell's WorkflowRuleSet {@code rules}) over the machine's attributes as
+     *                    Tinkerbell's agent reports them ({@code {"product": {"vendor": ["QEMU"]}}}); at least one must match
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = false)
     public record Match(String vendor, String product, Integer minCpus, Integer maxCpus, String minMemory, String maxMemory, DiskMatch disk,
-            List<String> macPrefixes, String subnet, Map<String, String> labels) {
+            List<String> macPrefixes, String subnet, Map<String, String> labels, List<String> patterns) {
     }
 
     /** Disks of a size, spinning or not, how many. */
@@ -53,10 +57,13 @@ public record EnrollmentRule(String name, int priority, Boolean enabled, Match m
      *                 {@code {n}} (how many this rule enrolled, this one included), {@code {n:03}} zero-padded
      * @param labels   set on the record
      * @param metadata merged into the record's metadata (Tinkerbell's metadata: {@code instance}, {@code facility}, ...)
-     * @param template a workflow from this template is created, with the machine as {@code device_1}
+     * @param template   a workflow from this template is created, with the machine's MAC as {@code agentValue}
+     * @param agentValue the hardware-map key the MAC goes under (Tinkerbell's {@code template.agentValue}); {@code device_1} by default
+     * @param values     more hardware-map entries for the workflow (Tinkerbell's {@code template.kvs})
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = false)
-    public record Then(String hostname, Map<String, String> labels, JsonNode metadata, String template, Boolean powerCycle) {
+    public record Then(String hostname, Map<String, String> labels, JsonNode metadata, String template, Boolean powerCycle, String agentValue,
+            Map<String, String> values) {
     }
 }
