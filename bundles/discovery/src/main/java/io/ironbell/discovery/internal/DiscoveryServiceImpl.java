@@ -209,7 +209,10 @@ public final class DiscoveryServiceImpl implements DiscoveryService {
         if (!reasons.isEmpty()) {
             return new RuleDecision(r.name(), hardwareId, false, reasons, null, null, null);
         }
-        return new RuleDecision(r.name(), hardwareId, true, List.of(), enrolled(r, m, r.used() + 1), r.then().template(), null);
+        // a dry run takes no address from a pool: the record shows the static one, or the one it has
+        EnrollmentRule.Address a = r.then().address();
+        NewAddress fixed = a != null && a.fixed() != null ? new NewAddress(Rules.staticAddress(a, m), a.netmask(), a.gateway(), null, null) : null;
+        return new RuleDecision(r.name(), hardwareId, true, List.of(), enrolled(r, m, r.used() + 1, fixed), r.then().template(), null);
     }
 
     @Override
@@ -262,13 +265,35 @@ public final class DiscoveryServiceImpl implements DiscoveryService {
     /** Enrolls: the record first (a failure there leaves the machine enrolled by the count, and says so), then the workflow, then the BMC. */
     private RuleDecision apply(EnrollmentRule r, Rules.Machine m, int n) throws StoreException {
         Hardware record;
+        NewAddress address = null;
         try {
-            record = hardware.push(enrolled(r, m, n));
+            address = r.then().address() == null ? null : newAddress(r, m);
+            record = hardware.push(enrolled(r, m, n, address));
         } catch (StoreException e) {
+            if (address != null && address.pool() != null && pools != null) {
+                try {
+                    pools.release(address.pool().name(), MacAddress.parse(m.mac()), address.address());
+                } catch (StoreException ignored) {
+                    // its offer runs out by itself
+                }
+            }
             event(m.hardware().id(), "failed", r.name(), "enrolled by rule " + r.name() + ", but its record was not updated: " + e.getMessage());
             throw e;
         }
         event(record.id(), "enrolled", r.name(), "enrolled by rule " + r.name() + record.hostname().map(h -> " as " + h).orElse(""));
+        if (address != null && !address.address().equals(m.address())) {
+            // the lease it netbooted with goes back to its pool
+            AddressPools p = pools;
+            if (m.address() != null && p != null) {
+                Optional<PoolLease> old = p.holder(m.address());
+                if (old.isPresent() && old.get().mac() != null && old.get().mac().toString().equalsIgnoreCase(m.mac())) {
+                    p.release(old.get().pool(), old.get().mac(), m.address());
+                }
+            }
+            event(record.id(), "address", r.name(), "address " + (m.address() == null ? "none" : m.address()) + " -> " + address.address()
+                    + (address.pool() != null ? " (pool " + address.pool().name() + ")" : " (static)") + ": the machine takes it when it "
+                    + (Boolean.TRUE.equals(r.then().powerCycle()) ? "boots again, now (power cycle)" : "next boots"));
+        }
         LOG.info("discovery: {} enrolled by rule {}{}", record.id(), r.name(), record.hostname().map(h -> " as " + h).orElse(""));
         String workflow = null;
         if (r.then().template() != null) {
@@ -312,10 +337,83 @@ public final class DiscoveryServiceImpl implements DiscoveryService {
         }
     }
 
-    /** The record as the rule makes it: host name, labels and metadata on top of what it is. */
-    private Hardware enrolled(EnrollmentRule r, Rules.Machine m, int n) {
+    /** An enrolled machine's new address, with its network's options; {@code pool} when a pool gave it. */
+    private record NewAddress(String address, String netmask, String gateway, List<String> dns, AddressPool pool) {
+    }
+
+    /** The address the rule gives: from its static map, or a free one of its pool (held for the machine there). */
+    private NewAddress newAddress(EnrollmentRule r, Rules.Machine m) throws StoreException {
+        EnrollmentRule.Address a = r.then().address();
+        if (a.fixed() != null) {
+            NewAddress na = new NewAddress(Rules.staticAddress(a, m), a.netmask(), a.gateway(), null, null);
+            notAnothersReservation(na.address(), m);
+            return na;
+        }
+        AddressPools p = pools;
+        if (p == null) {
+            throw new StoreException(Reason.UNAVAILABLE, "then.address.pool: DHCP pools are not running here");
+        }
+        AddressPool pool = p.pools().stream().filter(x -> x.name().equals(a.pool())).findFirst()
+                .orElseThrow(() -> new StoreException(Reason.NOT_FOUND, "then.address.pool: no pool " + a.pool()));
+        MacAddress mac = MacAddress.parse(m.mac());
+        java.util.Set<String> excluded = new java.util.HashSet<>();
+        if (pool.router() != null) {
+            excluded.add(pool.router());
+        }
+        for (int attempt = 0; attempt < 8; attempt++) {
+            PoolLease offered = p.offer(pool.name(), mac, null, excluded)
+                    .orElseThrow(() -> new StoreException(Reason.CONFLICT, "then.address.pool: pool " + a.pool() + " has no free address"));
+            Optional<Hardware> owner = owner(offered.address());
+            if (owner.isPresent() && !owner.get().id().equals(m.hardware().id())) {
+                p.release(pool.name(), mac, offered.address()); // a record reserves it: never the pool's to give
+                excluded.add(offered.address());
+                continue;
+            }
+            PoolLease bound = p.bind(pool.name(), mac, offered.address())
+                    .orElseThrow(() -> new StoreException(Reason.CONFLICT, "then.address.pool: " + offered.address() + " went to another machine"));
+            return new NewAddress(bound.address(), netmask(pool.subnet()), pool.router(), pool.dns(), pool);
+        }
+        throw new StoreException(Reason.CONFLICT, "then.address.pool: pool " + a.pool() + " offered only reserved addresses");
+    }
+
+    private void notAnothersReservation(String address, Rules.Machine m) throws StoreException {
+        Optional<Hardware> owner = owner(address);
+        if (owner.isPresent() && !owner.get().id().equals(m.hardware().id())) {
+            throw new StoreException(Reason.CONFLICT, "then.address: " + address + " is hardware " + owner.get().id() + "'s");
+        }
+    }
+
+    /** The record that reserves an address. */
+    private Optional<Hardware> owner(String address) throws StoreException {
+        try {
+            return lookup.byIp(InetAddress.getByName(address));
+        } catch (java.net.UnknownHostException e) {
+            throw new StoreException(Reason.INVALID, "then.address: '" + address + "' is not an address");
+        }
+    }
+
+    /** The record as the rule makes it: host name, labels, metadata and address on top of what it is. */
+    private Hardware enrolled(EnrollmentRule r, Rules.Machine m, int n, NewAddress address) {
         ObjectNode tree = Json.mapper().valueToTree(m.hardware());
         EnrollmentRule.Then then = r.then();
+        if (address != null) {
+            for (JsonNode nic : tree.path("network").path("interfaces")) {
+                if (nic.path("dhcp") instanceof ObjectNode dhcp && m.mac().equalsIgnoreCase(dhcp.path("mac").asText())) {
+                    ObjectNode ip = dhcp.get("ip") instanceof ObjectNode o ? o : dhcp.putObject("ip");
+                    ip.put("address", address.address()).put("family", 4);
+                    if (address.netmask() != null) {
+                        ip.put("netmask", address.netmask());
+                    }
+                    if (address.gateway() != null) {
+                        ip.put("gateway", address.gateway());
+                    }
+                    if (address.dns() != null && !address.dns().isEmpty()) {
+                        ArrayNode dns = dhcp.putArray("name_servers");
+                        address.dns().forEach(dns::add);
+                    }
+                }
+            }
+        }
         if (then.hostname() != null) {
             String name = Rules.hostname(then.hostname(), m, n);
             for (JsonNode nic : tree.path("network").path("interfaces")) {
@@ -356,11 +454,22 @@ public final class DiscoveryServiceImpl implements DiscoveryService {
     }
 
     private List<String> mismatches(EnrollmentRule r, Rules.Machine m) throws StoreException {
+        List<String> out;
         try {
-            return Rules.mismatches(r.match(), m);
+            out = new java.util.ArrayList<>(Rules.mismatches(r, m));
         } catch (IllegalArgumentException e) {
             throw new StoreException(Reason.INVALID, "rule " + r.name() + ": " + e.getMessage());
         }
+        EnrollmentRule.Address a = r.then().address();
+        if (out.isEmpty() && a != null && a.fixed() != null) {
+            // its static address reserved by another record: the rule cannot enroll it, and says why
+            String address = Rules.staticAddress(a, m);
+            Optional<Hardware> owner = owner(address);
+            if (owner.isPresent() && !owner.get().id().equals(m.hardware().id())) {
+                out.add("address: " + address + " is hardware " + owner.get().id() + "'s");
+            }
+        }
+        return out;
     }
 
     private Rules.Machine machine(String hardwareId) throws StoreException {

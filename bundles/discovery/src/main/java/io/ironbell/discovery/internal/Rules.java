@@ -81,10 +81,38 @@ final class Rules {
         if (m.subnet() != null && (machine.address() == null || !inSubnet(machine.address(), m.subnet()))) {
             out.add("subnet: wants " + m.subnet() + ", address is " + (machine.address() == null ? "unknown" : machine.address()));
         }
+        labelMismatches(m, machine, out);
         if (m.patterns() != null && !m.patterns().isEmpty() && patternMatches(m, machine) == 0) {
             out.add("patterns: none of " + m.patterns().size() + " matches its attributes (ironbell hardware inventory "
                     + (machine.hardware() == null ? "MACHINE" : machine.hardware().id()) + " --attributes)");
         }
+        return out;
+    }
+
+    /** Every condition of the rule that fails for the machine: its match's, and a static address map with no entry for it. */
+    static List<String> mismatches(EnrollmentRule r, Machine machine) {
+        List<String> out = mismatches(r.match(), machine);
+        EnrollmentRule.Address a = r.then().address();
+        if (a != null && a.fixed() != null && staticAddress(a, machine) == null) {
+            Inventory.System sys = machine.inventory() == null ? null : machine.inventory().system();
+            out.add("address: the static map has no entry for its MAC " + machine.mac() + " or serial "
+                    + (sys == null || sys.serial() == null ? "(none)" : sys.serial()));
+        }
+        return out;
+    }
+
+    /** The machine's address in a static map: by its MAC (any case), else by its serial number. */
+    static String staticAddress(EnrollmentRule.Address a, Machine machine) {
+        for (Map.Entry<String, String> e : a.fixed().entrySet()) {
+            if (machine.mac() != null && e.getKey().equalsIgnoreCase(machine.mac())) {
+                return e.getValue();
+            }
+        }
+        Inventory.System sys = machine.inventory() == null ? null : machine.inventory().system();
+        return sys == null || sys.serial() == null ? null : a.fixed().get(sys.serial());
+    }
+
+    private static void labelMismatches(EnrollmentRule.Match m, Machine machine, List<String> out) {
         if (m.labels() != null) {
             Map<String, String> have = labels(machine.hardware());
             for (Map.Entry<String, String> e : m.labels().entrySet()) {
@@ -93,7 +121,6 @@ final class Rules {
                 }
             }
         }
-        return out;
     }
 
     /** How many of the match's Quamina patterns hold for the machine's attributes: Tinkerbell picks the rule set with most. */
@@ -121,6 +148,23 @@ final class Rules {
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("match.patterns[" + i + "]: " + e.getMessage());
                 }
+            }
+        }
+        EnrollmentRule.Address a = r.then().address();
+        if (a != null) {
+            if ((a.pool() == null) == (a.fixed() == null)) {
+                throw new IllegalArgumentException("then.address: either pool (a pool's name) or static (serial or MAC to address)");
+            }
+            if (a.fixed() != null) {
+                for (Map.Entry<String, String> e : a.fixed().entrySet()) {
+                    address("then.address.static." + e.getKey(), e.getValue());
+                }
+            }
+            if (a.netmask() != null) {
+                address("then.address.netmask", a.netmask());
+            }
+            if (a.gateway() != null) {
+                address("then.address.gateway", a.gateway());
             }
         }
         String key = r.then().agentValue();
@@ -240,6 +284,14 @@ final class Rules {
         }
         BigInteger mask = prefix == 0 ? BigInteger.ZERO : BigInteger.ONE.shiftLeft(32).subtract(BigInteger.ONE.shiftLeft(32 - prefix));
         return new BigInteger(1, net).and(mask).equals(new BigInteger(1, a).and(mask));
+    }
+
+    private static void address(String field, String value) {
+        try {
+            v4(value == null ? "" : value, value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(field + ": '" + value + "' is not an IPv4 address");
+        }
     }
 
     private static byte[] v4(String text, String whole) {

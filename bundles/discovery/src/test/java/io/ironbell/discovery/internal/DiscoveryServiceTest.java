@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ironbell.api.dhcp.AddressPool;
+import io.ironbell.api.dhcp.PoolLease;
 import io.ironbell.api.discovery.DiscoveredMachine;
 import io.ironbell.api.discovery.DiscoveryEvent;
 import io.ironbell.api.discovery.EnrollmentRule;
@@ -184,6 +185,63 @@ class DiscoveryServiceTest {
             assertEquals(1, enrolled, "round " + round);
         }
         assertEquals(10, store.discovery.rule("any").orElseThrow().used(), "counted once per machine");
+    }
+
+    @Test
+    void aRuleGivesAnAddressFromAnotherPoolOrItsStaticMap() throws Exception {
+        store.pools.putPool(new AddressPool("prod", "10.241.0.0/24", "10.241.0.10", "10.241.0.12", List.of(), "10.241.0.1",
+                List.of("10.241.0.53"), 86400, 30));
+        service.putRule(rule("{\"name\":\"to-prod\",\"priority\":1,\"match\":{\"minCpus\":8},\"then\":{\"address\":{\"pool\":\"prod\"}}}"));
+        service.putRule(rule("{\"name\":\"fixed\",\"priority\":2,\"match\":{\"vendor\":\"qemu\"},\"then\":{\"address\":{\"static\":"
+                + "{\"SN-S\":\"10.240.0.20\",\"52:54:00:AA:00:09\":\"10.240.0.21\",\"SN-X\":\"10.240.0.22\"},\"gateway\":\"10.240.0.254\"}}}"));
+
+        // from the pool: a free address there, with that network's options; the discovery lease goes back
+        Hardware big = enlist(service, "52:54:00:aa:00:07", "10.240.0.150");
+        RuleDecision d = service.report(big.id(), inventory("SN-BIG", 8, 8 * GIB, 20 * GIB));
+        assertEquals("to-prod", d.rule(), d.toString());
+        var nic = store.hardware.get(big.id()).interfaces().get(0).dhcp();
+        assertTrue(nic.ip().address().matches("10\\.241\\.0\\.1[0-2]"), nic.toString());
+        assertEquals("255.255.255.0", nic.ip().netmask());
+        assertEquals("10.241.0.1", nic.ip().gateway());
+        assertEquals(List.of("10.241.0.53"), nic.nameServers());
+        PoolLease prod = store.pools.holder(nic.ip().address()).orElseThrow();
+        assertEquals("prod", prod.pool());
+        assertEquals(PoolLease.State.BOUND, prod.state());
+        assertTrue(store.pools.holder("10.240.0.150").isEmpty(), "the discovery lease went back to its pool");
+        assertTrue(store.discovery.events(big.id(), 10).stream().anyMatch(e -> e.kind().equals("address")
+                && e.message().startsWith("address 10.240.0.150 -> " + nic.ip().address() + " (pool prod)")));
+
+        // from the static map, by serial or by MAC (any case); the mask it had stays, the gateway is the map's
+        Hardware s1 = enlist(service, "52:54:00:aa:00:08", "10.240.0.151");
+        assertEquals("fixed", service.report(s1.id(), inventory("SN-S", 2, 2 * GIB, 20 * GIB)).rule());
+        assertEquals("10.240.0.20", store.hardware.get(s1.id()).interfaces().get(0).dhcp().ip().address());
+        assertEquals("255.255.255.0", store.hardware.get(s1.id()).interfaces().get(0).dhcp().ip().netmask());
+        assertEquals("10.240.0.254", store.hardware.get(s1.id()).interfaces().get(0).dhcp().ip().gateway());
+        Hardware s2 = enlist(service, "52:54:00:aa:00:09", "10.240.0.152");
+        assertEquals("fixed", service.report(s2.id(), inventory("SN-OTHER", 2, 2 * GIB, 20 * GIB)).rule());
+        assertEquals("10.240.0.21", store.hardware.get(s2.id()).interfaces().get(0).dhcp().ip().address());
+
+        // a machine the map does not name does not match the rule, and a dry run says so
+        Hardware none = enlist(service, "52:54:00:aa:00:0a", "10.240.0.153");
+        RuleDecision waits = service.report(none.id(), inventory("SN-NONE", 2, 2 * GIB, 20 * GIB));
+        assertFalse(waits.matches());
+        assertEquals(List.of("address: the static map has no entry for its MAC 52:54:00:aa:00:0a or serial SN-NONE"),
+                service.test("fixed", none.id()).reasons());
+
+        // an address another record reserves is not taken: the rule does not enroll it, saying why, and it waits
+        service.putRule(rule("{\"name\":\"fixed\",\"priority\":2,\"match\":{\"vendor\":\"qemu\"},\"then\":{\"address\":{\"static\":"
+                + "{\"SN-NONE\":\"10.240.0.20\"}}}}"));
+        RuleDecision taken = service.enroll(none.id());
+        assertFalse(taken.matches());
+        assertTrue(taken.reasons().contains("fixed: address: 10.240.0.20 is hardware " + s1.id() + "'s"), taken.reasons().toString());
+        assertEquals("10.240.0.153", store.hardware.get(none.id()).interfaces().get(0).dhcp().ip().address(), "its record unchanged");
+        assertEquals(DiscoveredMachine.State.DISCOVERED, store.discovery.discovered(none.id()).orElseThrow().state());
+
+        assertEquals("then.address: either pool (a pool's name) or static (serial or MAC to address)", assertThrows(StoreException.class,
+                () -> service.putRule(rule("{\"name\":\"x\",\"priority\":1,\"then\":{\"address\":{}}}"))).getMessage());
+        assertEquals("then.address.static.SN-1: '10.0.0.300' is not an IPv4 address", assertThrows(StoreException.class,
+                () -> service.putRule(rule("{\"name\":\"x\",\"priority\":1,\"then\":{\"address\":{\"static\":{\"SN-1\":\"10.0.0.300\"}}}}")))
+                .getMessage());
     }
 
     @Test

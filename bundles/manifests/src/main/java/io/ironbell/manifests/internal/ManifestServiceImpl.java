@@ -238,7 +238,7 @@ public final class ManifestServiceImpl implements ManifestService {
                 new EnrollmentRule.Match(null, null, null, null, null, null, null, null, null, null, patterns),
                 new EnrollmentRule.Then(null, Map.of("tinkerbell.org/auto-enrollment", "true"), null,
                         disabled ? null : template.path("ref").asText(), null, agentValue.isEmpty() ? null : agentValue,
-                        kvs.isEmpty() ? null : kvs), 0, 0);
+                        kvs.isEmpty() ? null : kvs, null), 0, 0);
     }
 
     private static boolean sameRule(EnrollmentRule a, EnrollmentRule b) {

@@ -23,7 +23,7 @@ public record EnrollmentRule(String name, int priority, Boolean enabled, Match m
     public EnrollmentRule {
         enabled = enabled == null ? Boolean.TRUE : enabled;
         match = match == null ? new Match(null, null, null, null, null, null, null, null, null, null, null) : match;
-        then = then == null ? new Then(null, null, null, null, null, null, null) : then;
+        then = then == null ? new Then(null, null, null, null, null, null, null, null) : then;
     }
 
     /**
@@ -60,10 +60,28 @@ public record EnrollmentRule(String name, int priority, Boolean enabled, Match m
      * @param template   a workflow from this template is created, with the machine's MAC as {@code agentValue}
      * @param agentValue the hardware-map key the MAC goes under (Tinkerbell's {@code template.agentValue}); {@code device_1} by default
      * @param values     more hardware-map entries for the workflow (Tinkerbell's {@code template.kvs})
+     * @param address    the address the machine gets instead of the pool lease it netbooted with; absent: it keeps that one
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = false)
     public record Then(String hostname, Map<String, String> labels, JsonNode metadata, String template, Boolean powerCycle, String agentValue,
-            Map<String, String> values) {
+            Map<String, String> values, Address address) {
+    }
+
+    /**
+     * Where an enrolled machine's address comes from: a free address of another pool (the
+     * production network's, say), or a static map from the machine's serial number or MAC to its
+     * address. The machine takes it when it next asks DHCP, at its next boot (at once with {@code
+     * powerCycle}).
+     *
+     * @param pool     a pool's name: the machine's address is one of its free ones, with its mask, router and DNS
+     * @param fixed    serial number or MAC to address ({@code static} in JSON); a machine in neither does not match the rule
+     * @param netmask  for a static address; absent: the mask it has
+     * @param gateway  for a static address; absent: the gateway it has
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    public record Address(String pool, @com.fasterxml.jackson.annotation.JsonProperty("static") Map<String, String> fixed, String netmask,
+            String gateway) {
     }
 }
