@@ -248,7 +248,8 @@ final class Mappers {
                 + "FROM (SELECT CAST(#{first} AS inet) + ((#{start} + g) % #{size}) AS address "
                 + "FROM generate_series(#{from}, LEAST(#{from} + #{window}, #{size}) - 1) g) c "
                 + "WHERE NOT EXISTS (SELECT 1 FROM own) "
-                + "AND NOT EXISTS (SELECT 1 FROM dhcp_lease l WHERE l.pool = #{pool} AND l.address = c.address AND l.expires_at >= now()) "
+                // one index probe per candidate until the first free (NOT EXISTS became an anti join over the whole pool)
+                + "AND (SELECT l.expires_at < now() FROM dhcp_lease l WHERE l.pool = #{pool} AND l.address = c.address) IS NOT FALSE "
                 + "AND NOT (host(c.address) = ANY (CAST(#{excluded} AS text[]))) LIMIT 1 "
                 + "ON CONFLICT (pool, address) DO UPDATE SET mac = EXCLUDED.mac, state = 'OFFERED', expires_at = EXCLUDED.expires_at, "
                 + "updated_at = now() WHERE dhcp_lease.expires_at < now() RETURNING " + LEASE + ") "
@@ -270,6 +271,51 @@ final class Mappers {
         @Options(flushCache = Options.FlushCachePolicy.TRUE)
         Map<String, Object> bind(@Param("pool") String pool, @Param("address") String address, @Param("mac") String mac,
                                  @Param("seconds") int seconds);
+
+        /**
+         * {@link #ownOrFresh} for many MACs of one pool in one statement (each MAC's first window): a
+         * MAC's own address again, else the first free address of its window that no other MAC of the
+         * batch takes and that is no row of a MAC of the batch (so that no row is touched twice);
+         * a MAC left without a row goes on alone.
+         */
+        @Select("WITH req AS (SELECT r.mac, r.start FROM unnest(CAST(#{macs} AS macaddr[]), CAST(#{starts} AS bigint[])) AS r(mac, start)), "
+                + "own AS (UPDATE dhcp_lease l SET state = CASE WHEN l.state = 'BOUND' AND l.expires_at > now() THEN 'BOUND' ELSE 'OFFERED' END, "
+                + "expires_at = GREATEST(l.expires_at, now() + make_interval(secs => #{offer})), updated_at = now() FROM req "
+                + "WHERE l.pool = #{pool} AND l.mac = req.mac AND l.state <> 'DECLINED' "
+                + "AND NOT (host(l.address) = ANY (CAST(#{excluded} AS text[]))) "
+                + "RETURNING l.pool, host(l.address) AS address, l.mac::text AS mac, l.state, l.expires_at), "
+                + "pick AS (SELECT DISTINCT ON (c.address) req.mac, c.address FROM req CROSS JOIN LATERAL ("
+                + "SELECT a.address FROM (SELECT g, CAST(#{first} AS inet) + ((req.start + g) % #{size}) AS address "
+                + "FROM generate_series(0, LEAST(#{window}, #{size}) - 1) g) a "
+                + "WHERE NOT (host(a.address) = ANY (CAST(#{excluded} AS text[]))) "
+                // a scalar subquery, one index probe per candidate until the first free: NOT EXISTS would be
+                // planned as an anti join over a scan of the whole pool's leases
+                + "AND (SELECT l.expires_at < now() AND NOT (l.mac = ANY (CAST(#{macs} AS macaddr[]))) IS NOT FALSE "
+                + "FROM dhcp_lease l WHERE l.pool = #{pool} AND l.address = a.address) IS NOT FALSE LIMIT 1) c "
+                + "WHERE req.mac NOT IN (SELECT CAST(own.mac AS macaddr) FROM own) ORDER BY c.address, req.mac), "
+                + "fresh AS (INSERT INTO dhcp_lease (pool, address, mac, state, expires_at) "
+                + "SELECT #{pool}, pick.address, pick.mac, 'OFFERED', now() + make_interval(secs => #{offer}) FROM pick "
+                + "ON CONFLICT (pool, address) DO UPDATE SET mac = EXCLUDED.mac, state = 'OFFERED', expires_at = EXCLUDED.expires_at, "
+                + "updated_at = now() WHERE dhcp_lease.expires_at < now() RETURNING " + LEASE + ") "
+                + "SELECT * FROM own UNION ALL SELECT * FROM fresh")
+        @Options(flushCache = Options.FlushCachePolicy.TRUE)
+        List<Map<String, Object>> ownOrFreshAll(@Param("pool") String pool, @Param("macs") String macs, @Param("starts") String starts,
+                                                @Param("first") String first, @Param("window") long window, @Param("size") long size,
+                                                @Param("offer") int offerSeconds, @Param("excluded") String excluded);
+
+        /** {@link #bind} for many MACs of one pool, each a different address, in one statement; a MAC without a row gets a NAK. */
+        @Select("WITH req AS (SELECT r.address, r.mac FROM unnest(CAST(#{addresses} AS inet[]), CAST(#{macs} AS macaddr[])) AS r(address, mac)), "
+                + "t AS (INSERT INTO dhcp_lease (pool, address, mac, state, expires_at) "
+                + "SELECT #{pool}, req.address, req.mac, 'BOUND', now() + make_interval(secs => #{seconds}) FROM req "
+                + "ON CONFLICT (pool, address) DO UPDATE SET mac = EXCLUDED.mac, state = EXCLUDED.state, expires_at = EXCLUDED.expires_at, "
+                + "updated_at = now() WHERE dhcp_lease.expires_at < now() "
+                + "OR (dhcp_lease.mac = EXCLUDED.mac AND dhcp_lease.state <> 'DECLINED') RETURNING " + LEASE + "), "
+                + "d AS (UPDATE dhcp_lease l SET expires_at = now() FROM t WHERE l.pool = #{pool} AND l.mac = CAST(t.mac AS macaddr) "
+                + "AND l.address <> CAST(t.address AS inet) AND l.state = 'OFFERED' AND NOT (l.address = ANY (CAST(#{addresses} AS inet[])))) "
+                + "SELECT * FROM t")
+        @Options(flushCache = Options.FlushCachePolicy.TRUE)
+        List<Map<String, Object>> bindAll(@Param("pool") String pool, @Param("addresses") String addresses, @Param("macs") String macs,
+                                          @Param("seconds") int seconds);
 
         /** Whether a free address is left (the search found none, or lost a race for every one it found). */
         @Select("SELECT count(*) FROM dhcp_lease WHERE pool = #{pool} AND expires_at >= now()")

@@ -32,13 +32,18 @@ public final class PgAddressPools implements AddressPools {
     static final long WINDOW = 128;
 
     private final Database db;
-    /** DISCOVERs and REQUESTs of many clients share a commit: a herd's exchanges are what a server spends its database on. */
-    private final GroupCommit group;
+    /**
+     * DISCOVERs and REQUESTs of many clients share a transaction and a statement: a herd's exchanges
+     * are what a server spends its database on. One batch at a time: batches running at once waited
+     * for each other's rows (in a cycle at worst, a second's stall until PostgreSQL's deadlock check),
+     * and one batch of many units costs hardly more than one of a few.
+     */
+    final GroupCommit group;
 
     @Activate
     public PgAddressPools(@Reference Database db) {
         this.db = db;
-        this.group = new GroupCommit(db, 4);
+        this.group = new GroupCommit(db, 1);
     }
 
     @Override
@@ -108,6 +113,11 @@ public final class PgAddressPools implements AddressPools {
             }
         }
         long start = Math.floorMod(Arrays.hashCode(mac.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII)) * 0x9E3779B1L, size);
+        // the common case, with the other DISCOVERs of this moment in one statement
+        Map<String, Object> batched = group.run(mac.toString(), offers, new OfferInput(pool, p, mac, start, ex));
+        if (batched != null) {
+            return Optional.of(lease(batched));
+        }
         for (long from = 0; from < size; from += WINDOW) {
             long window = from;
             // the common case in one round trip: its own address again, or a free one of the window
@@ -145,9 +155,68 @@ public final class PgAddressPools implements AddressPools {
             return Optional.empty();
         }
         // another instance may have offered this MAC a different address: that one goes back, in the same statement
-        Map<String, Object> r = group.run(mac.toString(), s -> s.getMapper(Mappers.PoolSql.class).bind(pool, address, mac.toString(), p.leaseSeconds()));
+        Map<String, Object> r = group.run(mac.toString(), binds, new BindInput(pool, p, mac, address));
         return r == null ? Optional.empty() : Optional.of(lease(r));
     }
+
+    /** A DISCOVER's first search: the MAC's own address, or the first free one of the window from its hash. */
+    private record OfferInput(String pool, AddressPool p, MacAddress mac, long start, String excluded) {
+    }
+
+    /** DISCOVERs of one pool (and one set of excluded addresses) in one statement; a MAC left without an answer searches alone. */
+    private final GroupCommit.Batch<OfferInput, Map<String, Object>> offers = (s, inputs) -> {
+        Mappers.PoolSql sql = s.getMapper(Mappers.PoolSql.class);
+        Map<MacAddress, Map<String, Object>> found = new java.util.HashMap<>();
+        Map<List<String>, List<OfferInput>> groups = new java.util.LinkedHashMap<>();
+        for (OfferInput in : inputs) {
+            groups.computeIfAbsent(List.of(in.pool(), in.excluded()), k -> new ArrayList<>()).add(in);
+        }
+        for (List<OfferInput> g : groups.values()) {
+            OfferInput one = g.get(0);
+            long size = v4("lastAddress", one.p().lastAddress()) - v4("firstAddress", one.p().firstAddress()) + 1;
+            String macs = "{" + String.join(",", g.stream().map(i -> i.mac().toString()).toList()) + "}";
+            String starts = "{" + String.join(",", g.stream().map(i -> String.valueOf(i.start())).toList()) + "}";
+            for (Map<String, Object> row : sql.ownOrFreshAll(one.pool(), macs, starts, one.p().firstAddress(), WINDOW, size,
+                    one.p().offerSeconds(), one.excluded())) {
+                found.put(MacAddress.parse(Rows.str(row, "mac")), row);
+            }
+        }
+        return inputs.stream().map(i -> found.get(i.mac())).toList();
+    };
+
+    private record BindInput(String pool, AddressPool p, MacAddress mac, String address) {
+    }
+
+    /** REQUESTs of one pool in one statement; a second MAC asking for an address of the batch binds alone after it (and gets its NAK). */
+    private final GroupCommit.Batch<BindInput, Map<String, Object>> binds = (s, inputs) -> {
+        Mappers.PoolSql sql = s.getMapper(Mappers.PoolSql.class);
+        Map<MacAddress, Map<String, Object>> found = new java.util.HashMap<>();
+        Map<String, List<BindInput>> groups = new java.util.LinkedHashMap<>();
+        List<BindInput> again = new ArrayList<>();
+        Set<String> seen = new java.util.HashSet<>();
+        for (BindInput in : inputs) {
+            if (seen.add(in.pool() + " " + in.address())) {
+                groups.computeIfAbsent(in.pool(), k -> new ArrayList<>()).add(in);
+            } else {
+                again.add(in);
+            }
+        }
+        for (List<BindInput> g : groups.values()) {
+            BindInput one = g.get(0);
+            String addresses = "{" + String.join(",", g.stream().map(BindInput::address).toList()) + "}";
+            String macs = "{" + String.join(",", g.stream().map(i -> i.mac().toString()).toList()) + "}";
+            for (Map<String, Object> row : sql.bindAll(one.pool(), addresses, macs, one.p().leaseSeconds())) {
+                found.put(MacAddress.parse(Rows.str(row, "mac")), row);
+            }
+        }
+        for (BindInput in : again) {
+            Map<String, Object> row = sql.bind(in.pool(), in.address(), in.mac().toString(), in.p().leaseSeconds());
+            if (row != null) {
+                found.put(in.mac(), row);
+            }
+        }
+        return inputs.stream().map(i -> found.get(i.mac())).toList();
+    };
 
     @Override
     public void release(String pool, MacAddress mac, String address) throws StoreException {

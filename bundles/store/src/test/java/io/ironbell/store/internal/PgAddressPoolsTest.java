@@ -148,7 +148,9 @@ class PgAddressPoolsTest {
                 assertEquals(macs, perMac.size(), "every MAC bound");
                 assertTrue(perMac.values().stream().allMatch(n -> n == 1), "one binding per MAC");
                 System.out.println("PgAddressPoolsTest: " + macs + " MACs offered by two instances at once, " + same.get()
-                        + " of them the same address by both; every binding unique");
+                        + " of them the same address by both; every binding unique; instance a: " + a.group.units.sum() + " units in "
+                        + a.group.transactions.sum() + " transactions, " + a.group.fallbacks.sum() + " batches run again unit by unit");
+                assertTrue(a.group.transactions.sum() < a.group.units.sum(), "eight callers at once share transactions");
             } finally {
                 one.deactivate();
                 two.deactivate();

@@ -119,7 +119,7 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
         int declineSeconds() default 86400;
 
         @AttributeDefinition(description = "threads answering from pools (each MAC always on the same one)")
-        int poolThreads() default 16;
+        int poolThreads() default 64;
     }
 
     /** Most MACs whose answers are counted at once (known MACs, and those a pool answers). */
@@ -255,12 +255,17 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
         }
     }
 
+    /** Bytes the kernel may queue for a DHCP socket: some thousands of requests. */
+    static final int RECEIVE_BUFFER = 4 << 20;
+
     private Channel bind(Inet4Address address, int port, DhcpHandler h) {
         try {
             // IPv4 only: broadcasts from a dual-stack socket do not leave
             return new Bootstrap().group(group).channelFactory(() -> new NioDatagramChannel(SocketProtocolFamily.INET))
                     .option(ChannelOption.SO_BROADCAST, true)
                     .option(ChannelOption.SO_REUSEADDR, true)
+                    // a boot storm's burst waits in the socket, not lost, while the JVM pauses (the kernel caps it at rmem_max)
+                    .option(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER)
                     .handler(h)
                     .bind(new InetSocketAddress(address, port)).syncUninterruptibly().channel();
         } catch (RuntimeException e) {
@@ -420,13 +425,14 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
     @Deactivate
     void deactivate() {
         boolean running = !channels.isEmpty();
-        closeChannels();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        recorder.shutdownNow();
+        // the pools' lanes first: a lane answering after the event loop stopped had nowhere to send
         Pools p = pools;
         if (p != null) {
             p.stop();
         }
+        closeChannels();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        recorder.shutdownNow();
         flushLeases();
         if (running) {
             LOG.info("stopped: DHCP on UDP {}", config.port());

@@ -95,9 +95,19 @@ final class Pools {
         }
     }
 
+    /** Stops the lanes, waiting up to a second for the answers under way. */
     void stop() {
         for (ThreadPoolExecutor l : lanes) {
             l.shutdownNow();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        for (ThreadPoolExecutor l : lanes) {
+            try {
+                l.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
