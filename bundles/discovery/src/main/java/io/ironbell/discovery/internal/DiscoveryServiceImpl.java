@@ -52,9 +52,10 @@ import org.slf4j.LoggerFactory;
  * Discovery and enrollment. A machine that netboots unknown gets a record (its pool address
  * becomes its reservation, so that it keeps it and everything that knows machines by address
  * knows it); its report is stored; while it is DISCOVERED the rules are tried in order
- * (priority, then most matching patterns, then name), and the first that matches and may still enroll (its maximum, counted in
- * the database) enrolls it: host name, labels, metadata on its record, a workflow from a template,
- * a power cycle through its BMC. Every decision is an event.
+ * (priority, then most matching patterns, then name), and the first that matches and may still
+ * enroll (its maximum, counted in the database) enrolls it: host name, labels, metadata and
+ * address on its record, a workflow from a template, a power cycle through its BMC. Every
+ * decision is an event.
  */
 @Component(service = DiscoveryService.class, configurationPid = DiscoveryServiceImpl.PID)
 @Designate(ocd = DiscoveryServiceImpl.Config.class)
