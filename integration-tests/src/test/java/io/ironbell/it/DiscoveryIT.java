@@ -371,6 +371,10 @@ class DiscoveryIT {
         assertEquals("ENROLLED", enrolledA.at("/discovery/state").asText(), enrolledA.toString());
         assertEquals("true", enrolledA.at("/labels/tinkerbell.org~1auto-enrollment").asText(), enrolledA.toString());
         assertEquals("rack-exact", enrolledA.at("/labels/ironbell.io~1enrolled-by").asText());
+        // every machine, every event: no filter given
+        JsonNode all = json(api("GET", "/discovery/machines", null));
+        assertEquals(2, all.get("items").size(), all.toString());
+        assertTrue(api("GET", "/discovery/events", null).body().contains(a) && api("GET", "/discovery/events", null).body().contains(b));
     }
 
     private static JsonNode disk(JsonNode inventory, String name) {

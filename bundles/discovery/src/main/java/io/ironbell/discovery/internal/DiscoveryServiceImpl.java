@@ -116,12 +116,17 @@ public final class DiscoveryServiceImpl implements DiscoveryService {
         String id = ID_PREFIX + mac.toString().replace(":", "");
         String ip = address.getHostAddress();
         Optional<AddressPool> pool = poolOf(ip);
-        if (pool.isPresent()) {
-            // the address must be this MAC's lease: nobody enlists a MAC from somewhere else
-            PoolLease holder = pools.holder(ip).orElse(null);
-            if (holder == null || !mac.equals(holder.mac())) {
-                throw new StoreException(Reason.INVALID, ip + " is not leased to " + mac + " (pool " + pool.get().name() + "): not enlisted");
-            }
+        if (pool.isEmpty()) {
+            // an address another DHCP server gave (proxy mode) cannot be checked to be this MAC's, and the record
+            // would make it the machine's: anyone could claim a MAC from anywhere
+            throw new StoreException(Reason.INVALID, ip + " is in no DHCP pool of this server: discovery enlists a machine only from its "
+                    + "pool lease (in proxy mode another server gives the addresses, and " + ip + " cannot be checked to be " + mac
+                    + "'s): not enlisted");
+        }
+        // the address must be this MAC's lease: nobody enlists a MAC from somewhere else
+        PoolLease holder = pools.holder(ip).orElse(null);
+        if (holder == null || !mac.equals(holder.mac())) {
+            throw new StoreException(Reason.INVALID, ip + " is not leased to " + mac + " (pool " + pool.get().name() + "): not enlisted");
         }
         ObjectNode dhcp = Json.mapper().createObjectNode().put("mac", mac.toString());
         ObjectNode ipConfig = dhcp.putObject("ip").put("address", ip).put("family", 4);

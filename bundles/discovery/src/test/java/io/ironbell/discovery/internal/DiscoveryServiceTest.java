@@ -85,6 +85,11 @@ class DiscoveryServiceTest {
         MacAddress mac = MacAddress.parse("52:54:00:aa:00:01");
         StoreException forged = assertThrows(StoreException.class, () -> service.enlist(mac, InetAddress.getByName("10.240.0.150")));
         assertEquals("10.240.0.150 is not leased to 52:54:00:aa:00:01 (pool lab): not enlisted", forged.getMessage());
+        // an address of no pool (another DHCP server's, in proxy mode) cannot be checked: refused
+        StoreException elsewhere = assertThrows(StoreException.class, () -> service.enlist(mac, InetAddress.getByName("192.168.7.20")));
+        assertTrue(elsewhere.getMessage().startsWith("192.168.7.20 is in no DHCP pool of this server: discovery enlists a machine only "
+                + "from its pool lease"), elsewhere.getMessage());
+        assertTrue(store.discovery.discoveredMachines(null).isEmpty(), "nothing enlisted");
         Hardware hw = enlist(service, "52:54:00:aa:00:01", "10.240.0.150");
         assertEquals("discovered-525400aa0001", hw.id());
         var nic = hw.interfaceByMac(mac).orElseThrow();
@@ -99,6 +104,8 @@ class DiscoveryServiceTest {
         // again (the next boot, or another instance): the same record
         assertEquals(hw, service.enlist(mac, InetAddress.getByName("10.240.0.150")));
         assertEquals(1, store.discovery.discoveredMachines(DiscoveredMachine.State.DISCOVERED).size());
+        assertEquals(1, store.discovery.discoveredMachines(null).size(), "every state");
+        assertEquals(List.of("discovered"), store.discovery.events(null, 100).stream().map(DiscoveryEvent::kind).toList(), "every machine's");
     }
 
     @Test

@@ -155,7 +155,7 @@ final class Mappers {
         @Select(DISCOVERED + "WHERE hardware_id = #{id}")
         Map<String, Object> discovered(@Param("id") String hardwareId);
 
-        @Select(DISCOVERED + "WHERE #{state} IS NULL OR state = #{state} ORDER BY discovered_at, hardware_id")
+        @Select(DISCOVERED + "WHERE CAST(#{state} AS text) IS NULL OR state = CAST(#{state} AS text) ORDER BY discovered_at, hardware_id")
         List<Map<String, Object>> discoveredMachines(@Param("state") String state);
 
         @Select("UPDATE enrollment_rule SET used = used + 1 WHERE name = #{rule} AND enabled AND (max_count = 0 OR used < max_count) "
@@ -185,7 +185,7 @@ final class Mappers {
         @Insert("INSERT INTO discovery_event (hardware_id, kind, rule, message) VALUES (#{id}, #{kind}, #{rule}, #{message})")
         int addEvent(@Param("id") String hardwareId, @Param("kind") String kind, @Param("rule") String rule, @Param("message") String message);
 
-        @Select("SELECT id, hardware_id, at, kind, rule, message FROM discovery_event WHERE #{id} IS NULL OR hardware_id = #{id} "
+        @Select("SELECT id, hardware_id, at, kind, rule, message FROM discovery_event WHERE CAST(#{id} AS text) IS NULL OR hardware_id = CAST(#{id} AS text) "
                 + "ORDER BY id DESC LIMIT #{limit}")
         List<Map<String, Object>> events(@Param("id") String hardwareId, @Param("limit") int limit);
     }

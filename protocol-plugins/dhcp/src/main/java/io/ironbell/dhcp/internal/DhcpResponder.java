@@ -69,9 +69,10 @@ final class DhcpResponder {
         }
         MacAddress mac = request.clientMac().get();
         if (hardware.isEmpty()) {
-            // an unknown machine: in proxy mode it may netboot to be discovered; an address comes from a pool, not from here
-            return settings.discovery().getAsBoolean() && (settings.proxy() || bootServerPort)
-                    ? proxyAnswer(request, unknownMachine(mac, null), bootServerPort) : Optional.empty();
+            // an unknown machine that has its address from a pool may ask the boot server; in proxy mode it is not
+            // netbooted, for it could not be enlisted (its address, another server's, cannot be checked to be its own)
+            return settings.discovery().getAsBoolean() && bootServerPort && !settings.proxy()
+                    ? proxyAnswer(request, unknownMachine(mac, null), true) : Optional.empty();
         }
         HardwareInterface nic = hardware.get().interfaceByMac(mac).orElse(null);
         if (nic == null || nic.dhcp() == null || Boolean.TRUE.equals(nic.dhcp().disabled())) {
