@@ -46,7 +46,7 @@ done
 cp -r "$root/distribution/target/ironbell" "$work/home"
 rm -rf "$work/home/data/felix-cache" "$work/home/data/postgres"
 IRONBELL_HTTP_PORT=$hport IRONBELL_DHCP_RATE_PER_MAC=0 IRONBELL_DHCP_ENABLED=true IRONBELL_DHCP_INTERFACE="p$$s1" IRONBELL_LOG_LEVEL=WARN \
-  IRONBELL_DHCP_PROBE_MILLIS=0 IRONBELL_DHCP_POOL_THREADS=${POOL_THREADS:-64} \
+  IRONBELL_DHCP_PROBE_MILLIS=0 \
   IRONBELL_DHCP_POOLS="name=bench subnet=10.89.0.0/16 range=10.89.100.1-10.89.199.254 router=10.89.1.1 dns=10.89.1.1 lease=86400 relays=10.89.1.2" \
   ip netns exec "ibps$$-1" "$work/home/bin/ironbell" server >"$work/ironbell.log" 2>&1 &
 echo $! >"$work/ironbell.pid"

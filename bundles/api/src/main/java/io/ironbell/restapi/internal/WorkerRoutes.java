@@ -122,7 +122,7 @@ public final class WorkerRoutes implements HttpRoute {
                     yield HttpResponse.json(200, Map.of("workflow", w.id(), "state", w.state(), "currentAction", w.currentAction()));
                 }
                 case "trusted-keys GET" -> HttpResponse.json(200, Map.of("trustedKeys", repository().trustedKeys()));
-                case "inventory POST" -> inventory(mac, Api.body(r, Inventory.class));
+                case "inventory POST" -> inventory(mac, Api.body(r, Inventory.class), r.remoteAddress().getAddress());
                 case "logs POST" -> {
                     appendLogs(worker, Api.body(r, LogBatch.class));
                     yield HttpResponse.noContent();
@@ -139,8 +139,13 @@ public final class WorkerRoutes implements HttpRoute {
     /** Most disks, NICs or PCI functions one report may list. */
     static final int MAX_INVENTORY_ITEMS = 4096;
 
-    /** The machine's inventory: stored, and, for a machine waiting to be enrolled, offered to the rules. */
-    private HttpResponse inventory(MacAddress mac, Inventory inventory) throws HttpException, StoreException {
+    /**
+     * The machine's inventory: stored, and, for a machine waiting to be enrolled, offered to the
+     * rules. When the rule that enrolls it gives it another address than the one it calls from,
+     * the answer says which ({@code address}): the worker renews its lease at once, for its
+     * workflow is served to the record's address only.
+     */
+    private HttpResponse inventory(MacAddress mac, Inventory inventory, java.net.InetAddress from) throws HttpException, StoreException {
         DiscoveryService d = discovery;
         if (d == null) {
             throw new HttpException(503, "unavailable", "inventories are not taken: the discovery bundle is not running");
@@ -160,6 +165,11 @@ public final class WorkerRoutes implements HttpRoute {
             out.put("rule", decision.rule());
             out.put("workflow", decision.workflow());
             out.put("reasons", decision.reasons());
+            String now = decision.hardware() == null ? null : decision.hardware().interfaceByMac(mac)
+                    .map(i -> i.dhcp() == null || i.dhcp().ip() == null ? null : i.dhcp().ip().address()).orElse(null);
+            if (now != null && !now.equals(from.getHostAddress())) {
+                out.put("address", now);
+            }
         }
         return HttpResponse.json(200, out);
     }

@@ -278,7 +278,7 @@ public final class DiscoveryServiceImpl implements DiscoveryService {
         } catch (StoreException e) {
             if (address != null && address.pool() != null && pools != null) {
                 try {
-                    pools.release(address.pool().name(), MacAddress.parse(m.mac()), address.address());
+                    AddressPools.await(pools.release(address.pool().name(), MacAddress.parse(m.mac()), address.address()));
                 } catch (StoreException ignored) {
                     // its offer runs out by itself
                 }
@@ -293,12 +293,13 @@ public final class DiscoveryServiceImpl implements DiscoveryService {
             if (m.address() != null && p != null) {
                 Optional<PoolLease> old = p.holder(m.address());
                 if (old.isPresent() && old.get().mac() != null && old.get().mac().toString().equalsIgnoreCase(m.mac())) {
-                    p.release(old.get().pool(), old.get().mac(), m.address());
+                    AddressPools.await(p.release(old.get().pool(), old.get().mac(), m.address()));
                 }
             }
             event(record.id(), "address", r.name(), "address " + (m.address() == null ? "none" : m.address()) + " -> " + address.address()
-                    + (address.pool() != null ? " (pool " + address.pool().name() + ")" : " (static)") + ": the machine takes it when it "
-                    + (Boolean.TRUE.equals(r.then().powerCycle()) ? "boots again, now (power cycle)" : "next boots"));
+                    + (address.pool() != null ? " (pool " + address.pool().name() + ")" : " (static)") + ": the machine takes it "
+                    + (Boolean.TRUE.equals(r.then().powerCycle()) ? "when it boots again, now (power cycle)"
+                    : "at once if its worker runs now (it renews its lease), else when it next boots"));
         }
         LOG.info("discovery: {} enrolled by rule {}{}", record.id(), r.name(), record.hostname().map(h -> " as " + h).orElse(""));
         String workflow = null;
@@ -367,15 +368,15 @@ public final class DiscoveryServiceImpl implements DiscoveryService {
             excluded.add(pool.router());
         }
         for (int attempt = 0; attempt < 8; attempt++) {
-            PoolLease offered = p.offer(pool.name(), mac, null, excluded)
+            PoolLease offered = AddressPools.await(p.offer(pool.name(), mac, null, excluded))
                     .orElseThrow(() -> new StoreException(Reason.CONFLICT, "then.address.pool: pool " + a.pool() + " has no free address"));
             Optional<Hardware> owner = owner(offered.address());
             if (owner.isPresent() && !owner.get().id().equals(m.hardware().id())) {
-                p.release(pool.name(), mac, offered.address()); // a record reserves it: never the pool's to give
+                AddressPools.await(p.release(pool.name(), mac, offered.address())); // a record reserves it: never the pool's to give
                 excluded.add(offered.address());
                 continue;
             }
-            PoolLease bound = p.bind(pool.name(), mac, offered.address())
+            PoolLease bound = AddressPools.await(p.bind(pool.name(), mac, offered.address()))
                     .orElseThrow(() -> new StoreException(Reason.CONFLICT, "then.address.pool: " + offered.address() + " went to another machine"));
             return new NewAddress(bound.address(), netmask(pool.subnet()), pool.router(), pool.dns(), pool);
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ironbell.api.dhcp.AddressPool;
+import io.ironbell.api.dhcp.AddressPools;
 import io.ironbell.api.dhcp.PoolLease;
 import io.ironbell.api.discovery.DiscoveredMachine;
 import io.ironbell.api.discovery.DiscoveryEvent;
@@ -60,7 +61,7 @@ class DiscoveryServiceTest {
 
     /** The machine netbooted: its pool lease, then its record. */
     private Hardware enlist(DiscoveryServiceImpl s, String mac, String ip) throws Exception {
-        store.pools.bind("lab", MacAddress.parse(mac), ip).orElseThrow();
+        AddressPools.await(store.pools.bind("lab", MacAddress.parse(mac), ip)).orElseThrow();
         return s.enlist(MacAddress.parse(mac), InetAddress.getByName(ip));
     }
 

@@ -279,9 +279,14 @@ final class Mappers {
          * a MAC left without a row goes on alone.
          */
         @Select("WITH req AS (SELECT r.mac, r.start FROM unnest(CAST(#{macs} AS macaddr[]), CAST(#{starts} AS bigint[])) AS r(mac, start)), "
+                // a binding that outlasts the offer is offered as it is, without a write (a returning client's DISCOVER)
+                + "kept AS (SELECT l.pool, host(l.address) AS address, l.mac::text AS mac, l.state, l.expires_at FROM dhcp_lease l JOIN req "
+                + "ON l.mac = req.mac WHERE l.pool = #{pool} AND l.state = 'BOUND' AND l.expires_at > now() + make_interval(secs => #{offer}) "
+                + "AND NOT (host(l.address) = ANY (CAST(#{excluded} AS text[])))), "
                 + "own AS (UPDATE dhcp_lease l SET state = CASE WHEN l.state = 'BOUND' AND l.expires_at > now() THEN 'BOUND' ELSE 'OFFERED' END, "
                 + "expires_at = GREATEST(l.expires_at, now() + make_interval(secs => #{offer})), updated_at = now() FROM req "
                 + "WHERE l.pool = #{pool} AND l.mac = req.mac AND l.state <> 'DECLINED' "
+                + "AND NOT (l.state = 'BOUND' AND l.expires_at > now() + make_interval(secs => #{offer})) "
                 + "AND NOT (host(l.address) = ANY (CAST(#{excluded} AS text[]))) "
                 + "RETURNING l.pool, host(l.address) AS address, l.mac::text AS mac, l.state, l.expires_at), "
                 + "pick AS (SELECT DISTINCT ON (c.address) req.mac, c.address FROM req CROSS JOIN LATERAL ("
@@ -292,12 +297,13 @@ final class Mappers {
                 // planned as an anti join over a scan of the whole pool's leases
                 + "AND (SELECT l.expires_at < now() AND NOT (l.mac = ANY (CAST(#{macs} AS macaddr[]))) IS NOT FALSE "
                 + "FROM dhcp_lease l WHERE l.pool = #{pool} AND l.address = a.address) IS NOT FALSE LIMIT 1) c "
-                + "WHERE req.mac NOT IN (SELECT CAST(own.mac AS macaddr) FROM own) ORDER BY c.address, req.mac), "
+                + "WHERE req.mac NOT IN (SELECT CAST(own.mac AS macaddr) FROM own UNION ALL SELECT CAST(kept.mac AS macaddr) FROM kept) "
+                + "ORDER BY c.address, req.mac), "
                 + "fresh AS (INSERT INTO dhcp_lease (pool, address, mac, state, expires_at) "
                 + "SELECT #{pool}, pick.address, pick.mac, 'OFFERED', now() + make_interval(secs => #{offer}) FROM pick "
                 + "ON CONFLICT (pool, address) DO UPDATE SET mac = EXCLUDED.mac, state = 'OFFERED', expires_at = EXCLUDED.expires_at, "
                 + "updated_at = now() WHERE dhcp_lease.expires_at < now() RETURNING " + LEASE + ") "
-                + "SELECT * FROM own UNION ALL SELECT * FROM fresh")
+                + "SELECT * FROM kept UNION ALL SELECT * FROM own UNION ALL SELECT * FROM fresh")
         @Options(flushCache = Options.FlushCachePolicy.TRUE)
         List<Map<String, Object>> ownOrFreshAll(@Param("pool") String pool, @Param("macs") String macs, @Param("starts") String starts,
                                                 @Param("first") String first, @Param("window") long window, @Param("size") long size,
@@ -317,9 +323,11 @@ final class Mappers {
         List<Map<String, Object>> bindAll(@Param("pool") String pool, @Param("addresses") String addresses, @Param("macs") String macs,
                                           @Param("seconds") int seconds);
 
-        /** Whether a free address is left (the search found none, or lost a race for every one it found). */
-        @Select("SELECT count(*) FROM dhcp_lease WHERE pool = #{pool} AND expires_at >= now()")
-        long held(@Param("pool") String pool);
+        /** Addresses of the pool held or excluded: whether a free one is left (the search found none, or lost a race for every one it found). */
+        @Select("SELECT count(*) FROM (SELECT address FROM dhcp_lease WHERE pool = #{pool} AND expires_at >= now() "
+                + "UNION SELECT e FROM unnest(CAST(#{excluded} AS inet[])) AS e "
+                + "WHERE e BETWEEN CAST(#{first} AS inet) AND CAST(#{last} AS inet)) AS u")
+        long held(@Param("pool") String pool, @Param("excluded") String excluded, @Param("first") String first, @Param("last") String last);
 
         @Update("UPDATE dhcp_lease SET state = 'RELEASED', expires_at = now(), updated_at = now() WHERE pool = #{pool} "
                 + "AND address = CAST(#{address} AS inet) AND mac = CAST(#{mac} AS macaddr) AND state IN ('OFFERED', 'BOUND')")

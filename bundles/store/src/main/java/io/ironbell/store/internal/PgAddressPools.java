@@ -4,6 +4,8 @@ import io.ironbell.api.dhcp.AddressPool;
 import io.ironbell.api.dhcp.AddressPools;
 import io.ironbell.api.dhcp.PoolLease;
 import io.ironbell.api.hardware.MacAddress;
+import io.ironbell.api.metrics.MetricSet;
+import io.ironbell.api.metrics.MetricWriter;
 import io.ironbell.api.store.StoreException;
 import io.ironbell.api.store.StoreException.Reason;
 import java.net.Inet4Address;
@@ -16,8 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /**
@@ -25,8 +29,8 @@ import org.osgi.service.component.annotations.Reference;
  * use, an insert that loses on the primary key lost the address). A MAC's search starts at its
  * hash, so two instances that hear one broadcast try the same address and one of them wins it.
  */
-@Component(service = AddressPools.class)
-public final class PgAddressPools implements AddressPools {
+@Component(service = {AddressPools.class, MetricSet.class})
+public final class PgAddressPools implements AddressPools, MetricSet {
 
     /** Candidates one search looks at: a window of the pool from the MAC's hash on, then the next. */
     static final long WINDOW = 128;
@@ -43,7 +47,23 @@ public final class PgAddressPools implements AddressPools {
     @Activate
     public PgAddressPools(@Reference Database db) {
         this.db = db;
-        this.group = new GroupCommit(db, 1);
+        this.group = new GroupCommit(db, "dhcp-leases");
+    }
+
+    @Override
+    public void collect(MetricWriter w) {
+        w.counter("ironbell_dhcp_lease_transactions_total", "transactions that changed pool leases (each shared by many exchanges)",
+                group.transactions.sum());
+        w.counter("ironbell_dhcp_lease_changes_total", "pool lease changes (offers, bindings, releases, declines) committed in them",
+                group.units.sum());
+        w.counter("ironbell_dhcp_lease_batches_rerun_total", "batches of lease changes that failed whole and ran again one change per "
+                + "transaction", group.fallbacks.sum());
+    }
+
+    /** Stops the group's thread: leases changed after this fail as unavailable. */
+    @Deactivate
+    void deactivate() {
+        group.close();
     }
 
     @Override
@@ -94,107 +114,139 @@ public final class PgAddressPools implements AddressPools {
     }
 
     @Override
-    public Optional<PoolLease> offer(String pool, MacAddress mac, String requested, Set<String> excluded) throws StoreException {
-        AddressPool p = poolOrFail(pool);
-        String ex = "{" + String.join(",", excluded) + "}";
-        long first = v4("firstAddress", p.firstAddress());
-        long size = v4("lastAddress", p.lastAddress()) - first + 1;
-        // one statement per unit of the group commit, the units of a batch in MAC order: two instances
-        // serving the same MACs take their rows' locks in one order
-        if (requested != null && inRange(requested, first, size) && !excluded.contains(requested)) {
-            Optional<PoolLease> own = own(pool, mac, p, ex);
-            if (own.isPresent()) {
-                return own;
+    public CompletionStage<Optional<PoolLease>> offer(String pool, MacAddress mac, String requested, Set<String> excluded) {
+        String ex = "{" + String.join(",", new java.util.TreeSet<>(excluded)) + "}";
+        return group.submit(mac.toString(), offers, new OfferInput(pool, mac, requested, requested != null && excluded.contains(requested), ex), false)
+                .thenApply(r -> Optional.ofNullable(r).map(PgAddressPools::lease));
+    }
+
+    /** A DISCOVER: the pool, the MAC, the address it asks for (and whether that is excluded), the excluded addresses as an array. */
+    private record OfferInput(String pool, MacAddress mac, String requested, boolean requestedExcluded, String excluded) {
+    }
+
+    /**
+     * DISCOVERs in one transaction: those asking for an address each alone (rare: dhclient asks for
+     * its last one), the rest of one pool in one statement (the MAC's own address, or the first free
+     * one of the window from its hash), and a MAC left without an answer searches the pool alone.
+     * A MAC twice in the batch (a DISCOVER sent again) gets the first one's offer.
+     */
+    private final GroupCommit.Batch<OfferInput, Map<String, Object>> offers = (s, inputs) -> {
+        Mappers.PoolSql sql = s.getMapper(Mappers.PoolSql.class);
+        Map<List<Object>, Map<String, Object>> found = new java.util.HashMap<>();
+        Map<List<String>, List<OfferInput>> batched = new java.util.LinkedHashMap<>();
+        List<OfferInput> alone = new ArrayList<>();
+        Set<List<Object>> seen = new java.util.HashSet<>();
+        for (OfferInput in : inputs) {
+            if (!seen.add(List.of(in.pool(), in.mac()))) {
+                continue;
             }
-            Map<String, Object> r = group.run(mac.toString(), s -> s.getMapper(Mappers.PoolSql.class).take(pool, requested, mac.toString(), "OFFERED",
-                    p.offerSeconds()));
-            if (r != null) {
-                return Optional.of(lease(r));
+            AddressPool p = poolOrFail(in.pool());
+            if (in.requested() != null && !in.requestedExcluded() && inRange(in.requested(), first(p), size(p))) {
+                alone.add(in);
+            } else {
+                batched.computeIfAbsent(List.of(in.pool(), in.excluded()), k -> new ArrayList<>()).add(in);
             }
         }
-        long start = Math.floorMod(Arrays.hashCode(mac.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII)) * 0x9E3779B1L, size);
-        // the common case, with the other DISCOVERs of this moment in one statement
-        Map<String, Object> batched = group.run(mac.toString(), offers, new OfferInput(pool, p, mac, start, ex));
-        if (batched != null) {
-            return Optional.of(lease(batched));
+        for (OfferInput in : alone) {
+            AddressPool p = poolOrFail(in.pool());
+            Map<String, Object> r = own(sql, in, p);
+            if (r == null) {
+                r = sql.take(in.pool(), in.requested(), in.mac().toString(), "OFFERED", p.offerSeconds());
+            }
+            if (r == null) {
+                r = search(sql, in, p);
+            }
+            found.put(List.of(in.pool(), in.mac()), r);
         }
+        for (List<OfferInput> g : batched.values()) {
+            OfferInput one = g.get(0);
+            AddressPool p = poolOrFail(one.pool());
+            String macs = "{" + String.join(",", g.stream().map(i -> i.mac().toString()).toList()) + "}";
+            String starts = "{" + String.join(",", g.stream().map(i -> String.valueOf(start(i.mac(), p))).toList()) + "}";
+            for (Map<String, Object> row : sql.ownOrFreshAll(one.pool(), macs, starts, p.firstAddress(), WINDOW, size(p),
+                    p.offerSeconds(), one.excluded())) {
+                found.put(List.of(one.pool(), MacAddress.parse(Rows.str(row, "mac"))), row);
+            }
+            for (OfferInput in : g) {
+                // none: the window is full, or its candidate went to another instance, most often one answering
+                // the same broadcast for this very MAC (both start at its hash), and then both offer that address
+                found.computeIfAbsent(List.of(in.pool(), in.mac()), k -> search(sql, in, p));
+            }
+        }
+        return inputs.stream().map(i -> found.get(List.of(i.pool(), i.mac()))).toList();
+    };
+
+    /** The whole pool, window after window from the MAC's hash, for its own address or a free one; null when none is free. */
+    private Map<String, Object> search(Mappers.PoolSql sql, OfferInput in, AddressPool p) {
+        long size = size(p);
+        long start = start(in.mac(), p);
         for (long from = 0; from < size; from += WINDOW) {
-            long window = from;
-            // the common case in one round trip: its own address again, or a free one of the window
-            List<Map<String, Object>> rows = group.run(mac.toString(), s -> s.getMapper(Mappers.PoolSql.class).ownOrFresh(pool, mac.toString(), p.firstAddress(),
-                    start, window, WINDOW, size, p.offerSeconds(), ex));
+            List<Map<String, Object>> rows = sql.ownOrFresh(in.pool(), in.mac().toString(), p.firstAddress(), start, from, WINDOW, size,
+                    p.offerSeconds(), in.excluded());
             if (!rows.isEmpty()) {
-                return Optional.of(lease(rows.get(0)));
+                return rows.get(0);
             }
-            // none: the window is full, or its candidate went to another instance, most often one answering
-            // the same broadcast for this very MAC (both start at its hash), and then both offer that address
-            Optional<PoolLease> own = own(pool, mac, p, ex);
-            if (own.isPresent()) {
+            Map<String, Object> own = own(sql, in, p);
+            if (own != null) {
                 return own;
             }
-            if (from == 0 && group.run("", s -> s.getMapper(Mappers.PoolSql.class).held(pool)) + excluded.size() >= size) {
-                return Optional.empty(); // a full pool is said at once, not after a search of every window
+            if (from == 0 && sql.held(in.pool(), in.excluded(), p.firstAddress(), p.lastAddress()) >= size) {
+                return null; // a full pool is said at once, not after a search of every window
             }
         }
-        return Optional.empty();
+        return null;
     }
 
     /** The MAC's own address again: its offer, its binding, or one it released or let run out that nobody took since. */
-    private Optional<PoolLease> own(String pool, MacAddress mac, AddressPool p, String excluded) throws StoreException {
-        List<Map<String, Object>> rows = group.run(mac.toString(), s -> s.getMapper(Mappers.PoolSql.class).sticky(pool, mac.toString(), p.offerSeconds(),
-                excluded));
-        return rows.isEmpty() ? Optional.empty() : Optional.of(lease(rows.get(0)));
+    private static Map<String, Object> own(Mappers.PoolSql sql, OfferInput in, AddressPool p) {
+        List<Map<String, Object>> rows = sql.sticky(in.pool(), in.mac().toString(), p.offerSeconds(), in.excluded());
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    /** Where a MAC's search starts: its hash, so that two instances answering one broadcast try the same address. */
+    private static long start(MacAddress mac, AddressPool p) {
+        return Math.floorMod(Arrays.hashCode(mac.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII)) * 0x9E3779B1L, size(p));
+    }
+
+    private static long first(AddressPool p) {
+        return v4quiet(p.firstAddress());
+    }
+
+    private static long size(AddressPool p) {
+        return v4quiet(p.lastAddress()) - v4quiet(p.firstAddress()) + 1;
+    }
+
+    /** An address of a stored pool, which was checked when the pool was. */
+    private static long v4quiet(String address) {
+        try {
+            return v4("address", address);
+        } catch (StoreException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     @Override
-    public Optional<PoolLease> bind(String pool, MacAddress mac, String address) throws StoreException {
-        AddressPool p = poolOrFail(pool);
-        long first = v4("firstAddress", p.firstAddress());
-        long size = v4("lastAddress", p.lastAddress()) - first + 1;
-        if (!inRange(address, first, size)) {
-            return Optional.empty();
-        }
+    public CompletionStage<Optional<PoolLease>> bind(String pool, MacAddress mac, String address) {
         // another instance may have offered this MAC a different address: that one goes back, in the same statement
-        Map<String, Object> r = group.run(mac.toString(), binds, new BindInput(pool, p, mac, address));
-        return r == null ? Optional.empty() : Optional.of(lease(r));
+        return group.submit(mac.toString(), binds, new BindInput(pool, mac, address), true)
+                .thenApply(r -> Optional.ofNullable(r).map(PgAddressPools::lease));
     }
 
-    /** A DISCOVER's first search: the MAC's own address, or the first free one of the window from its hash. */
-    private record OfferInput(String pool, AddressPool p, MacAddress mac, long start, String excluded) {
-    }
-
-    /** DISCOVERs of one pool (and one set of excluded addresses) in one statement; a MAC left without an answer searches alone. */
-    private final GroupCommit.Batch<OfferInput, Map<String, Object>> offers = (s, inputs) -> {
-        Mappers.PoolSql sql = s.getMapper(Mappers.PoolSql.class);
-        Map<MacAddress, Map<String, Object>> found = new java.util.HashMap<>();
-        Map<List<String>, List<OfferInput>> groups = new java.util.LinkedHashMap<>();
-        for (OfferInput in : inputs) {
-            groups.computeIfAbsent(List.of(in.pool(), in.excluded()), k -> new ArrayList<>()).add(in);
-        }
-        for (List<OfferInput> g : groups.values()) {
-            OfferInput one = g.get(0);
-            long size = v4("lastAddress", one.p().lastAddress()) - v4("firstAddress", one.p().firstAddress()) + 1;
-            String macs = "{" + String.join(",", g.stream().map(i -> i.mac().toString()).toList()) + "}";
-            String starts = "{" + String.join(",", g.stream().map(i -> String.valueOf(i.start())).toList()) + "}";
-            for (Map<String, Object> row : sql.ownOrFreshAll(one.pool(), macs, starts, one.p().firstAddress(), WINDOW, size,
-                    one.p().offerSeconds(), one.excluded())) {
-                found.put(MacAddress.parse(Rows.str(row, "mac")), row);
-            }
-        }
-        return inputs.stream().map(i -> found.get(i.mac())).toList();
-    };
-
-    private record BindInput(String pool, AddressPool p, MacAddress mac, String address) {
+    private record BindInput(String pool, MacAddress mac, String address) {
     }
 
     /** REQUESTs of one pool in one statement; a second MAC asking for an address of the batch binds alone after it (and gets its NAK). */
     private final GroupCommit.Batch<BindInput, Map<String, Object>> binds = (s, inputs) -> {
         Mappers.PoolSql sql = s.getMapper(Mappers.PoolSql.class);
-        Map<MacAddress, Map<String, Object>> found = new java.util.HashMap<>();
+        Map<BindInput, Map<String, Object>> found = new java.util.HashMap<>();
         Map<String, List<BindInput>> groups = new java.util.LinkedHashMap<>();
         List<BindInput> again = new ArrayList<>();
         Set<String> seen = new java.util.HashSet<>();
         for (BindInput in : inputs) {
+            AddressPool p = poolOrFail(in.pool());
+            if (!inRange(in.address(), first(p), size(p))) {
+                continue; // not the pool's: a NAK
+            }
             if (seen.add(in.pool() + " " + in.address())) {
                 groups.computeIfAbsent(in.pool(), k -> new ArrayList<>()).add(in);
             } else {
@@ -205,27 +257,40 @@ public final class PgAddressPools implements AddressPools {
             BindInput one = g.get(0);
             String addresses = "{" + String.join(",", g.stream().map(BindInput::address).toList()) + "}";
             String macs = "{" + String.join(",", g.stream().map(i -> i.mac().toString()).toList()) + "}";
-            for (Map<String, Object> row : sql.bindAll(one.pool(), addresses, macs, one.p().leaseSeconds())) {
-                found.put(MacAddress.parse(Rows.str(row, "mac")), row);
+            Map<MacAddress, Map<String, Object>> rows = new java.util.HashMap<>();
+            for (Map<String, Object> row : sql.bindAll(one.pool(), addresses, macs, poolOrFail(one.pool()).leaseSeconds())) {
+                rows.put(MacAddress.parse(Rows.str(row, "mac")), row);
+            }
+            for (BindInput in : g) {
+                Map<String, Object> row = rows.get(in.mac());
+                if (row != null && in.address().equals(Rows.str(row, "address"))) {
+                    found.put(in, row);
+                }
             }
         }
         for (BindInput in : again) {
-            Map<String, Object> row = sql.bind(in.pool(), in.address(), in.mac().toString(), in.p().leaseSeconds());
+            Map<String, Object> row = sql.bind(in.pool(), in.address(), in.mac().toString(), poolOrFail(in.pool()).leaseSeconds());
             if (row != null) {
-                found.put(in.mac(), row);
+                found.put(in, row);
             }
         }
-        return inputs.stream().map(i -> found.get(i.mac())).toList();
+        return inputs.stream().map(found::get).toList();
     };
 
     @Override
-    public void release(String pool, MacAddress mac, String address) throws StoreException {
-        group.run(mac.toString(), s -> s.getMapper(Mappers.PoolSql.class).release(pool, mac.toString(), address));
+    public CompletionStage<Void> release(String pool, MacAddress mac, String address) {
+        return group.submit(mac.toString(), s -> {
+            s.getMapper(Mappers.PoolSql.class).release(pool, mac.toString(), address);
+            return null;
+        }, true);
     }
 
     @Override
-    public void decline(String pool, MacAddress mac, String address, Duration probation) throws StoreException {
-        group.run(mac.toString(), s -> s.getMapper(Mappers.PoolSql.class).decline(pool, mac.toString(), address, Math.max(1, probation.toSeconds())));
+    public CompletionStage<Void> decline(String pool, MacAddress mac, String address, Duration probation) {
+        return group.submit(mac.toString(), s -> {
+            s.getMapper(Mappers.PoolSql.class).decline(pool, mac.toString(), address, Math.max(1, probation.toSeconds()));
+            return null;
+        }, true);
     }
 
     @Override

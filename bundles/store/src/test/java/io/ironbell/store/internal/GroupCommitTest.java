@@ -59,7 +59,7 @@ class GroupCommitTest {
         try (TestDatabase t = new TestDatabase()) {
             Database db = t.start(Map.of());
             sql(db, "CREATE TABLE gc_probe (n int PRIMARY KEY, tx bigint NOT NULL)");
-            GroupCommit group = new GroupCommit(db, 2);
+            GroupCommit group = new GroupCommit(db, "test");
             int threads = 32;
             int each = 50;
             ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -113,7 +113,24 @@ class GroupCommitTest {
             }
             assertEquals(1, failed);
             assertEquals(units + threads - 1, count(db, "SELECT count(*) FROM gc_probe"), "the others committed, nothing twice");
+
+            // units that may be lost commit without waiting for the disk, the others wait, also when they share a moment
+            Database.Work<String> setting = s -> {
+                try (Statement st = s.getConnection().createStatement(); var rs = st.executeQuery("SHOW synchronous_commit")) {
+                    rs.next();
+                    return rs.getString(1);
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            var soft = group.submit("a", setting, false);
+            var durable = group.submit("b", setting, true);
+            assertEquals("off", GroupCommit.await(soft));
+            assertEquals("on", GroupCommit.await(durable));
             pool.shutdownNow();
+            group.close();
+            StoreException closed = assertThrows(StoreException.class, () -> GroupCommit.await(group.submit("c", setting, true)));
+            assertEquals(StoreException.Reason.UNAVAILABLE, closed.reason());
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ironbell.api.dhcp.AddressPool;
+import io.ironbell.api.dhcp.AddressPools;
 import io.ironbell.api.dhcp.PoolLease;
 import io.ironbell.api.hardware.MacAddress;
 import io.ironbell.api.store.StoreException;
@@ -45,34 +46,34 @@ class PgAddressPoolsTest {
             assertEquals(List.of("10.9.5.1"), lab.relays());
             assertEquals("10.9.0.0/24", lab.subnet());
 
-            PoolLease a = pools.offer("lab", mac(1), null, Set.of()).orElseThrow();
+            PoolLease a = AddressPools.await(pools.offer("lab", mac(1), null, Set.of())).orElseThrow();
             assertEquals(PoolLease.State.OFFERED, a.state());
-            assertEquals(a.address(), pools.offer("lab", mac(1), null, Set.of()).orElseThrow().address(), "the same offer again");
-            PoolLease bound = pools.bind("lab", mac(1), a.address()).orElseThrow();
+            assertEquals(a.address(), AddressPools.await(pools.offer("lab", mac(1), null, Set.of())).orElseThrow().address(), "the same offer again");
+            PoolLease bound = AddressPools.await(pools.bind("lab", mac(1), a.address())).orElseThrow();
             assertEquals(PoolLease.State.BOUND, bound.state());
-            assertTrue(pools.bind("lab", mac(2), a.address()).isEmpty(), "another MAC's address: NAK");
-            PoolLease b = pools.offer("lab", mac(2), a.address(), Set.of()).orElseThrow();
+            assertTrue(AddressPools.await(pools.bind("lab", mac(2), a.address())).isEmpty(), "another MAC's address: NAK");
+            PoolLease b = AddressPools.await(pools.offer("lab", mac(2), a.address(), Set.of())).orElseThrow();
             assertNotEquals(a.address(), b.address(), "a bound address is not offered to another MAC even when asked for");
-            PoolLease c = pools.offer("lab", mac(3), "10.9.0.13", Set.of()).orElseThrow();
+            PoolLease c = AddressPools.await(pools.offer("lab", mac(3), "10.9.0.13", Set.of())).orElseThrow();
             assertEquals("10.9.0.13", c.address(), "a free requested address");
 
             // released: free for others, still this MAC's first choice
-            pools.release("lab", mac(1), a.address());
-            assertEquals(a.address(), pools.offer("lab", mac(1), null, Set.of()).orElseThrow().address());
+            AddressPools.await(pools.release("lab", mac(1), a.address()));
+            assertEquals(a.address(), AddressPools.await(pools.offer("lab", mac(1), null, Set.of())).orElseThrow().address());
             // declined: nobody's during its probation
-            pools.decline("lab", mac(3), "10.9.0.13", Duration.ofHours(1));
-            PoolLease d = pools.offer("lab", mac(4), null, Set.of()).orElseThrow();
+            AddressPools.await(pools.decline("lab", mac(3), "10.9.0.13", Duration.ofHours(1)));
+            PoolLease d = AddressPools.await(pools.offer("lab", mac(4), null, Set.of())).orElseThrow();
             assertNotEquals("10.9.0.13", d.address());
-            assertTrue(pools.offer("lab", mac(5), null, Set.of()).isEmpty(), "4 addresses: 3 held, 1 declined");
-            assertTrue(pools.offer("lab", mac(6), null, Set.of()).isEmpty());
+            assertTrue(AddressPools.await(pools.offer("lab", mac(5), null, Set.of())).isEmpty(), "4 addresses: 3 held, 1 declined");
+            assertTrue(AddressPools.await(pools.offer("lab", mac(6), null, Set.of())).isEmpty());
             // an offer that ran out frees its address
             try (Connection conn = t.connect(); Statement st = conn.createStatement()) {
                 st.execute("UPDATE dhcp_lease SET expires_at = now() - interval '1 second' WHERE address = '" + b.address() + "'");
             }
-            assertEquals(b.address(), pools.offer("lab", mac(5), null, Set.of()).orElseThrow().address());
+            assertEquals(b.address(), AddressPools.await(pools.offer("lab", mac(5), null, Set.of())).orElseThrow().address());
             // excluded addresses (a reservation) are never chosen
             pools.putPool(new AddressPool("two", "10.9.2.0/24", "10.9.2.10", "10.9.2.11", null, null, null, 600, 30));
-            assertEquals("10.9.2.11", pools.offer("two", mac(7), "10.9.2.10", Set.of("10.9.2.10")).orElseThrow().address());
+            assertEquals("10.9.2.11", AddressPools.await(pools.offer("two", mac(7), "10.9.2.10", Set.of("10.9.2.10"))).orElseThrow().address());
             assertEquals(PoolLease.State.DECLINED, pools.leases("lab").stream().filter(l -> l.address().equals("10.9.0.13")).findFirst()
                     .orElseThrow().state());
         }
@@ -102,8 +103,8 @@ class PgAddressPoolsTest {
                             for (int i = from; i < from + macs / 8; i++) {
                                 MacAddress m = mac(i);
                                 // a DISCOVER both instances hear: each offers at the same moment
-                                java.util.concurrent.Future<Optional<PoolLease>> fa = both.submit(() -> a.offer("race", m, null, Set.of()));
-                                java.util.concurrent.Future<Optional<PoolLease>> fb = both.submit(() -> b.offer("race", m, null, Set.of()));
+                                java.util.concurrent.Future<Optional<PoolLease>> fa = both.submit(() -> AddressPools.await(a.offer("race", m, null, Set.of())));
+                                java.util.concurrent.Future<Optional<PoolLease>> fb = both.submit(() -> AddressPools.await(b.offer("race", m, null, Set.of())));
                                 PoolLease oa = fa.get().orElseThrow();
                                 PoolLease ob = fb.get().orElseThrow();
                                 // the client REQUESTs one offer (here the lower address); the other instance lets its own go
@@ -114,7 +115,7 @@ class PgAddressPoolsTest {
                                 if (!other.address().equals(picked.address())) {
                                     (pickA ? b : a).release("race", m, other.address());
                                 }
-                                Optional<PoolLease> bound = chosen.bind("race", m, picked.address());
+                                Optional<PoolLease> bound = AddressPools.await(chosen.bind("race", m, picked.address()));
                                 if (bound.isEmpty()) {
                                     clashes.add("NAK for " + m + " at " + picked.address());
                                     continue;

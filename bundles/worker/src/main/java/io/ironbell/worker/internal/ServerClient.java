@@ -44,6 +44,8 @@ final class ServerClient {
     private final Path sessionFile;
     private final String base;
     private volatile ApiClient api;
+    /** What {@link #api} authenticates with. */
+    private volatile String credential;
 
     /** A client with a token given (tests): no boot token to exchange. */
     ServerClient(URI server, String worker, String token) {
@@ -65,9 +67,23 @@ final class ServerClient {
         this.sessionFile = sessionFile;
         this.base = "/worker/" + worker + "/";
         if (!token.isEmpty() || bootToken.isEmpty()) {
+            this.credential = token;
             this.api = new ApiClient(server, token, trust);
         } else {
-            stored().ifPresent(session -> this.api = new ApiClient(server, session, trust));
+            stored().ifPresent(session -> {
+                this.credential = session;
+                this.api = new ApiClient(server, session, trust);
+            });
+        }
+    }
+
+    /**
+     * Drops the connections: after this machine's address changed, those made from the old one are
+     * dead, and a request on one would wait for its timeout.
+     */
+    synchronized void reconnect() {
+        if (api != null) {
+            api = new ApiClient(server, credential, trust);
         }
     }
 
@@ -86,6 +102,7 @@ final class ServerClient {
                     throw new ApiException(502, null, "the server answered the boot token's exchange without a session");
                 }
                 store(session);
+                credential = session;
                 LOG.info("exchanged the boot token for this machine's session (hardware {}, until {})", answer.path("hardware").asText(),
                         answer.path("expiresAt").asText());
                 api = new ApiClient(server, session, trust);

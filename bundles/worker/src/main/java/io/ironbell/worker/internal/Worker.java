@@ -98,6 +98,10 @@ public final class Worker {
         @AttributeDefinition(description = "report this machine's inventory (from /sys, /proc and SMBIOS) when the worker starts; "
                 + "the in-memory OS always does")
         boolean inventory() default true;
+
+        @AttributeDefinition(description = "command (words separated by spaces) that renews this machine's DHCP lease, run when the rule "
+                + "that enrolls it gives it a new address (IRONBELL_ADDRESS in its environment); the in-memory OS sets it")
+        String addressHook() default "";
     }
 
     /** How often a running action's progress (or, without news, a heartbeat) goes to the server. */
@@ -122,6 +126,7 @@ public final class Worker {
     private Thread loop;
     private volatile boolean stopping;
     private boolean reportInventory;
+    private String addressHook = "";
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void addPlugin(ActionPlugin plugin, ServiceReference<ActionPlugin> ref) {
@@ -168,6 +173,7 @@ public final class Worker {
         maxBackoff = Math.max(100, config.maxBackoffMillis());
         grace = Duration.ofSeconds(Math.max(1, config.graceSeconds()));
         reportInventory = config.inventory();
+        addressHook = config.addressHook();
         loop = new Thread(this::loop, "ironbell-worker");
         loop.start();
         LOG.info("worker {} takes its actions from {}; journal in {}", id, server, state);
@@ -341,6 +347,9 @@ public final class Worker {
                     + collected + " ms)" + decision;
             logs.add("worker", what);
             LOG.info("{}", what);
+            if (answer != null && answer.hasNonNull("address")) {
+                moveTo(answer.get("address").asText());
+            }
         } catch (ApiException e) {
             if (e.status() == 404 || e.status() == 503 || e.status() == 400 || e.status() == 403) {
                 LOG.warn("inventory not taken by the server: {}", e.getMessage());
@@ -348,6 +357,53 @@ public final class Worker {
             }
             throw e;
         }
+    }
+
+    /** How long the address hook may take (udhcpc's retries included). */
+    static final Duration ADDRESS_HOOK_TIMEOUT = Duration.ofSeconds(60);
+
+    /**
+     * The rule that enrolled this machine gave it a new address, and its work is served there only:
+     * the address hook renews the lease (the DHCP server now answers the new reservation).
+     */
+    private void moveTo(String address) throws InterruptedException {
+        List<String> hook = java.util.Arrays.stream(addressHook.trim().split("\\s+")).filter(w -> !w.isEmpty()).toList();
+        if (hook.isEmpty()) {
+            String what = "this machine's address is now " + address + ", which it takes when it boots again (no worker.addressHook)";
+            logs.add("worker", what);
+            LOG.warn("{}", what);
+            return;
+        }
+        String what;
+        Path out = null;
+        try {
+            // its output to a file: a hook that leaves a child holding the pipe open must not hang the worker
+            out = java.nio.file.Files.createTempFile("ironbell-address-hook", ".log");
+            ProcessBuilder pb = new ProcessBuilder(hook).redirectErrorStream(true).redirectOutput(out.toFile());
+            pb.environment().put("IRONBELL_ADDRESS", address);
+            Process p = pb.start();
+            if (!p.waitFor(ADDRESS_HOOK_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                what = "address hook " + String.join(" ", hook) + " did not end within " + ADDRESS_HOOK_TIMEOUT.toSeconds() + " s: killed";
+            } else {
+                String said = java.nio.file.Files.readString(out).strip();
+                said = said.length() > 4000 ? said.substring(said.length() - 4000) : said;
+                what = "address " + address + ": " + String.join(" ", hook) + " exited " + p.exitValue() + (said.isEmpty() ? "" : ": " + said);
+            }
+        } catch (IOException e) {
+            what = "address hook " + String.join(" ", hook) + " not run: " + e.getMessage();
+        } finally {
+            if (out != null) {
+                try {
+                    java.nio.file.Files.deleteIfExists(out);
+                } catch (IOException ignored) {
+                    // a temporary file of the in-memory OS
+                }
+            }
+        }
+        client.reconnect();
+        logs.add("worker", what);
+        LOG.info("{}", what);
     }
 
     private void run(WorkerAction a) throws IOException, InterruptedException {

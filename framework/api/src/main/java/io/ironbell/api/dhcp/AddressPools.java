@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -28,22 +30,45 @@ public interface AddressPools {
      * Holds an address of the pool for the MAC, for the pool's offer time: the MAC's current or
      * last address when it is free, else {@code requested} when it is free and in the pool, else
      * another free one. Addresses in {@code excluded} (reservations, gateways) are never chosen.
+     * An offer may be lost if the database stops at once after it (the client's REQUEST binds the
+     * address anyway); bindings, releases and declines never are.
+     *
+     * <p>The four lease changes do not block: a server answering a herd shares one transaction
+     * among many clients' exchanges. Their stages complete on the store's own thread, failed with a
+     * {@link StoreException} when the database is away; a caller hands long work on to a thread of
+     * its own, and one that must wait uses {@link #await}.
      *
      * @return the offer; empty when the pool has no free address
      */
-    Optional<PoolLease> offer(String pool, MacAddress mac, String requested, Set<String> excluded) throws StoreException;
+    CompletionStage<Optional<PoolLease>> offer(String pool, MacAddress mac, String requested, Set<String> excluded);
 
     /**
      * Binds the address to the MAC for the pool's lease time, when it is offered or bound to that
      * MAC, or free; empty when another MAC holds it (the client gets a NAK).
      */
-    Optional<PoolLease> bind(String pool, MacAddress mac, String address) throws StoreException;
+    CompletionStage<Optional<PoolLease>> bind(String pool, MacAddress mac, String address);
 
     /** Gives the MAC's address back (RELEASE); nothing happens when it is not that MAC's. */
-    void release(String pool, MacAddress mac, String address) throws StoreException;
+    CompletionStage<Void> release(String pool, MacAddress mac, String address);
 
     /** Takes an address out for {@code probation} (DECLINE: in use by something else); only the MAC that holds it can. */
-    void decline(String pool, MacAddress mac, String address, Duration probation) throws StoreException;
+    CompletionStage<Void> decline(String pool, MacAddress mac, String address, Duration probation);
+
+    /**
+     * Waits for a lease change, for callers that may block.
+     *
+     * @throws StoreException the change's own failure
+     */
+    static <T> T await(CompletionStage<T> change) throws StoreException {
+        try {
+            return change.toCompletableFuture().join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof StoreException s) {
+                throw s;
+            }
+            throw e;
+        }
+    }
 
     /** Who holds an address of any pool now (an offer or a binding that has not run out). */
     Optional<PoolLease> holder(String address) throws StoreException;

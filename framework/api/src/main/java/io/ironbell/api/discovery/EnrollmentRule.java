@@ -71,8 +71,8 @@ public record EnrollmentRule(String name, int priority, Boolean enabled, Match m
     /**
      * Where an enrolled machine's address comes from: a free address of another pool (the
      * production network's, say), or a static map from the machine's serial number or MAC to its
-     * address. The machine takes it when it next asks DHCP, at its next boot (at once with {@code
-     * powerCycle}).
+     * address. The machine takes it when it next asks DHCP: at once when the in-memory OS's report
+     * enrolled it (its worker renews its lease), else at its next boot (at once with {@code powerCycle}).
      *
      * @param pool     a pool's name: the machine's address is one of its free ones, with its mask, router and DNS
      * @param fixed    serial number or MAC to address ({@code static} in JSON); a machine in neither does not match the rule

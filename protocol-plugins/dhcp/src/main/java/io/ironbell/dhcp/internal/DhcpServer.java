@@ -118,8 +118,9 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
         @AttributeDefinition(description = "seconds an address a client declined (found in use) stays out of its pool")
         int declineSeconds() default 86400;
 
-        @AttributeDefinition(description = "threads answering from pools (each MAC always on the same one)")
-        int poolThreads() default 64;
+        @AttributeDefinition(description = "free pool addresses probed at once (dhcp.probeMillis); with the default 300 ms, 64 "
+                + "probe some 200 new addresses a second")
+        int probeThreads() default 64;
     }
 
     /** Most MACs whose answers are counted at once (known MACs, and those a pool answers). */
@@ -194,8 +195,8 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
         if (proxy && !configuredPools.isEmpty()) {
             throw new IllegalStateException("dhcp.pools is for reservation mode: in proxy mode the other DHCP server gives the addresses");
         }
-        if (config.probeMillis() < 0 || config.declineSeconds() < 1 || config.poolThreads() < 1) {
-            throw new IllegalStateException("dhcp.probeMillis must be 0 or more, dhcp.declineSeconds and dhcp.poolThreads 1 or more");
+        if (config.probeMillis() < 0 || config.declineSeconds() < 1 || config.probeThreads() < 1) {
+            throw new IllegalStateException("dhcp.probeMillis must be 0 or more, dhcp.declineSeconds and dhcp.probeThreads 1 or more");
         }
         RelayPolicy relays = new RelayPolicy(relayBlocks, RelayPolicy.interfaces(TimeUnit.SECONDS.toNanos(30)));
         RateLimit<MacAddress> perMac = new RateLimit<>(config.ratePerMac(), config.burstPerMac(), MAX_RATED_MACS, System::nanoTime);
@@ -205,7 +206,7 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
         }));
         if (!proxy) {
             Inet4Address own = interfaceAddress();
-            pools = new Pools(() -> addressPools, () -> lookup, responder, new Pools.Settings(config.poolThreads(), config.probeMillis(),
+            pools = new Pools(() -> addressPools, () -> lookup, responder, new Pools.Settings(config.probeThreads(), config.probeMillis(),
                     config.declineSeconds(), server, own != null ? own : server));
             recorder.scheduleWithFixedDelay(this::refreshPools, 0, POOL_REFRESH_SECONDS, TimeUnit.SECONDS);
         }
@@ -425,7 +426,7 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
     @Deactivate
     void deactivate() {
         boolean running = !channels.isEmpty();
-        // the pools' lanes first: a lane answering after the event loop stopped had nowhere to send
+        // the pools' probes first: an offer made after the event loop stopped had nowhere to go
         Pools p = pools;
         if (p != null) {
             p.stop();
@@ -482,7 +483,7 @@ public final class DhcpServer implements ReadinessCheck, MetricSet {
             w.counter("ironbell_dhcp_pool_replies_total", "pool addresses acknowledged", p.acks.sum(), "type", "ack");
             w.counter("ironbell_dhcp_pool_replies_total", "pool requests refused (NAK)", p.naks.sum(), "type", "nak");
             w.counter("ironbell_dhcp_pool_exhausted_total", "DISCOVERs a pool had no free address for", p.exhausted.sum());
-            w.counter("ironbell_dhcp_pool_dropped_total", "pool requests dropped: too many waiting for the database", p.dropped.sum());
+            w.counter("ironbell_dhcp_pool_dropped_total", "pool requests dropped: too many waiting for the database or for a probe", p.dropped.sum());
             w.counter("ironbell_dhcp_pool_failed_total", "pool requests not answered: the database failed", p.failed.sum());
             w.counter("ironbell_dhcp_pool_probe_in_use_total", "free pool addresses that answered a ping, not offered", p.probedInUse.sum());
             for (Pools.Entry e : p.pools()) {

@@ -10,6 +10,8 @@ import io.ironbell.api.hardware.MacAddress;
 import io.ironbell.api.store.StoreException;
 import io.ironbell.dhcp.codec.DhcpMessage;
 import io.ironbell.dhcp.codec.DhcpOptions;
+import io.ironbell.protocol.support.Tally;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.time.Duration;
@@ -19,10 +21,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -36,16 +41,19 @@ import org.slf4j.LoggerFactory;
  * binds it or gets a NAK when another MAC holds it, a renewal extends it, RELEASE gives it back and
  * DECLINE takes it out for a probation.
  *
- * <p>The database is never asked on the event loop: requests go to a few lanes, each a thread of
- * its own, chosen by the MAC, so that one MAC's REQUEST never overtakes its DISCOVER; a lane whose
- * queue is full drops the request (the client asks again) and counts it.
+ * <p>Nothing blocks the event loop: the store answers lease changes later, many clients' in one
+ * transaction, and the reply leaves from its thread; a MAC's REQUEST never overtakes its DISCOVER,
+ * for the client sends it only once the offer is there. Beyond {@link #MAX_WAITING} requests
+ * waiting for the database, more are dropped (the client asks again) and counted.
  */
 final class Pools {
 
     private static final Logger LOG = LoggerFactory.getLogger(Pools.class);
 
-    /** Requests waiting per lane before more are dropped. */
-    static final int QUEUE = 4096;
+    /** Requests waiting for the database before more are dropped: some seconds of a herd. */
+    static final int MAX_WAITING = 16384;
+    /** Free addresses waiting for a probe thread before more DISCOVERs are dropped. */
+    static final int PROBES_WAITING = 1024;
     /** Addresses found in use or reserved before a DISCOVER is given up. */
     static final int ATTEMPTS = 8;
 
@@ -60,14 +68,17 @@ final class Pools {
      * @param probeMillis    how long a free address is pinged before it is offered; 0: never
      * @param declineSeconds how long a declined address stays out
      */
-    record Settings(int lanes, int probeMillis, int declineSeconds, Inet4Address serverAddress, Inet4Address directAddress) {
+    record Settings(int probeThreads, int probeMillis, int declineSeconds, Inet4Address serverAddress, Inet4Address directAddress) {
     }
 
     private final Supplier<AddressPools> store;
     private final Supplier<HardwareLookup> lookup;
     private final DhcpResponder responder;
     private final Settings settings;
-    private final ThreadPoolExecutor[] lanes;
+    /** Probes running at once, each waiting up to dhcp.probeMillis. */
+    private final ThreadPoolExecutor probes;
+    /** Requests the database is answering now. */
+    private final AtomicInteger waiting = new AtomicInteger();
     private volatile List<Entry> pools = List.of();
     /** Addresses a probe found answering, and when: not offered again for a minute. */
     private final ConcurrentHashMap<String, Long> inUse = new ConcurrentHashMap<>();
@@ -76,7 +87,7 @@ final class Pools {
     final LongAdder naks = new LongAdder();
     final LongAdder exhausted = new LongAdder();
     final LongAdder dropped = new LongAdder();
-    final LongAdder failed = new LongAdder();
+    final Tally failed = new Tally(Duration.ofSeconds(10));
     final LongAdder probedInUse = new LongAdder();
 
     Pools(Supplier<AddressPools> store, Supplier<HardwareLookup> lookup, DhcpResponder responder, Settings settings) {
@@ -84,30 +95,18 @@ final class Pools {
         this.lookup = lookup;
         this.responder = responder;
         this.settings = settings;
-        this.lanes = new ThreadPoolExecutor[Math.max(1, settings.lanes())];
-        for (int i = 0; i < lanes.length; i++) {
-            int n = i;
-            lanes[i] = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
-                Thread t = new Thread(r, "ironbell-dhcp-pool-" + n);
-                t.setDaemon(true);
-                return t;
-            });
-        }
+        this.probes = new ThreadPoolExecutor(settings.probeThreads(), settings.probeThreads(), 10, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(PROBES_WAITING), new DefaultThreadFactory("ironbell-dhcp-probe", true));
+        probes.allowCoreThreadTimeOut(true);
     }
 
-    /** Stops the lanes, waiting up to a second for the answers under way. */
+    /** Stops the probes, waiting up to a second for those under way. */
     void stop() {
-        for (ThreadPoolExecutor l : lanes) {
-            l.shutdownNow();
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        for (ThreadPoolExecutor l : lanes) {
-            try {
-                l.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        probes.shutdownNow();
+        try {
+            probes.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -175,33 +174,49 @@ final class Pools {
     }
 
     /**
-     * Answers on the MAC's lane; {@code send} gets the reply, if there is one.
+     * Answers from the shared leases without blocking the caller; {@code send} gets the reply, if
+     * there is one, on the store's thread or a probe's.
      *
-     * @return false when the lane is full and the request was dropped
+     * @return false when too many requests wait for the database and this one was dropped (the client asks again)
      */
     boolean submit(DhcpMessage request, Optional<Hardware> hw, Entry pool, Consumer<DhcpMessage> send) {
-        MacAddress mac = request.clientMac().orElseThrow();
-        try {
-            lanes[Math.floorMod(mac.hashCode(), lanes.length)].execute(() -> {
-                try {
-                    answer(request, hw, pool).ifPresent(send);
-                } catch (StoreException | RuntimeException e) {
-                    failed.increment();
-                    LOG.debug("pool {} could not answer {}: {}", pool.pool().name(), mac, e.getMessage());
-                }
-            });
-            return true;
-        } catch (RejectedExecutionException e) {
+        if (waiting.incrementAndGet() > MAX_WAITING) {
+            waiting.decrementAndGet();
             dropped.increment();
             return false;
         }
+        MacAddress mac = request.clientMac().orElseThrow();
+        CompletionStage<Optional<DhcpMessage>> answer;
+        try {
+            answer = answer(request, hw, pool);
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        answer.whenComplete((reply, problem) -> {
+            waiting.decrementAndGet();
+            if (problem != null) {
+                long held = failed.add();
+                if (held >= 0) {
+                    Throwable cause = problem instanceof java.util.concurrent.CompletionException && problem.getCause() != null
+                            ? problem.getCause() : problem;
+                    LOG.warn("DHCP pool {} could not answer {}: {}{}", pool.pool().name(), mac, cause.toString(), Tally.more(held));
+                }
+            } else if (reply.isPresent()) {
+                try {
+                    send.accept(reply.get());
+                } catch (RuntimeException e) {
+                    LOG.warn("pool {}: reply to {} not sent", pool.pool().name(), mac, e);
+                }
+            }
+        });
+        return true;
     }
 
     /** RFC 2131 §4.3 for one request, against the shared leases. */
-    Optional<DhcpMessage> answer(DhcpMessage req, Optional<Hardware> hw, Entry entry) throws StoreException {
+    CompletionStage<Optional<DhcpMessage>> answer(DhcpMessage req, Optional<Hardware> hw, Entry entry) {
         AddressPools s = store.get();
         if (s == null) {
-            return Optional.empty();
+            return CompletableFuture.completedFuture(Optional.empty());
         }
         AddressPool pool = entry.pool();
         MacAddress mac = req.clientMac().orElseThrow();
@@ -217,74 +232,99 @@ final class Pools {
                     excluded.add(pool.router());
                 }
                 excluded.addAll(inUse.keySet());
-                for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-                    Optional<PoolLease> offer = s.offer(pool.name(), mac, requested == null ? null : requested.getHostAddress(), excluded);
-                    if (offer.isEmpty()) {
-                        exhausted.increment();
-                        LOG.warn("DHCP pool {} has no free address for {}", pool.name(), mac);
-                        return Optional.empty();
-                    }
-                    String address = offer.get().address();
-                    if (reservedByOther(address, hw)) {
-                        // a record reserves it: never the pool's to give; the MAC's hold goes back
-                        s.release(pool.name(), mac, address);
-                        excluded.add(address);
-                        continue;
-                    }
-                    if (answersProbe(address)) {
-                        s.decline(pool.name(), mac, address, Duration.ofSeconds(settings.declineSeconds()));
-                        excluded.add(address);
-                        continue;
-                    }
-                    offers.increment();
-                    return Optional.of(responder.poolReply(req, known, pool, DhcpResponder.ipv4(address), DhcpMessage.OFFER));
-                }
-                exhausted.increment();
-                return Optional.empty();
+                return offer(s, req, hw, known, pool, requested == null ? null : requested.getHostAddress(), excluded, 0);
             }
             case DhcpMessage.REQUEST -> {
                 if (!ours) {
                     // the client took another server's offer. Ours is left to run out (offer seconds): that
                     // server may be another instance, whose offer is the very row ours is, binding it now
-                    return Optional.empty();
+                    return CompletableFuture.completedFuture(Optional.empty());
                 }
                 Inet4Address asked = requested != null ? requested : req.ciaddr();
                 if (asked.isAnyLocalAddress()) {
-                    return Optional.empty();
+                    return CompletableFuture.completedFuture(Optional.empty());
                 }
                 if (!entry.subnet().contains(asked) || reservedByOther(asked.getHostAddress(), hw)) {
                     naks.increment();
-                    return Optional.of(responder.refuse(req));
+                    return CompletableFuture.completedFuture(Optional.of(responder.refuse(req)));
                 }
-                Optional<PoolLease> bound = s.bind(pool.name(), mac, asked.getHostAddress());
-                if (bound.isEmpty()) {
-                    naks.increment();
-                    return Optional.of(responder.refuse(req));
-                }
-                acks.increment();
-                return Optional.of(responder.poolReply(req, known, pool, asked, DhcpMessage.ACK));
+                return s.bind(pool.name(), mac, asked.getHostAddress()).thenApply(bound -> {
+                    if (bound.isEmpty()) {
+                        naks.increment();
+                        return Optional.of(responder.refuse(req));
+                    }
+                    acks.increment();
+                    return Optional.of(responder.poolReply(req, known, pool, asked, DhcpMessage.ACK));
+                });
             }
             case DhcpMessage.RELEASE -> {
                 if (ours && !req.ciaddr().isAnyLocalAddress()) {
-                    s.release(pool.name(), mac, req.ciaddr().getHostAddress());
+                    return s.release(pool.name(), mac, req.ciaddr().getHostAddress()).thenApply(v -> Optional.empty());
                 }
-                return Optional.empty();
+                return CompletableFuture.completedFuture(Optional.empty());
             }
             case DhcpMessage.DECLINE -> {
                 if (ours && requested != null) {
-                    s.decline(pool.name(), mac, requested.getHostAddress(), Duration.ofSeconds(settings.declineSeconds()));
                     LOG.warn("DHCP: {} declined {} of pool {} (in use by something else): out for {} s", mac, requested.getHostAddress(),
                             pool.name(), settings.declineSeconds());
+                    return s.decline(pool.name(), mac, requested.getHostAddress(), Duration.ofSeconds(settings.declineSeconds()))
+                            .thenApply(v -> Optional.empty());
                 }
-                return Optional.empty();
+                return CompletableFuture.completedFuture(Optional.empty());
             }
             case DhcpMessage.INFORM -> {
-                return Optional.of(responder.poolReply(req, known, pool, null, DhcpMessage.ACK));
+                return CompletableFuture.completedFuture(Optional.of(responder.poolReply(req, known, pool, null, DhcpMessage.ACK)));
             }
             default -> {
-                return Optional.empty();
+                return CompletableFuture.completedFuture(Optional.empty());
             }
         }
+    }
+
+    /**
+     * A DISCOVER's offer: an address the store holds for the MAC, unless a record reserves it (the
+     * hold goes back) or, probed first, something answers at it (declined): then another, up to
+     * {@link #ATTEMPTS} times.
+     */
+    private CompletionStage<Optional<DhcpMessage>> offer(AddressPools s, DhcpMessage req, Optional<Hardware> hw, HardwareInterface known,
+                                                         AddressPool pool, String requested, Set<String> excluded, int attempt) {
+        if (attempt >= ATTEMPTS) {
+            exhausted.increment();
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        MacAddress mac = req.clientMac().orElseThrow();
+        return s.offer(pool.name(), mac, requested, Set.copyOf(excluded)).thenCompose(offer -> {
+            if (offer.isEmpty()) {
+                exhausted.increment();
+                LOG.warn("DHCP pool {} has no free address for {}", pool.name(), mac);
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+            String address = offer.get().address();
+            if (reservedByOther(address, hw)) {
+                // a record reserves it: never the pool's to give; the MAC's hold goes back
+                excluded.add(address);
+                return s.release(pool.name(), mac, address).thenCompose(v -> offer(s, req, hw, known, pool, requested, excluded, attempt + 1));
+            }
+            Optional<DhcpMessage> reply = Optional.of(responder.poolReply(req, known, pool, DhcpResponder.ipv4(address), DhcpMessage.OFFER));
+            if (settings.probeMillis() <= 0) {
+                offers.increment();
+                return CompletableFuture.completedFuture(reply);
+            }
+            return probe(address).thenCompose(answered -> {
+                if (answered == null) {
+                    // every probe thread busy and a queue of them waiting: dropped, not offered unprobed (the client asks again)
+                    dropped.increment();
+                    return CompletableFuture.completedFuture(Optional.empty());
+                }
+                if (answered) {
+                    excluded.add(address);
+                    return s.decline(pool.name(), mac, address, Duration.ofSeconds(settings.declineSeconds()))
+                            .thenCompose(v -> offer(s, req, hw, known, pool, requested, excluded, attempt + 1));
+                }
+                offers.increment();
+                return CompletableFuture.completedFuture(reply);
+            });
+        });
     }
 
     /** Whether a record other than the client's reserves the address. */
@@ -298,11 +338,22 @@ final class Pools {
         return owner.isPresent() && (hw.isEmpty() || !owner.get().id().equals(hw.get().id()));
     }
 
-    /** RFC 2131 §2.2: a free address is probed before it is offered; something answering keeps it out. */
-    private boolean answersProbe(String address) {
-        if (settings.probeMillis() <= 0) {
-            return false;
+    /**
+     * RFC 2131 §2.2: a free address is probed before it is offered; something answering keeps it out.
+     * A probe waits up to {@code dhcp.probeMillis} for an answer, on a thread of the probes' own
+     * (Java pings only by blocking: {@code dhcp.probeThreads} of them bound the rate of new offers).
+     *
+     * @return whether something answered; null when too many probes wait already
+     */
+    private CompletionStage<Boolean> probe(String address) {
+        try {
+            return CompletableFuture.supplyAsync(() -> answersProbe(address), probes);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.completedFuture(null);
         }
+    }
+
+    private boolean answersProbe(String address) {
         try {
             if (DhcpResponder.ipv4(address).isReachable(settings.probeMillis())) {
                 probedInUse.increment();
