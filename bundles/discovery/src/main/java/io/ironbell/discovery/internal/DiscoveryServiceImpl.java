@@ -104,11 +104,43 @@ public final class DiscoveryServiceImpl implements DiscoveryService {
         return enabled;
     }
 
+    /**
+     * A record that names the MAC without an address (the operator typed the MAC only): its pool
+     * lease becomes its reservation, as a discovered machine's does, for a worker and the metadata
+     * service know a machine by its record's address. Any other record is returned as it is.
+     */
+    private Hardware adopt(Hardware hw, MacAddress mac, InetAddress address) throws StoreException {
+        var nic = hw.interfaceByMac(mac).orElse(null);
+        AddressPools p = pools;
+        if (nic == null || nic.dhcp() == null || nic.dhcp().ip() != null && nic.dhcp().ip().address() != null
+                && !nic.dhcp().ip().address().isBlank() || p == null) {
+            return hw;
+        }
+        String ip = address.getHostAddress();
+        Optional<AddressPool> pool = poolOf(ip);
+        PoolLease holder = pool.isEmpty() ? null : p.holder(ip).orElse(null);
+        if (holder == null || !mac.equals(holder.mac()) || owner(ip).isPresent()) {
+            return hw; // not its lease (or another record's address): nothing of it becomes the record's
+        }
+        ObjectNode tree = Json.mapper().valueToTree(hw);
+        withAddress(tree, mac.toString(), new NewAddress(ip, netmask(pool.get().subnet()), pool.get().router(), pool.get().dns(), pool.get()));
+        Hardware updated;
+        try {
+            updated = hardware.push(Json.mapper().treeToValue(tree, Hardware.class));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        event(hw.id(), "address", null, "address none -> " + ip + " (pool " + pool.get().name() + "): its record named " + mac
+                + " without an address, and its lease became its reservation");
+        LOG.info("discovery: {} ({}) had no address: its pool lease {} is now its reservation", hw.id(), mac, ip);
+        return updated;
+    }
+
     @Override
     public Hardware enlist(MacAddress mac, InetAddress address) throws StoreException {
         Optional<Hardware> known = lookup.byMac(mac);
         if (known.isPresent()) {
-            return known.get();
+            return adopt(known.get(), mac, address);
         }
         if (!enabled) {
             throw new StoreException(Reason.INVALID, "discovery is off (discovery.enabled=false): " + mac + " is not enlisted");
@@ -400,26 +432,34 @@ public final class DiscoveryServiceImpl implements DiscoveryService {
     }
 
     /** The record as the rule makes it: host name, labels, metadata and address on top of what it is. */
+    /** The record's interface of this MAC at the address, with its network's options. */
+    private static void withAddress(ObjectNode tree, String mac, NewAddress address) {
+        for (JsonNode nic : tree.path("network").path("interfaces")) {
+            if (nic.path("dhcp") instanceof ObjectNode dhcp && mac.equalsIgnoreCase(dhcp.path("mac").asText())) {
+                ObjectNode ip = dhcp.get("ip") instanceof ObjectNode o ? o : dhcp.putObject("ip");
+                ip.put("address", address.address()).put("family", 4);
+                if (address.netmask() != null) {
+                    ip.put("netmask", address.netmask());
+                }
+                if (address.gateway() != null) {
+                    ip.put("gateway", address.gateway());
+                }
+                if (address.dns() != null && !address.dns().isEmpty()) {
+                    ArrayNode dns = dhcp.putArray("name_servers");
+                    address.dns().forEach(dns::add);
+                }
+                if (address.pool() != null && !dhcp.hasNonNull("lease_time")) {
+                    dhcp.put("lease_time", address.pool().leaseSeconds());
+                }
+            }
+        }
+    }
+
     private Hardware enrolled(EnrollmentRule r, Rules.Machine m, int n, NewAddress address) {
         ObjectNode tree = Json.mapper().valueToTree(m.hardware());
         EnrollmentRule.Then then = r.then();
         if (address != null) {
-            for (JsonNode nic : tree.path("network").path("interfaces")) {
-                if (nic.path("dhcp") instanceof ObjectNode dhcp && m.mac().equalsIgnoreCase(dhcp.path("mac").asText())) {
-                    ObjectNode ip = dhcp.get("ip") instanceof ObjectNode o ? o : dhcp.putObject("ip");
-                    ip.put("address", address.address()).put("family", 4);
-                    if (address.netmask() != null) {
-                        ip.put("netmask", address.netmask());
-                    }
-                    if (address.gateway() != null) {
-                        ip.put("gateway", address.gateway());
-                    }
-                    if (address.dns() != null && !address.dns().isEmpty()) {
-                        ArrayNode dns = dhcp.putArray("name_servers");
-                        address.dns().forEach(dns::add);
-                    }
-                }
-            }
+            withAddress(tree, m.mac(), address);
         }
         if (then.hostname() != null) {
             String name = Rules.hostname(then.hostname(), m, n);

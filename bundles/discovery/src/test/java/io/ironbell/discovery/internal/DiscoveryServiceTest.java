@@ -110,6 +110,31 @@ class DiscoveryServiceTest {
     }
 
     @Test
+    void aRecordWithoutAnAddressTakesItsPoolLease() throws Exception {
+        // the operator typed the MAC only: its DHCP comes from the pool, and the lease becomes its reservation
+        store.hardware.push(Json.mapper().readValue("{\"id\":\"typed\",\"network\":{\"interfaces\":[{\"dhcp\":{\"mac\":"
+                + "\"52:54:00:aa:00:09\"},\"netboot\":{\"allow_pxe\":true,\"allow_workflow\":true}}]}}", Hardware.class));
+        MacAddress mac = MacAddress.parse("52:54:00:aa:00:09");
+        Hardware notYet = service.enlist(mac, InetAddress.getByName("10.240.0.160"));
+        assertTrue(notYet.interfaceByMac(mac).orElseThrow().dhcp().ip() == null, "not its lease: nothing taken");
+        Hardware hw = enlist(service, "52:54:00:aa:00:09", "10.240.0.160");
+        assertEquals("typed", hw.id());
+        var nic = hw.interfaceByMac(mac).orElseThrow();
+        assertEquals("10.240.0.160", nic.dhcp().ip().address());
+        assertEquals("255.255.255.0", nic.dhcp().ip().netmask());
+        assertEquals("10.240.0.1", nic.dhcp().ip().gateway());
+        assertEquals(Long.valueOf(900), nic.dhcp().leaseTime());
+        assertEquals("typed", store.hardware.byIp(InetAddress.getByName("10.240.0.160")).orElseThrow().id(), "known by its address now");
+        assertTrue(store.discovery.discovered("typed").isEmpty(), "an operator's record, not a discovered one");
+        assertTrue(store.discovery.events("typed", 10).get(0).message().startsWith("address none -> 10.240.0.160 (pool lab)"),
+                store.discovery.events("typed", 10).toString());
+        // a record with an address keeps it, whatever lease its MAC holds
+        AddressPools.await(store.pools.bind("lab", mac, "10.240.0.161")).orElseThrow();
+        assertEquals("10.240.0.160", service.enlist(mac, InetAddress.getByName("10.240.0.161")).interfaceByMac(mac).orElseThrow()
+                .dhcp().ip().address());
+    }
+
+    @Test
     void inventoriesAreKeptWithTheHistoryOfWhatChanged() throws Exception {
         Hardware hw = enlist(service, "52:54:00:aa:00:01", "10.240.0.150");
         assertNull(service.report(hw.id(), inventory("S1", 2, 2 * GIB, 20 * GIB)).rule(), "no rules: it waits");

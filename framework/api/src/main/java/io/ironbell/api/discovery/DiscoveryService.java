@@ -22,7 +22,9 @@ public interface DiscoveryService {
     /**
      * The record of a machine that netboots unknown, made now (state DISCOVERED) or found: id
      * {@code discovered-} and its MAC's hex digits, the interface's address the one it asked from
-     * (its pool lease becomes its reservation), allowed to netboot and to run workflows.
+     * (its pool lease becomes its reservation), allowed to netboot and to run workflows. A record
+     * found that names the MAC without an address takes the address too when it is the MAC's pool
+     * lease (whether discovery is on or not).
      */
     Hardware enlist(MacAddress mac, InetAddress address) throws StoreException;
 

@@ -111,7 +111,7 @@ public final class IpxeRoutes implements HttpRoute, MetricSet {
                 throw HttpException.badRequest(e.getMessage());
             }
             Optional<Hardware> known = lookup.byMac(mac);
-            hw = known.isPresent() ? known.get() : enlist(mac, r);
+            hw = known.isPresent() ? adopted(known.get(), mac, r) : enlist(mac, r);
         } else {
             hw = lookup.byIp(r.remoteAddress().getAddress()).orElseThrow(() ->
                     HttpException.notFound("no hardware with address " + r.remoteAddress().getAddress().getHostAddress()));
@@ -142,6 +142,27 @@ public final class IpxeRoutes implements HttpRoute, MetricSet {
         }
         // 200 even when refused: iPXE runs only a script it got with 2xx, and this one says why on the console
         return HttpResponse.of(200, "text/plain; charset=utf-8", script.text().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A record that names the MAC without an address: its pool lease becomes its reservation
+     * (discovery's to do, when its bundle runs), or its worker, known by its record's address,
+     * could not ask for work.
+     */
+    private Hardware adopted(Hardware hw, MacAddress mac, HttpRequest r) {
+        DiscoveryService d = discovery;
+        boolean addressless = hw.interfaceByMac(mac).map(i -> i.dhcp() != null && (i.dhcp().ip() == null || i.dhcp().ip().address() == null
+                || i.dhcp().ip().address().isBlank())).orElse(false);
+        if (d == null || !addressless) {
+            return hw;
+        }
+        try {
+            return d.enlist(mac, r.remoteAddress().getAddress());
+        } catch (StoreException e) {
+            LOG.warn("iPXE: {} (hardware {}) has no address, and its lease did not become its reservation: {}", mac, printable(hw.id()),
+                    e.getMessage());
+            return hw;
+        }
     }
 
     /** A machine no record names: discovery makes its record, when it is on; else 404. */
