@@ -3,6 +3,7 @@ package io.ironbell.engine.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ironbell.api.cluster.Cluster;
 import io.ironbell.api.hardware.Hardware;
 import io.ironbell.api.hardware.HardwareInterface;
 import io.ironbell.api.hardware.HardwareLookup;
@@ -62,6 +63,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -115,6 +117,9 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     volatile io.ironbell.api.discovery.DiscoveryStore inventories;
     private final EventBudget budget;
     private final ScheduledExecutorService sweeper;
+    /** The instances on the database; absent (a store without it), this instance sweeps. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Cluster cluster;
     private final ExecutorService fanout;
     private final Map<String, List<Subscription>> subscriptions = new ConcurrentHashMap<>();
     private final LongAdder created = new LongAdder();
@@ -485,8 +490,16 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
         }
     }
 
-    /** Ends actions and workflows that ran past their timeouts, on whichever instance gets there first. */
+    /**
+     * Ends actions and workflows that ran past their timeouts: on the instance that leads, so that
+     * N instances do not query N times (a transition lost to another instance would be retried on
+     * fresh state anyway, so the second or so of two leaders after a failover is harmless).
+     */
     private void sweep() {
+        Cluster c = cluster;
+        if (c != null && !c.leads()) {
+            return;
+        }
         try {
             for (String id : workflows.overdue(100)) {
                 AtomicBoolean ended = new AtomicBoolean();

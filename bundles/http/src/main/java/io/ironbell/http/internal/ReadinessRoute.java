@@ -1,5 +1,7 @@
 package io.ironbell.http.internal;
 
+import io.ironbell.api.cluster.Cluster;
+import io.ironbell.api.cluster.ServerInstance;
 import io.ironbell.api.health.ReadinessCheck;
 import io.ironbell.api.http.HttpRequest;
 import io.ironbell.api.http.HttpResponse;
@@ -18,6 +20,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
@@ -28,7 +31,8 @@ import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
  * enabled is active (or satisfied and waiting to be used) and every {@link ReadinessCheck} is
  * ready; otherwise 503
  * with each problem named. Either way it lists the installed bundles ({@code "bsn version"}), so
- * an operator sees what an edition runs. A component that waits for configuration it was never given is not
+ * an operator sees what an edition runs, and, with the store, which instance answered and the
+ * instances it sees on the database. A component that waits for configuration it was never given is not
  * counted: it is switched off, not broken.
  */
 @Component(service = HttpRoute.class)
@@ -56,6 +60,10 @@ public final class ReadinessRoute implements HttpRoute {
     void removeCheck(ReadinessCheck check) {
         checks.remove(check);
     }
+
+    /** The instances on the database, when the store runs. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Cluster cluster;
 
     @Override
     public HttpResponse handle(HttpRequest request) {
@@ -102,6 +110,25 @@ public final class ReadinessRoute implements HttpRoute {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", problems.isEmpty() ? "ready" : "not ready");
         body.put("problems", problems);
+        Cluster c = cluster;
+        if (c != null) {
+            // which instance answered, and what it sees of the others (as of its last heartbeat)
+            Map<String, Object> self = new LinkedHashMap<>();
+            self.put("id", c.self());
+            self.put("leader", c.leads());
+            List<Map<String, Object>> all = new ArrayList<>();
+            for (ServerInstance i : c.instances()) {
+                Map<String, Object> one = new LinkedHashMap<>();
+                one.put("id", i.id());
+                one.put("host", i.host());
+                one.put("alive", i.alive());
+                one.put("leader", i.leader());
+                one.put("heartbeatAt", i.heartbeatAt().toString());
+                all.add(one);
+            }
+            self.put("instances", all);
+            body.put("instance", self);
+        }
         bundles.sort(null);
         body.put("bundles", bundles);
         return HttpResponse.json(problems.isEmpty() ? 200 : 503, body);

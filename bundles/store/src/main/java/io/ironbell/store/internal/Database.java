@@ -228,6 +228,11 @@ public final class Database implements ReadinessCheck, Transactions {
         return migrated && reachable;
     }
 
+    /** Whether this instance's own session holds the leader's lock ({@link NotificationListener}). */
+    boolean leads() {
+        return listener.leads();
+    }
+
     /** Tells the listeners of this instance at once of a change whose notification is on its way. */
     void changedHere(String table, String id) {
         dispatch(table, id);

@@ -31,6 +31,25 @@ final class Mappers {
         c.addMapper(ManifestSql.class);
         c.addMapper(BmcSql.class);
         c.addMapper(PoolSql.class);
+        c.addMapper(InstanceSql.class);
+    }
+
+    interface InstanceSql {
+        @Insert("INSERT INTO server_instance (id, host, pid, version, started_at, heartbeat_at, leader) "
+                + "VALUES (#{id}, #{host}, #{pid}, #{version}, #{startedAt}, now(), #{leader}) "
+                + "ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, version = EXCLUDED.version, "
+                + "started_at = EXCLUDED.started_at, heartbeat_at = now(), leader = EXCLUDED.leader")
+        int beat(@Param("id") String id, @Param("host") String host, @Param("pid") long pid, @Param("version") String version,
+                 @Param("startedAt") java.sql.Timestamp startedAt, @Param("leader") boolean leader);
+
+        /** Every instance of the last day, and whether it beat within {@code alive} seconds, by the database's clock. */
+        @Select("SELECT id, host, pid, version, started_at, heartbeat_at, leader, "
+                + "heartbeat_at > now() - make_interval(secs => #{alive}) AS alive FROM server_instance "
+                + "WHERE heartbeat_at > now() - interval '1 day' ORDER BY id")
+        List<Map<String, Object>> all(@Param("alive") int alive);
+
+        @Delete("DELETE FROM server_instance WHERE heartbeat_at < now() - interval '1 day' OR id = #{id}")
+        int forget(@Param("id") String id);
     }
 
     interface BmcSql {

@@ -11,14 +11,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One connection, outside the pool, that LISTENs on {@code ironbell_change} and hands each
- * notification ({@code table:id}) to the stores. When the connection breaks it reconnects
- * with backoff, and after every (re)connect asks the stores to resync, since notifications
- * sent while it was away are lost.
+ * This instance's own session with the database, one connection outside the pool. It LISTENs on
+ * {@code ironbell_change} and hands each notification ({@code table:id}) to the stores; when the
+ * connection breaks it reconnects with backoff, and after every (re)connect asks the stores to
+ * resync, since notifications sent while it was away are lost. It also tries, every second, for
+ * the leader's advisory lock, which PostgreSQL holds for it as long as the session lives: the
+ * lock is the cluster's only coordinator, gone with a dead instance's session.
  */
 final class NotificationListener implements Runnable {
 
     static final String CHANNEL = "ironbell_change";
+    /** The leader's advisory lock: "ironbell" in ASCII. */
+    static final long LEADER_LOCK = 0x69726f6e62656c6cL;
 
     private static final Logger LOG = LoggerFactory.getLogger(NotificationListener.class);
 
@@ -29,6 +33,7 @@ final class NotificationListener implements Runnable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean listening;
+    private volatile boolean leads;
     private volatile Connection connection;
 
     NotificationListener(String url, String user, String password, BiConsumer<String, String> onChange, Runnable onResync) {
@@ -70,6 +75,11 @@ final class NotificationListener implements Runnable {
         return listening;
     }
 
+    /** Whether this session holds the leader's lock (checked at least once a second). */
+    boolean leads() {
+        return leads && listening;
+    }
+
     @Override
     public void run() {
         long backoff = 250;
@@ -84,7 +94,17 @@ final class NotificationListener implements Runnable {
                 LOG.debug("listening on {}", CHANNEL);
                 onResync.run();
                 PGConnection pg = c.unwrap(PGConnection.class);
+                long tried = 0;
                 while (running) {
+                    if (!leads && System.nanoTime() - tried > 1_000_000_000L) {
+                        tried = System.nanoTime();
+                        try (Statement s = c.createStatement()) {
+                            leads = tryLock(s);
+                        }
+                        if (leads) {
+                            LOG.info("this instance leads now (it holds the leader's lock): it sweeps timeouts for all");
+                        }
+                    }
                     PGNotification[] batch = pg.getNotifications(1000);
                     if (batch == null || batch.length == 0) {
                         // getNotifications returns without a round trip when idle: make one, so
@@ -118,7 +138,14 @@ final class NotificationListener implements Runnable {
             } finally {
                 connection = null;
                 listening = false;
+                leads = false;
             }
+        }
+    }
+
+    private static boolean tryLock(Statement s) throws SQLException {
+        try (java.sql.ResultSet r = s.executeQuery("SELECT pg_try_advisory_lock(" + LEADER_LOCK + ")")) {
+            return r.next() && r.getBoolean(1);
         }
     }
 
