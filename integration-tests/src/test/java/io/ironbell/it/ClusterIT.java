@@ -38,7 +38,9 @@ import org.junit.jupiter.api.Test;
  * no action is handed out again after its worker finished it; every action has exactly one
  * RUNNING and one SUCCESS event; and ten workflows whose workers fell silent with the dead server
  * are ended by their action timeout, swept by the survivor, which leads once the dead one's
- * database session (and the leader's lock with it) is gone. Needs the test PostgreSQL (.ci/pg).
+ * database session (and the leader's lock with it) is gone. Both servers answer DHCP for the
+ * records' reservations (perfdhcp as a relay agent against each), and the survivor still does
+ * after the kill. Needs root, iproute2, perfdhcp and the test PostgreSQL (.ci/prepare).
  */
 class ClusterIT {
 
@@ -46,6 +48,8 @@ class ClusterIT {
     private static final int WORKFLOWS = 200;
     /** Workflows whose workers fall silent once their action runs: the machines died with the server. */
     private static final int LOST = 10;
+    private static final String ID = Long.toString(ProcessHandle.current().pid() % 100000, 36);
+    private static final String NS = "ibk" + ID;
     private static Path work;
     /** Each server's own admin token (data/api-token: a bootstrap token is its installation's). */
     private static final String[] tokens = new String[2];
@@ -54,13 +58,32 @@ class ClusterIT {
     @BeforeAll
     static void start() throws Exception {
         work = Files.createTempDirectory("cluster-it");
+        Shell.require("ClusterIT", List.of("ip", "perfdhcp"));
+        cleanup();
+        // DHCP: the servers on 10.238.3.1 (a) and .2 (b) here, perfdhcp's relays 10.238.2.1 and .2 in a namespace, routed by a veth pair
+        Shell.steps(new String[][] {
+            {"ip", "netns", "add", NS}, {"ip", "-n", NS, "link", "set", "lo", "up"},
+            {"ip", "link", "add", "k" + ID + "r", "type", "veth", "peer", "name", "k" + ID + "a"},
+            {"ip", "link", "set", "k" + ID + "a", "netns", NS},
+            {"ip", "addr", "add", "10.238.1.1/30", "dev", "k" + ID + "r"},
+            {"ip", "addr", "add", "10.238.3.1/32", "dev", "k" + ID + "r"}, {"ip", "addr", "add", "10.238.3.2/32", "dev", "k" + ID + "r"},
+            {"ip", "link", "set", "k" + ID + "r", "up"},
+            {"ip", "-n", NS, "addr", "add", "10.238.1.2/30", "dev", "k" + ID + "a"},
+            {"ip", "-n", NS, "addr", "add", "10.238.2.1/32", "dev", "k" + ID + "a"}, {"ip", "-n", NS, "addr", "add", "10.238.2.2/32", "dev", "k" + ID + "a"},
+            {"ip", "-n", NS, "link", "set", "k" + ID + "a", "up"},
+            {"ip", "-n", NS, "route", "add", "10.238.3.0/24", "via", "10.238.1.1"},
+            {"ip", "route", "add", "10.238.2.0/24", "via", "10.238.1.2"},
+        });
         String url = TestPostgres.createDatabase();
         for (int i = 0; i < 2; i++) {
             String name = i == 0 ? "a" : "b";
+            String listen = "10.238.3." + (i + 1);
             servers[i] = ServerProcess.start(DISTRIBUTION, work.resolve("home-" + name), Map.of("IRONBELL_STORAGE_JDBC_URL", url,
                     "IRONBELL_STORAGE_USER", "ironbell", "IRONBELL_SERVER_INSTANCE", name, "IRONBELL_ENGINE_SWEEP_MILLIS", "500",
                     // the simulated workers all call from 127.0.0.1, where real machines have an address each
-                    "IRONBELL_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "1024"));
+                    "IRONBELL_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "1024",
+                    "IRONBELL_DHCP_ENABLED", "true", "IRONBELL_DHCP_LISTEN", listen, "IRONBELL_SERVER_ADDRESS", listen,
+                    "IRONBELL_DHCP_RELAYS", "10.238.2.0/24", "IRONBELL_DHCP_RATE_PER_MAC", "0"));
         }
         for (ServerProcess s : servers) {
             s.awaitHealthy(Duration.ofSeconds(90));
@@ -77,7 +100,32 @@ class ClusterIT {
                 s.close();
             }
         }
+        cleanup();
         io.ironbell.testing.TempDirs.delete(work);
+    }
+
+    private static void cleanup() throws Exception {
+        Shell.run(List.of("ip", "netns", "del", NS));
+        Shell.run(List.of("ip", "link", "del", "k" + ID + "r"));
+    }
+
+    /**
+     * perfdhcp relaying 400 exchanges for the records' MACs (from relay 10.238.2.(server + 1)) to a
+     * server; fails unless each one's DISCOVER got its OFFER and its REQUEST its ACK.
+     */
+    private static void everyReservationAnswered(int server) throws Exception {
+        String relay = "10.238.2." + (server + 1);
+        Shell.Result r = Shell.run(List.of("ip", "netns", "exec", NS, "timeout", "40", "perfdhcp", "-4", "-l", relay, "-M",
+                work.resolve("macs").toString(), "-n", "400", "-r", "200", "-W", "1000000", "10.238.3." + (server + 1)));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "Statistics for: ([A-Z-]+)\\*+\\s+sent packets: (\\d+)\\s+received packets: (\\d+)\\s+drops: (\\d+)").matcher(r.output());
+        int exchanges = 0;
+        while (m.find()) {
+            exchanges++;
+            assertEquals("400", m.group(2), m.group(1) + " sent, server " + server + ":\n" + r.output());
+            assertEquals("400", m.group(3), m.group(1) + " answered, server " + server + ":\n" + r.output());
+        }
+        assertEquals(2, exchanges, r.output());
     }
 
     private static Http.Response call(int server, String method, String path, String body) {
@@ -139,10 +187,21 @@ class ClusterIT {
         for (int i = 0; i < WORKFLOWS; i++) {
             int s = i % 2;
             assertEquals(201, call(s, "POST", "/hardware", "{\"id\":\"c-" + i + "\",\"network\":{\"interfaces\":[{\"dhcp\":{\"mac\":\""
-                    + mac(i) + "\"},\"netboot\":{\"allow_pxe\":true,\"allow_workflow\":true}}]}}").status());
+                    + mac(i) + "\",\"ip\":{\"address\":\"10.239.0." + (i + 10) + "\",\"netmask\":\"255.255.255.0\"}},"
+                    + "\"netboot\":{\"allow_pxe\":true,\"allow_workflow\":true}}]}}").status());
             ids.add(json(call(s, "POST", "/workflows", "{\"template\":\"" + (i < LOST ? "lost" : "steps") + "\",\"hardware\":{\"device_1\":\""
                     + mac(i) + "\"}}")).get("id").asText());
         }
+
+        List<String> macs = new ArrayList<>();
+        for (int i = 0; i < WORKFLOWS; i++) {
+            macs.add(mac(i));
+        }
+        Files.write(work.resolve("macs"), macs);
+        // both servers answer every reservation (b's index learnt a's records through LISTEN/NOTIFY)
+        Await.until("b knows every record", Duration.ofSeconds(30), () -> servers[1].metric("ironbell_hardware_records") >= WORKFLOWS ? true : null);
+        everyReservationAnswered(0);
+        everyReservationAnswered(1);
 
         // the workers: each asks its server (a for even, b for odd), and the other when its own stops answering
         Map<String, Integer> doneTwice = new ConcurrentHashMap<>();
@@ -257,6 +316,8 @@ class ClusterIT {
             assertEquals(1, events.getOrDefault("workflow SUCCESS", 0), ids.get(i) + ": " + events);
         }
         assertFalse(servers[0].process().isAlive());
+        // and DHCP goes on from the survivor
+        everyReservationAnswered(1);
     }
 
     private static void sleep(long millis) {
