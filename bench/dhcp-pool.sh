@@ -80,7 +80,7 @@ perf() {
 
 best() {
   local top=0 r res achieved drops
-  for r in 100 200 300 400 600 800 1000 1500 2000 3000 4000 5000 6000 8000; do
+  for r in 100 200 300 400 600 800 1000 1500 2000 3000 4000 5000 6000 7000 8000 9000 10000 12000; do
     res=$(perf "$1" "$r")
     achieved=${res%% *}
     drops=$(echo "$res" | cut -d' ' -f2)
