@@ -1,5 +1,6 @@
 package io.ironbell.store.internal;
 
+import io.ironbell.api.dhcp.AddressPools;
 import io.ironbell.api.store.StoreException;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -10,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -112,19 +112,7 @@ final class GroupCommit implements AutoCloseable {
         if (Thread.currentThread() == committer) {
             return db.tx(work); // a callback of this thread: waiting for the thread itself would never end
         }
-        return (T) await(submit(order, EACH, work, true));
-    }
-
-    /** The future's value, its {@link StoreException} thrown as such. */
-    static <T> T await(CompletableFuture<T> f) throws StoreException {
-        try {
-            return f.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof StoreException s) {
-                throw s;
-            }
-            throw e;
-        }
+        return (T) AddressPools.await(submit(order, EACH, work, true));
     }
 
     /** Stops the thread; units still waiting fail as unavailable. */

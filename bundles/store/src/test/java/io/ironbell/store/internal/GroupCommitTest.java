@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ironbell.api.dhcp.AddressPools;
 import io.ironbell.api.store.StoreException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -125,11 +126,11 @@ class GroupCommitTest {
             };
             var soft = group.submit("a", setting, false);
             var durable = group.submit("b", setting, true);
-            assertEquals("off", GroupCommit.await(soft));
-            assertEquals("on", GroupCommit.await(durable));
+            assertEquals("off", AddressPools.await(soft));
+            assertEquals("on", AddressPools.await(durable));
             pool.shutdownNow();
             group.close();
-            StoreException closed = assertThrows(StoreException.class, () -> GroupCommit.await(group.submit("c", setting, true)));
+            StoreException closed = assertThrows(StoreException.class, () -> AddressPools.await(group.submit("c", setting, true)));
             assertEquals(StoreException.Reason.UNAVAILABLE, closed.reason());
         }
     }
