@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 final class Container {
 
     /** Key prefixes the launcher reads itself; they do not become ConfigAdmin PIDs. */
-    static final Set<String> LAUNCHER_PREFIXES = Set.of("log", "deploy", "edition");
+    static final Set<String> LAUNCHER_PREFIXES = Set.of("log", "deploy", "edition", "archive");
 
     private static final Logger LOG = LoggerFactory.getLogger(Container.class);
     private static final String CONFIG_ADMIN_BSN = "org.apache.felix.configadmin";

@@ -115,8 +115,10 @@ final class EmbeddedDatabase implements AutoCloseable {
      *
      * @param port         the port, or 0 for a free one
      * @param startTimeout how long PostgreSQL may take to accept connections once started
+     * @param serverConfig more server settings (the continuous archive's)
      */
-    static EmbeddedDatabase start(Path dataDir, int port, Duration startTimeout) throws IOException, SQLException {
+    static EmbeddedDatabase start(Path dataDir, int port, Duration startTimeout, Map<String, String> serverConfig)
+            throws IOException, SQLException {
         Files.createDirectories(dataDir);
         long t0 = System.nanoTime();
         stopOrphan(dataDir);
@@ -127,6 +129,24 @@ final class EmbeddedDatabase implements AutoCloseable {
         }
         LOG.info("embedded PostgreSQL: starting; waiting up to {} s for it to accept connections (storage.embedded.startTimeoutSeconds)",
                 startTimeout.toSeconds());
+        EmbeddedPostgres.Builder builder = builder(dataDir, startTimeout, passwords, serverConfig);
+        if (port > 0) {
+            builder.setPort(port);
+        }
+        EmbeddedPostgres pg = builder.start();
+        EmbeddedDatabase db = new EmbeddedDatabase(pg, passwords);
+        try {
+            secure(pg, dataDir, passwords);
+        } catch (SQLException | IOException e) {
+            db.close();
+            throw e;
+        }
+        LOG.info("embedded PostgreSQL started on 127.0.0.1:{} with data in {} ({} ms)", pg.getPort(), dataDir,
+                (System.nanoTime() - t0) / 1_000_000);
+        return db;
+    }
+
+    private static EmbeddedPostgres.Builder builder(Path dataDir, Duration startTimeout, Passwords passwords, Map<String, String> serverConfig) {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dataDir.toFile())
                 .setCleanDataDirectory(false)
@@ -142,20 +162,55 @@ final class EmbeddedDatabase implements AutoCloseable {
                 .setServerConfig("fsync", "on")
                 .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("full_page_writes", "on");
-        if (port > 0) {
-            builder.setPort(port);
+        serverConfig.forEach(builder::setServerConfig);
+        return builder;
+    }
+
+    /**
+     * Runs the recovery that {@code dataDir}'s settings ask for (a restore prepared it) to its
+     * end: starts PostgreSQL, waits until it has replayed to its target and promoted itself,
+     * removes the recovery settings and stops it again. Throws when it does not get there within
+     * {@code recoveryTimeout}.
+     */
+    static void recover(Path dataDir, Duration startTimeout, Duration recoveryTimeout, Map<String, String> serverConfig)
+            throws IOException, SQLException {
+        Passwords passwords = Passwords.loadOrCreate(dataDir.resolveSibling(AUTH_FILE));
+        try (EmbeddedPostgres pg = builder(dataDir, startTimeout, passwords, serverConfig).start();
+             Connection c = pg.getPostgresDatabase().getConnection()) {
+            long deadline = System.nanoTime() + recoveryTimeout.toNanos();
+            while (true) {
+                try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_is_in_recovery()")) {
+                    r.next();
+                    if (!r.getBoolean(1)) {
+                        break;
+                    }
+                } catch (SQLException e) {
+                    throw new IOException("PostgreSQL stopped during the recovery (" + e.getMessage() + "). Most often the WAL ends"
+                            + " before the target: nothing was committed after it (the server stopped before then), so the moment"
+                            + " cannot be told apart from the end; choose an earlier time", e);
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("PostgreSQL did not finish its recovery within " + recoveryTimeout.toSeconds() + " s");
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted during the recovery", e);
+                }
+            }
+            try (Statement s = c.createStatement()) {
+                for (String setting : List.of("restore_command", "recovery_target_time", "recovery_target_timeline", "recovery_target_action")) {
+                    s.execute("ALTER SYSTEM RESET " + setting);
+                }
+            }
         }
-        EmbeddedPostgres pg = builder.start();
-        EmbeddedDatabase db = new EmbeddedDatabase(pg, passwords);
-        try {
-            secure(pg, dataDir, passwords);
-        } catch (SQLException | IOException e) {
-            db.close();
-            throw e;
-        }
-        LOG.info("embedded PostgreSQL started on 127.0.0.1:{} with data in {} ({} ms)", pg.getPort(), dataDir,
-                (System.nanoTime() - t0) / 1_000_000);
-        return db;
+    }
+
+    /** How the continuous archive connects: the superuser (base backups read the data directory). */
+    io.ironbell.launcher.archive.Archiver.Connect archiveConnect() {
+        return new io.ironbell.launcher.archive.Archiver.Connect("jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres",
+                SUPERUSER, passwords.superuser());
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,10 +42,13 @@ public final class Main {
             return Assembler.run(Path.of(System.getProperty("ironbell.home", ".")).toAbsolutePath().normalize(), args);
         }
         boolean worker = args.length > 0 && args[0].equals("worker");
+        if (args.length > 0 && args[0].equals("restore")) {
+            return restore(args);
+        }
         if (args.length == 0 || !args[0].equals("server") && !worker) {
             System.err.println("usage: ironbell server [--console] [-Dkey=value ...] | worker --server URL --id MAC [--ca-fingerprint sha256:HEX | --ca FILE]"
                     + " [--token-file FILE] [--state DIR]"
-                    + " [-Dkey=value ...] | assemble --features F1,F2 --out DIR [...]");
+                    + " [-Dkey=value ...] | assemble --features F1,F2 --out DIR [...] | restore --to TIME | --list");
             return 64;
         }
         boolean console = false;
@@ -117,10 +121,22 @@ public final class Main {
             synchronized (life) {
                 try {
                     life.database = EmbeddedDatabase.start(home.data().resolve("postgres"), settings.getInt("storage.embedded.port", 0),
-                            Duration.ofSeconds(settings.getInt("storage.embedded.startTimeoutSeconds", 120)));
+                            Duration.ofSeconds(settings.getInt("storage.embedded.startTimeoutSeconds", 120)),
+                            ContinuousArchive.serverConfig(settings, home));
                     settings = settings.with(life.database.settings());
                 } catch (Exception e) {
                     log.error("cannot start the embedded PostgreSQL in {}: {}", home.data().resolve("postgres"), e.getMessage(), e);
+                    return EXIT_START;
+                }
+            }
+        }
+        if (!worker && hasStore(home)) {
+            synchronized (life) {
+                try {
+                    life.archiver = ContinuousArchive.start(settings, home, Optional.ofNullable(life.database)).orElse(null);
+                } catch (Exception e) {
+                    log.error("cannot start the continuous archive (archive.target): {}", e.getMessage(), e);
+                    life.stop();
                     return EXIT_START;
                 }
             }
@@ -147,6 +163,7 @@ public final class Main {
     private static final class Lifecycle {
         private final Logger log;
         private EmbeddedDatabase database;
+        private io.ironbell.launcher.archive.Archiver archiver;
         private Container container;
         private boolean stopped;
 
@@ -165,9 +182,40 @@ public final class Main {
             } catch (Exception e) {
                 log.warn("stop failed", e);
             }
+            if (archiver != null) {
+                archiver.stop();
+            }
             if (database != null) {
                 database.close();
+                database = null;
             }
+            if (archiver != null) {
+                // after the database: its last finished segments too
+                archiver.close();
+                archiver = null;
+            }
+        }
+    }
+
+    /** {@code ironbell restore --to TIME | --list}: point-in-time recovery from the continuous archive, the server stopped. */
+    private static int restore(String[] args) {
+        IronbellHome home = new IronbellHome(Path.of(System.getProperty("ironbell.home", ".")).toAbsolutePath().normalize());
+        Map<String, String> overrides = new HashMap<>();
+        for (String sp : System.getProperties().stringPropertyNames()) {
+            overrides.put(sp, System.getProperty(sp));
+        }
+        for (String a : args) {
+            if (a.startsWith("-D") && a.indexOf('=') > 2) {
+                overrides.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+            }
+        }
+        try {
+            Settings settings = Settings.load(home.configFile(), System.getenv(), overrides);
+            Logging.configure(settings.get("log.format", "text"), settings.get("log.level", "INFO"), home.logbackXml());
+            return ContinuousArchive.restore(args, settings, home);
+        } catch (SettingsException e) {
+            System.err.println("ironbell restore: " + e.getMessage());
+            return EXIT_CONFIG;
         }
     }
 
