@@ -88,6 +88,9 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     private static final Pattern ID = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
     private static final Pattern KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
     private static final int STALE_RETRIES = 8;
+    /** Most running workflows kept as last seen here; past it the copies start over. */
+    private static final int RECENT = 50_000;
+    private final Map<String, Workflow> recent = new java.util.concurrent.ConcurrentHashMap<>();
 
     @ObjectClassDefinition(name = "Ironbell workflow engine", description = "engine.* keys")
     public @interface Config {
@@ -338,6 +341,7 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
 
     @Override
     public void delete(String id) throws WorkflowException {
+        recent.remove(id);
         store(() -> {
             workflows.delete(id);
             return null;
@@ -382,6 +386,7 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
         String worker = normalize(workerId);
         Optional<ActionClaim> claim = store(() -> workflows.claimNext(worker));
         claim.filter(c -> !c.resumed()).ifPresent(c -> claims.increment());
+        claim.ifPresent(c -> remember(c.workflow()));
         return claim.map(c -> action(c, c.resumed()));
     }
 
@@ -468,26 +473,59 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     }
 
     /** Applies a step to fresh state; when another writer came first, reads again and retries. */
+    /**
+     * Applies {@code step} to the workflow and stores the outcome, retrying on a fresh read when
+     * another writer got there first. The first try starts from the workflow as this instance last
+     * handed it out or wrote it, when it has it, instead of reading it again: the store's version
+     * check refuses a stale copy (then it is read), and any outcome other than a stored change
+     * (nothing to do, a refusal) is decided again on a fresh read, so the copy only ever saves a read.
+     */
     private Workflow transition(String id, Step step) throws WorkflowException {
         for (int attempt = 0; ; attempt++) {
-            Workflow w = get(id);
-            StateMachine.Outcome o = step.apply(w);
+            Workflow known = attempt == 0 ? recent.get(id) : null;
+            Workflow w = known != null ? known : get(id);
+            StateMachine.Outcome o;
+            try {
+                o = step.apply(w);
+            } catch (WorkflowException e) {
+                if (known == null) {
+                    throw e;
+                }
+                continue;
+            }
             if (!o.changed()) {
+                if (known != null) {
+                    continue;
+                }
                 return w;
             }
             try {
                 Workflow updated = workflows.update(o.workflow(), o.events());
                 if (updated.state().isTerminal()) {
                     budget.forget(id);
+                    recent.remove(id);
+                } else {
+                    remember(updated);
                 }
                 return updated;
             } catch (StoreException e) {
+                recent.remove(id);
                 if (e.reason() != StoreException.Reason.STALE || attempt >= STALE_RETRIES) {
                     throw translate(e);
                 }
-                staleRetries.increment();
+                if (known == null) {
+                    staleRetries.increment();
+                }
             }
         }
+    }
+
+    /** Keeps a running workflow as it was last handed out or written here, for {@link #transition}. */
+    private void remember(Workflow w) {
+        if (recent.size() >= RECENT) {
+            recent.clear();
+        }
+        recent.put(w.id(), w);
     }
 
     /**

@@ -589,8 +589,32 @@ final class Mappers {
         int update(@Param("w") io.ironbell.api.workflow.Workflow w, @Param("startedAt") java.sql.Timestamp startedAt,
                    @Param("updatedAt") java.sql.Timestamp updatedAt);
 
-        @Delete("DELETE FROM action_state WHERE workflow_id = #{id}")
-        int clearActions(@Param("id") String id);
+        /**
+         * Writes the actions' states from a JSON array of rows (idx, state, attempts, started_at,
+         * finished_at, message, progress), touching only the rows that differ: a report changes
+         * one action or two of many, and an unchanged row costs neither a write nor a WAL record.
+         */
+        @Update("UPDATE action_state a SET state = v.state, attempts = v.attempts, started_at = v.started_at, "
+                + "finished_at = v.finished_at, message = v.message, progress = v.progress "
+                + "FROM jsonb_to_recordset(CAST(#{rows} AS jsonb)) AS v(idx int, state text, attempts int, started_at timestamptz, "
+                + "finished_at timestamptz, message text, progress jsonb) "
+                + "WHERE a.workflow_id = #{id} AND a.idx = v.idx AND (a.state, a.attempts, a.started_at, a.finished_at, a.message, a.progress) "
+                + "IS DISTINCT FROM (v.state, v.attempts, v.started_at, v.finished_at, v.message, v.progress)")
+        int updateActions(@Param("id") String id, @Param("rows") String rows);
+
+        /**
+         * Hands the pending action to its worker in one statement: the action RUNNING (one more
+         * attempt), the workflow RUNNING, and the event saying so; 0 when it was no longer pending.
+         */
+        @Select("WITH c AS (UPDATE action_state SET state = 'RUNNING', attempts = attempts + 1, started_at = now(), finished_at = NULL "
+                + "WHERE workflow_id = #{id} AND idx = #{idx} AND state = 'PENDING' RETURNING worker, task, name, attempts), "
+                + "r AS (UPDATE workflow SET state = 'RUNNING', started_at = coalesce(started_at, now()), updated_at = now(), "
+                + "version = version + 1 WHERE id = #{id} AND EXISTS (SELECT 1 FROM c) RETURNING id), "
+                + "e AS (INSERT INTO workflow_event (workflow_id, worker, task, action, state, message) "
+                + "SELECT #{id}, worker, task, name, 'RUNNING', CASE WHEN attempts > 1 THEN 'attempt ' || attempts || ' handed to the worker' "
+                + "ELSE 'handed to the worker' END FROM c RETURNING seq) "
+                + "SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM r) + (SELECT count(*) FROM e)")
+        int claim(@Param("id") String id, @Param("idx") int idx);
 
         @Select(SELECT + "WHERE id = #{id}")
         Map<String, Object> get(@Param("id") String id);
@@ -615,13 +639,6 @@ final class Mappers {
                 + "ORDER BY a.state DESC, w.created_at, w.id LIMIT 1 FOR UPDATE OF w SKIP LOCKED")
         Map<String, Object> lockDue(@Param("worker") String worker);
 
-        @Update("UPDATE action_state SET state = 'RUNNING', attempts = attempts + 1, started_at = now(), finished_at = NULL "
-                + "WHERE workflow_id = #{id} AND idx = #{idx} AND state = 'PENDING'")
-        int markClaimed(@Param("id") String id, @Param("idx") int idx);
-
-        @Update("UPDATE workflow SET state = 'RUNNING', started_at = coalesce(started_at, now()), updated_at = now(), "
-                + "version = version + 1 WHERE id = #{id}")
-        int markRunning(@Param("id") String id);
 
         @Select("SELECT data::text FROM workflow WHERE id = #{id}")
         String data(@Param("id") String id);
@@ -637,6 +654,13 @@ final class Mappers {
         @Select("INSERT INTO workflow_event (workflow_id, worker, task, action, state, message) "
                 + "VALUES (#{e.workflowId}, #{e.worker}, #{e.task}, #{e.action}, #{e.state}, #{e.message}) RETURNING seq, at")
         Map<String, Object> insert(@Param("e") io.ironbell.api.workflow.WorkflowEvent e);
+
+        /** Many events in one statement, from a JSON array of rows (workflow_id, worker, task, action, state, message), in order. */
+        @Insert("INSERT INTO workflow_event (workflow_id, worker, task, action, state, message) "
+                + "SELECT e.workflow_id, e.worker, e.task, e.action, e.state, e.message "
+                + "FROM ROWS FROM (jsonb_to_recordset(CAST(#{rows} AS jsonb)) AS (workflow_id text, worker text, task text, action text, "
+                + "state text, message text)) WITH ORDINALITY AS e(workflow_id, worker, task, action, state, message, n) ORDER BY e.n")
+        int insertAll(@Param("rows") String rows);
 
         @Select("SELECT seq, workflow_id, worker, task, action, state, message, at FROM workflow_event "
                 + "WHERE workflow_id = #{id} AND seq > #{after} ORDER BY seq LIMIT #{limit}")

@@ -16,6 +16,7 @@ import io.ironbell.api.workflow.WorkflowStore;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -108,11 +109,33 @@ public final class PgWorkflowStore implements WorkflowStore {
                 }
                 throw new StoreException(Reason.STALE, "workflow " + workflow.id() + " changed since version " + workflow.version());
             }
-            sql.clearActions(workflow.id());
-            WorkflowSqlHelper.insertActions(s, workflow);
-            Mappers.EventSql ev = s.getMapper(Mappers.EventSql.class);
-            for (WorkflowEvent e : events) {
-                ev.insert(e);
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (int i = 0; i < workflow.actions().size(); i++) {
+                ActionStatus a = workflow.actions().get(i);
+                Map<String, Object> row = new HashMap<>();
+                row.put("idx", i);
+                row.put("state", a.state().name());
+                row.put("attempts", a.attempts());
+                row.put("started_at", a.startedAt() == null ? null : a.startedAt().toString());
+                row.put("finished_at", a.finishedAt() == null ? null : a.finishedAt().toString());
+                row.put("message", a.message());
+                row.put("progress", a.progress());
+                rows.add(row);
+            }
+            sql.updateActions(workflow.id(), Rows.json(rows));
+            if (!events.isEmpty()) {
+                List<Map<String, Object>> eventRows = new ArrayList<>();
+                for (WorkflowEvent e : events) {
+                    Map<String, Object> row = new HashMap<>();
+                    row.put("workflow_id", e.workflowId());
+                    row.put("worker", e.worker());
+                    row.put("task", e.task());
+                    row.put("action", e.action());
+                    row.put("state", e.state() == null ? null : e.state().name());
+                    row.put("message", e.message());
+                    eventRows.add(row);
+                }
+                s.getMapper(Mappers.EventSql.class).insertAll(Rows.json(eventRows));
             }
             // what was written, at its new version: no need to read it back
             return new Workflow(workflow.id(), workflow.templateId(), workflow.templateRevision(), workflow.hardwareMap(),
@@ -139,15 +162,10 @@ public final class PgWorkflowStore implements WorkflowStore {
             if (ExecutionState.RUNNING.name().equals(Rows.str(due, "state"))) {
                 return Optional.of(new ActionClaim(load(s, id), idx, true));
             }
-            if (sql.markClaimed(id, idx) != 1) {
+            if (sql.claim(id, idx) == 0) {
                 return Optional.empty();
             }
-            sql.markRunning(id);
-            Workflow w = load(s, id);
-            ActionStatus a = w.actions().get(idx);
-            s.getMapper(Mappers.EventSql.class).insert(new WorkflowEvent(0, id, a.worker(), a.task(), a.name(),
-                    ExecutionState.RUNNING, a.attempts() > 1 ? "attempt " + a.attempts() + " handed to the worker" : "handed to the worker", null));
-            return Optional.of(new ActionClaim(w, idx, false));
+            return Optional.of(new ActionClaim(load(s, id), idx, false));
         });
     }
 
