@@ -40,7 +40,10 @@ import org.junit.jupiter.api.Test;
  * are ended by their action timeout, swept by the survivor, which leads once the dead one's
  * database session (and the leader's lock with it) is gone. Both servers answer DHCP for the
  * records' reservations (perfdhcp as a relay agent against each), and the survivor still does
- * after the kill. Needs root, iproute2, perfdhcp and the test PostgreSQL (.ci/prepare).
+ * after the kill. One real worker (the distribution's, on this host) runs a workflow of three
+ * actions of a vendor plugin through b meanwhile: the plugin pushed through a and the workflow
+ * created on a, both found by b in the shared database. Needs root, iproute2, perfdhcp and the
+ * test PostgreSQL (.ci/prepare).
  */
 class ClusterIT {
 
@@ -54,6 +57,9 @@ class ClusterIT {
     /** Each server's own admin token (data/api-token: a bootstrap token is its installation's). */
     private static final String[] tokens = new String[2];
     private static final ServerProcess[] servers = new ServerProcess[2];
+    private static final Path HELLO_JAR = Path.of(System.getProperty("ironbell.exampleActionJar"));
+    private static final String REAL_MAC = "52:54:00:c7:ff:01";
+    private static ServerProcess realWorker;
 
     @BeforeAll
     static void start() throws Exception {
@@ -95,6 +101,9 @@ class ClusterIT {
 
     @AfterAll
     static void stop() throws Exception {
+        if (realWorker != null) {
+            realWorker.close();
+        }
         for (ServerProcess s : servers) {
             if (s != null) {
                 s.close();
@@ -202,6 +211,26 @@ class ClusterIT {
         Await.until("b knows every record", Duration.ofSeconds(30), () -> servers[1].metric("ironbell_hardware_records") >= WORKFLOWS ? true : null);
         everyReservationAnswered(0);
         everyReservationAnswered(1);
+
+        // the real worker, on b: the vendor plugin pushed through a, its machine and workflow created on a
+        io.ironbell.testing.Sh.Result pushed = servers[0].cli(Map.of(), "plugin", "push", HELLO_JAR.toString());
+        assertEquals(0, pushed.status(), pushed.output() + pushed.errors());
+        assertEquals(201, call(0, "POST", "/hardware", "{\"id\":\"real-worker\",\"network\":{\"interfaces\":[{\"dhcp\":{\"mac\":\""
+                + REAL_MAC + "\",\"ip\":{\"address\":\"127.0.0.1\"}},\"netboot\":{\"allow_pxe\":true,\"allow_workflow\":true}}]}}").status());
+        StringBuilder real = new StringBuilder("version: \"0.1\"\nname: real\nglobal_timeout: 600\ntasks:\n  - name: t\n"
+                + "    worker: \"{{.device_1}}\"\n    actions:\n");
+        for (int i = 1; i <= 3; i++) {
+            real.append("      - {name: greet-").append(i).append(", image: \"ghcr.io/acme/hello:1.0\", timeout: 60, ")
+                    .append("environment: {NAME: \"cluster ").append(i).append("\", SECONDS: \"2\"}}\n");
+        }
+        assertEquals(201, call(0, "POST", "/templates?name=real", real.toString()).status());
+        Path realToken = Files.writeString(work.resolve("real-worker-token"), tokens[1] + "\n");
+        realWorker = ServerProcess.startWorker(servers[1].home(), servers[1].secureUrl(""), REAL_MAC, Map.of(), "--ca",
+                servers[1].caFile().toString(), "--token-file", realToken.toString(), "-Dworker.pollMillis=200");
+        Await.until("the real worker to run", Duration.ofSeconds(90), () -> realWorker.output().stream()
+                .anyMatch(l -> l.contains("takes its actions from")) ? true : null);
+        String realId = json(call(0, "POST", "/workflows", "{\"template\":\"real\",\"hardware\":{\"device_1\":\"" + REAL_MAC + "\"}}"))
+                .get("id").asText();
 
         // the workers: each asks its server (a for even, b for odd), and the other when its own stops answering
         Map<String, Integer> doneTwice = new ConcurrentHashMap<>();
@@ -315,6 +344,32 @@ class ClusterIT {
             }
             assertEquals(1, events.getOrDefault("workflow SUCCESS", 0), ids.get(i) + ": " + events);
         }
+        // the real worker's workflow: every action run once, through b, by the plugin pushed through a
+        JsonNode realDone = Await.until("the real worker's workflow ends", Duration.ofSeconds(90), () -> {
+            Http.Response r = call(1, "GET", "/workflows/" + realId, null);
+            JsonNode w;
+            try {
+                w = Json.mapper().readTree(r.body());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            String st = w.path("state").asText();
+            return st.equals("PENDING") || st.equals("RUNNING") ? null : w;
+        }).value();
+        assertEquals("SUCCESS", realDone.get("state").asText(), realDone.toPrettyString() + "\n" + String.join("\n", realWorker.output()));
+        Map<String, Integer> realEvents = new HashMap<>();
+        for (JsonNode e : json(call(1, "GET", "/workflows/" + realId + "/events?limit=1000", null)).get("items")) {
+            // the real worker also says RUNNING itself when it starts an action: the claims are the server's "handed to the worker"
+            String kind = e.get("state").asText().equals("RUNNING") && e.path("message").asText().contains("handed to the worker") ? "CLAIMED"
+                    : e.get("state").asText();
+            realEvents.merge((e.hasNonNull("action") ? e.get("action").asText() : "workflow") + " " + kind, 1, Integer::sum);
+        }
+        for (int i = 1; i <= 3; i++) {
+            assertEquals(1, realEvents.getOrDefault("greet-" + i + " CLAIMED", 0), realEvents.toString());
+            assertEquals(1, realEvents.getOrDefault("greet-" + i + " SUCCESS", 0), realEvents.toString());
+            assertTrue(realDone.get("actions").get(i - 1).get("message").asText().contains("cluster " + i), realDone.toString());
+        }
+
         assertFalse(servers[0].process().isAlive());
         // and DHCP goes on from the survivor
         everyReservationAnswered(1);

@@ -61,6 +61,9 @@ public final class BootOptions implements ChangeListener {
     private static final Logger LOG = LoggerFactory.getLogger(BootOptions.class);
 
     private final WorkflowService workflows;
+    /** Most workflows remembered as having no boot options; past it the memory starts over. */
+    private static final int PLAIN = 100_000;
+    private final java.util.Set<String> plain = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final BmcStore store;
     private final HardwareLookup lookup;
     private final HardwareStore hardware;
@@ -97,10 +100,18 @@ public final class BootOptions implements ChangeListener {
     }
 
     void workflowChanged(String id) {
+        if (plain.contains(id)) {
+            return;
+        }
         try {
             Workflow w = workflows.get(id);
             JsonNode options = w.bootOptions();
             if (options == null || options.isEmpty()) {
+                // a workflow's boot options never change: none now, none at its next change either
+                if (plain.size() >= PLAIN) {
+                    plain.clear();
+                }
+                plain.add(id);
                 return;
             }
             boolean toggle = options.path("toggleAllowNetboot").asBoolean(false);

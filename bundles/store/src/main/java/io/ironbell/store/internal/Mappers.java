@@ -561,6 +561,9 @@ final class Mappers {
         @Select("SELECT rendered::text FROM workflow WHERE id = #{id}")
         String rendered(@Param("id") String id);
 
+        @Select("SELECT state FROM workflow WHERE id = #{id}")
+        String state(@Param("id") String id);
+
         @Insert("INSERT INTO workflow (id, template_id, template_revision, hardware_map, rendered, state, current_action, "
                 + "global_timeout_seconds, created_at, updated_at, plugins, boot_options) "
                 + "VALUES (#{w.id}, #{w.templateId}, #{w.templateRevision}, CAST(#{hardwareMap} AS jsonb), CAST(#{rendered} AS jsonb), "
@@ -635,7 +638,9 @@ final class Mappers {
          */
         @Select("SELECT w.id AS workflow_id, a.idx, a.state FROM workflow w "
                 + "JOIN action_state a ON a.workflow_id = w.id AND a.idx = w.current_action "
-                + "WHERE a.worker = #{worker} AND a.state IN ('PENDING', 'RUNNING') AND w.state IN ('PENDING', 'RUNNING') "
+                // "not ended" rather than "PENDING or RUNNING": the partial index of active workflows must not drive the join
+                // (with statistics from a quiet moment the planner scans every active workflow for each of the worker's actions)
+                + "WHERE a.worker = #{worker} AND a.state IN ('PENDING', 'RUNNING') AND w.state NOT IN ('SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED') "
                 + "ORDER BY a.state DESC, w.created_at, w.id LIMIT 1 FOR UPDATE OF w SKIP LOCKED")
         Map<String, Object> lockDue(@Param("worker") String worker);
 

@@ -170,6 +170,12 @@ public final class PgWorkflowStore implements WorkflowStore {
     }
 
     @Override
+    public Optional<ExecutionState> state(String id) throws StoreException {
+        String state = db.tx(s -> s.getMapper(Mappers.WorkflowSql.class).state(id));
+        return Optional.ofNullable(state).map(ExecutionState::valueOf);
+    }
+
+    @Override
     public JsonNode data(String id) throws StoreException {
         String text = db.tx(s -> {
             Mappers.WorkflowSql sql = s.getMapper(Mappers.WorkflowSql.class);

@@ -56,6 +56,13 @@ public interface WorkflowStore {
      */
     Optional<ActionClaim> claimNext(String workerId) throws StoreException;
 
+    /**
+     * The workflow's state alone, one indexed read: for those that follow changes and already know
+     * the rest of a workflow (what it is made of never changes, only its state). Empty when there
+     * is no such workflow.
+     */
+    Optional<ExecutionState> state(String id) throws StoreException;
+
     /** Returns the workflow's ephemeral data: what its actions put, or an empty object. */
     JsonNode data(String id) throws StoreException;
 

@@ -7,12 +7,14 @@ import io.ironbell.api.store.Page;
 import io.ironbell.api.store.PageRequest;
 import io.ironbell.api.store.StoreException;
 import io.ironbell.api.workflow.ActionStatus;
+import io.ironbell.api.workflow.ExecutionState;
 import io.ironbell.api.workflow.Workflow;
 import io.ironbell.api.workflow.WorkflowStore;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -92,6 +94,14 @@ public final class PendingWork implements ChangeListener {
 
     private void refresh(String id) {
         try {
+            if (workersByWorkflow.containsKey(id)) {
+                // its workers never change: only whether it ended
+                Optional<ExecutionState> state = store.state(id);
+                if (state.isEmpty() || state.get().isTerminal()) {
+                    set(id, null);
+                }
+                return;
+            }
             track(store.get(id));
         } catch (StoreException e) {
             if (e.reason() == StoreException.Reason.NOT_FOUND) {
