@@ -1,6 +1,7 @@
 package io.ironbell.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -192,6 +193,30 @@ class ControlPlaneIT {
         assertEquals("/dev/sda2", json(call("GET", "/workflows/" + id + "/data", null, true)).get("rootfs").asText());
         JsonNode logs = json(call("GET", "/machines/local/logs", null, true));
         assertEquals(List.of("writing image", "done"), logs.get("lines").findValuesAsText("text"));
+
+        // a long poll: with nothing due the request is held and answered 204 after its wait; a workflow
+        // created meanwhile is answered the moment it is (the change reaches the engine through NOTIFY)
+        Http.Response tooLong = call("GET", "/worker/52:54:00:00:7f:01/next?wait=31", null, false);
+        assertEquals(400, tooLong.status(), tooLong.body());
+        assertTrue(tooLong.body().contains("wait must be 0 to 30"), tooLong.body());
+        long t0 = System.nanoTime();
+        assertEquals(204, call("GET", "/worker/52:54:00:00:7f:01/next?wait=1", null, false).status());
+        long heldMillis = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(heldMillis >= 950 && heldMillis < 5_000, "held " + heldMillis + " ms");
+        CompletableFuture<Http.Response> held = CompletableFuture.supplyAsync(() -> call("GET", "/worker/52:54:00:00:7f:01/next?wait=20", null, false));
+        Thread.sleep(1_000);
+        assertFalse(held.isDone(), "nothing is due: the request waits");
+        String second = json(call("POST", "/workflows", "{\"template\":\"install\",\"hardware\":{\"device_1\":\"52:54:00:00:7f:01\"}}", true))
+                .get("id").asText();
+        long created = System.nanoTime();
+        Http.Response answered = held.get(15, java.util.concurrent.TimeUnit.SECONDS);
+        long afterCreate = (System.nanoTime() - created) / 1_000_000;
+        assertEquals(200, answered.status(), answered.body());
+        assertEquals(second, json(answered).get("workflowId").asText());
+        assertTrue(afterCreate < 2_000, "answered " + afterCreate + " ms after the workflow was created");
+        System.out.println("ControlPlaneIT: a long poll answered " + afterCreate + " ms after its workflow was created");
+        Http.Response cancelled = call("POST", "/workflows/" + second + "/cancel", null, true);
+        assertEquals(200, cancelled.status(), cancelled.body());
     }
 
     @Test

@@ -33,7 +33,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>An {@code https://} URL is verified with the CA file named by {@code -Dironbell.ca=FILE}
  * (the server's {@code data/tls/ca.pem}); each simulated worker makes one TLS connection and keeps it.
  *
- * <p>{@code java -cp bench/jmh/target/benchmarks.jar io.ironbell.bench.WorkerLoad URL TOKEN WORKERS PER_WORKER WORK_MS POLL_MS [JITTER]}
+ * <p>With {@code LONG_POLL} seconds above 0, a worker asks with {@code next?wait=LONG_POLL} and asks
+ * again at once when that answers 204 (the server held it): next-action latency then counts the
+ * answers that carried an action.
+ *
+ * <p>{@code java -cp bench/jmh/target/benchmarks.jar io.ironbell.bench.WorkerLoad URL TOKEN WORKERS PER_WORKER WORK_MS POLL_MS [JITTER [LONG_POLL]]}
  */
 public final class WorkerLoad {
 
@@ -61,6 +65,8 @@ public final class WorkerLoad {
         long workMillis = Long.parseLong(args[4]);
         long pollMillis = Long.parseLong(args[5]);
         boolean jitter = args.length > 6 && Boolean.parseBoolean(args[6]);
+        int longPoll = args.length > 7 ? Integer.parseInt(args[7]) : 0;
+        String nextQuery = longPoll > 0 ? "/next?wait=" + longPoll : "/next";
         String run = Long.toString(System.nanoTime() % 100000, 36);
         String template = "load-" + run;
 
@@ -130,10 +136,14 @@ public final class WorkerLoad {
                     int mine = 0;
                     while (mine < perWorker) {
                         long t0 = System.nanoTime();
-                        RawHttp.Response r = http.send("GET", "/api/v1/worker/" + mac + "/next", null);
-                        nextLatency.add(System.nanoTime() - t0);
+                        RawHttp.Response r = http.send("GET", "/api/v1/worker/" + mac + nextQuery, null);
+                        if (longPoll == 0 || r.status() != 204) {
+                            nextLatency.add(System.nanoTime() - t0);
+                        }
                         if (r.status() == 204) {
-                            Thread.sleep(pollMillis);
+                            if (longPoll == 0) {
+                                Thread.sleep(pollMillis);
+                            }
                             continue;
                         }
                         if (r.status() != 200) {
@@ -170,8 +180,8 @@ public final class WorkerLoad {
             t.join();
         }
         double runSeconds = (System.nanoTime() - r0) / 1e9;
-        System.out.printf("%d workers (%s) completed %d workflows in %.1f s (%.0f workflows/s), errors %d%n", workers,
-                jitter ? "jittered" : "synchronized", done.get(), runSeconds, done.get() / runSeconds, errors.get());
+        System.out.printf("%d workers (%s%s) completed %d workflows in %.1f s (%.0f workflows/s), errors %d%n", workers,
+                jitter ? "jittered" : "synchronized", longPoll > 0 ? ", long poll" : "", done.get(), runSeconds, done.get() / runSeconds, errors.get());
         print("connect", connectLatency);
         print("next-action", nextLatency);
         print("report", reportLatency);

@@ -31,7 +31,7 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * The worker side, {@code /api/v1/worker/{mac}/...}: {@code GET next} (200 with the action, 204
- * when there is none), {@code POST report}, {@code POST logs}, {@code POST inventory} (what the machine is), {@code GET/PUT
+ * when there is none; with {@code ?wait=SECONDS}, up to 30, a long poll answered the moment one is due), {@code POST report}, {@code POST logs}, {@code POST inventory} (what the machine is), {@code GET/PUT
  * workflows/{id}/data}, {@code GET plugins/{digest}} (a plugin bundle a workflow pinned) and {@code GET trusted-keys} (the keys that must
  * have signed a plugin the worker pulls from a registry). A worker is served only its own machine's work (see {@link Auth}).
  */
@@ -106,8 +106,18 @@ public final class WorkerRoutes implements HttpRoute {
             }
             return switch (r.pathParam("op") + " " + r.method()) {
                 case "next GET" -> {
-                    Optional<WorkerAction> next = engine.nextAction(worker);
-                    yield next.isPresent() ? HttpResponse.json(200, next.get()) : HttpResponse.noContent();
+                    long wait = Api.longParam(r, "wait", 0);
+                    if (wait < 0 || wait > WorkflowService.MAX_WAIT.toSeconds()) {
+                        throw new HttpException(400, "invalid_field", "wait must be 0 to " + WorkflowService.MAX_WAIT.toSeconds()
+                                + " seconds, was " + wait);
+                    }
+                    if (wait == 0) {
+                        Optional<WorkerAction> next = engine.nextAction(worker);
+                        yield next.isPresent() ? HttpResponse.json(200, next.get()) : HttpResponse.noContent();
+                    }
+                    // a long poll: answered the moment an action is due, or with 204 after `wait` seconds
+                    yield HttpResponse.later(engine.awaitNextAction(worker, java.time.Duration.ofSeconds(wait))
+                            .thenApply(next -> next.isPresent() ? HttpResponse.json(200, next.get()) : HttpResponse.noContent()));
                 }
                 case "report POST" -> {
                     ActionReport report = Api.body(r, ActionReport.class);

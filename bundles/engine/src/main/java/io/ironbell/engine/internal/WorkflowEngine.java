@@ -41,10 +41,12 @@ import io.ironbell.api.workflow.WorkflowStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -124,6 +126,25 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile Cluster cluster;
     private final ExecutorService fanout;
+    /** Claims for long-polling workers woken by a change, and their time-outs. */
+    private final ScheduledExecutorService waiting;
+    private static final int WAKERS = 4;
+    /** Most workers waiting at once on this instance; beyond, a long poll answers "nothing" at once. */
+    static final int MAX_WAITERS = 20_000;
+    private final Map<String, List<Waiter>> waiters = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger waiterCount = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** A worker's long poll: answered once, with its claim or with nothing at its deadline. */
+    private static final class Waiter {
+        final String worker;
+        final long deadline;
+        final java.util.concurrent.CompletableFuture<Optional<WorkerAction>> answer = new java.util.concurrent.CompletableFuture<>();
+
+        Waiter(String worker, long deadline) {
+            this.worker = worker;
+            this.deadline = deadline;
+        }
+    }
     private final Map<String, List<Subscription>> subscriptions = new ConcurrentHashMap<>();
     private final LongAdder created = new LongAdder();
     private final LongAdder claims = new LongAdder();
@@ -145,6 +166,7 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
         this.budget = new EventBudget(events, config.maxEventsPerWorkflow());
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "ironbell-engine-sweeper"));
         this.fanout = Executors.newSingleThreadExecutor(r -> daemon(r, "ironbell-engine-events"));
+        this.waiting = Executors.newScheduledThreadPool(WAKERS, r -> daemon(r, "ironbell-engine-due"));
         long every = Math.max(100, config.sweepMillis());
         sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
         LOG.info("started: workflow engine, sweeping for timeouts every {} ms, at most {} events per workflow before progress "
@@ -161,6 +183,8 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     void deactivate() {
         sweeper.shutdownNow();
         fanout.shutdownNow();
+        waiting.shutdownNow();
+        waiters.values().forEach(list -> list.forEach(w -> w.answer.complete(Optional.empty())));
         subscriptions.values().forEach(list -> list.forEach(s -> s.closed = true));
         LOG.info("stopped: workflow engine");
     }
@@ -391,6 +415,96 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     }
 
     @Override
+    public java.util.concurrent.CompletionStage<Optional<WorkerAction>> awaitNextAction(String workerId, java.time.Duration wait)
+            throws WorkflowException {
+        String worker = normalize(workerId);
+        Optional<WorkerAction> now = nextAction(worker);
+        if (now.isPresent() || wait.isZero() || wait.isNegative() || waiterCount.get() >= MAX_WAITERS) {
+            return java.util.concurrent.CompletableFuture.completedFuture(now);
+        }
+        long millis = Math.min(wait.toMillis(), MAX_WAIT.toMillis());
+        Waiter w = new Waiter(worker, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis));
+        enlist(w);
+        waiting.schedule(() -> {
+            if (unlist(w)) {
+                w.answer.complete(Optional.empty());
+            }
+        }, millis, TimeUnit.MILLISECONDS);
+        // what became due between the claim above and the enlisting would wake no one: look once more
+        waiting.execute(() -> retry(w));
+        return w.answer;
+    }
+
+    private void enlist(Waiter w) {
+        waiters.compute(w.worker, (k, list) -> {
+            List<Waiter> l = list == null ? new java.util.concurrent.CopyOnWriteArrayList<>() : list;
+            l.add(w);
+            return l;
+        });
+        waiterCount.incrementAndGet();
+    }
+
+    /** Takes the waiter off the list; false when someone else did (it is being answered). */
+    private boolean unlist(Waiter w) {
+        boolean[] removed = new boolean[1];
+        waiters.computeIfPresent(w.worker, (k, list) -> {
+            removed[0] = list.remove(w);
+            return list.isEmpty() ? null : list;
+        });
+        if (removed[0]) {
+            waiterCount.decrementAndGet();
+        }
+        return removed[0];
+    }
+
+    /** Claims for a woken (or just enlisted) waiter: answers it with what it got, else it waits on. */
+    private void retry(Waiter w) {
+        if (!unlist(w)) {
+            return;
+        }
+        try {
+            Optional<WorkerAction> a = nextAction(w.worker);
+            if (a.isPresent() || System.nanoTime() >= w.deadline) {
+                w.answer.complete(a);
+                return;
+            }
+        } catch (WorkflowException | RuntimeException e) {
+            w.answer.completeExceptionally(e);
+            return;
+        }
+        enlist(w);
+        if (System.nanoTime() >= w.deadline && unlist(w)) {
+            w.answer.complete(Optional.empty());
+        }
+    }
+
+    /** A workflow changed: its workers that wait claim again. */
+    private void wake(String workflowId) {
+        Workflow w = recent.get(workflowId);
+        if (w == null) {
+            try {
+                w = workflows.get(workflowId);
+            } catch (StoreException e) {
+                return; // gone (deleted), or the database is away: the waiters' deadlines answer them
+            }
+        }
+        Set<String> workers = new HashSet<>();
+        for (ActionStatus a : w.actions()) {
+            if (a.worker() != null) {
+                workers.add(a.worker());
+            }
+        }
+        for (String worker : workers) {
+            List<Waiter> list = waiters.get(worker);
+            if (list != null) {
+                for (Waiter waiter : list) {
+                    waiting.execute(() -> retry(waiter));
+                }
+            }
+        }
+    }
+
+    @Override
     public Workflow report(String workerId, ActionReport report) throws WorkflowException {
         if (report == null || report.workflowId() == null) {
             throw new WorkflowException(Reason.INVALID, "a report needs workflowId, actionIndex and state");
@@ -607,10 +721,15 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
 
     @Override
     public void changed(String kind, String id) {
-        if (!kind.equals("workflow") || !subscriptions.containsKey(id)) {
+        if (!kind.equals("workflow")) {
             return;
         }
-        fanout.execute(() -> deliver(id));
+        if (waiterCount.get() > 0) {
+            waiting.execute(() -> wake(id));
+        }
+        if (subscriptions.containsKey(id)) {
+            fanout.execute(() -> deliver(id));
+        }
     }
 
     /** Notifications may have been missed: every subscriber gets what it has not seen yet. */

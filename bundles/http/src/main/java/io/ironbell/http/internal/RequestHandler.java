@@ -141,6 +141,19 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
 
     private void send(ChannelHandlerContext ctx, HttpResponse response, boolean keepAlive, boolean head, String range) {
+        if (response.bodyKind() == HttpResponse.BodyKind.DEFERRED) {
+            // no thread waits: the answer is sent from the connection's own event loop when it comes
+            response.later().whenComplete((answer, failure) -> ctx.executor().execute(() -> {
+                HttpResponse r = answer;
+                if (failure != null || r == null || r.bodyKind() == HttpResponse.BodyKind.DEFERRED) {
+                    String id = incidentId();
+                    LOG.error("internal error {}: a later answer failed", id, failure);
+                    r = Errors.of(500, "internal_error", "internal error " + id + "; see the server log");
+                }
+                send(ctx, r, keepAlive, head, range);
+            }));
+            return;
+        }
         metrics.countStatus(response.status());
         ChannelFuture last;
         try {
@@ -148,6 +161,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 case BYTES -> sendBytes(ctx, response, keepAlive, head);
                 case FILE -> sendFile(ctx, response, keepAlive, head, range);
                 case STREAM -> sendStream(ctx, response, keepAlive, head);
+                case DEFERRED -> throw new IllegalStateException("a later answer is sent when it comes");
             };
         } catch (RuntimeException e) {
             LOG.error("cannot write response", e);

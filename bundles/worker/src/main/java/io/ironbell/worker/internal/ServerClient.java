@@ -146,9 +146,16 @@ final class ServerClient {
         return io.ironbell.api.plugin.PluginArtifact.digest(text.getBytes(StandardCharsets.US_ASCII)).substring("sha256:".length());
     }
 
-    /** The next action for this machine, or empty when there is none now. */
-    Optional<WorkerAction> next() throws ApiException, InterruptedException {
-        return Optional.ofNullable(api().send("GET", base + "next", null, null, WorkerAction.class, REQUEST_TIMEOUT));
+    /**
+     * The next action for this machine, or empty when there is none: at once, or with a long poll
+     * that the server answers the moment one is due, or empty after {@code wait}.
+     */
+    Optional<WorkerAction> next(Duration wait) throws ApiException, InterruptedException {
+        if (wait.isZero()) {
+            return Optional.ofNullable(api().send("GET", base + "next", null, null, WorkerAction.class, REQUEST_TIMEOUT));
+        }
+        return Optional.ofNullable(api().send("GET", base + "next?wait=" + wait.toSeconds(), null, null, WorkerAction.class,
+                REQUEST_TIMEOUT.plus(wait)));
     }
 
     /**

@@ -86,8 +86,12 @@ public final class Worker {
                 + "the in-memory OS takes them from the kernel command line's insecure_registries=")
         String insecureRegistries() default "";
 
-        @AttributeDefinition(description = "milliseconds between asks while there is nothing to do")
+        @AttributeDefinition(description = "milliseconds between asks while there is nothing to do, when not long-polling")
         int pollMillis() default 2000;
+
+        @AttributeDefinition(description = "seconds the server may hold a request for the next action until one is due"
+                + " (a long poll: no polling while there is nothing to do); 0 polls every pollMillis; at most 30")
+        int longPollSeconds() default 25;
 
         @AttributeDefinition(description = "longest pause between retries while the server is unreachable")
         int maxBackoffMillis() default 30000;
@@ -121,6 +125,7 @@ public final class Worker {
     private Journal journal;
     private LogShipper logs;
     private long pollMillis;
+    private long longPollSeconds;
     private long maxBackoff;
     private Duration grace;
     private Thread loop;
@@ -170,6 +175,7 @@ public final class Worker {
         }
         registryPlugins = new RegistryPlugins(insecure, client::trustedKeys);
         pollMillis = Math.max(50, config.pollMillis());
+        longPollSeconds = Math.max(0, Math.min(30, config.longPollSeconds()));
         maxBackoff = Math.max(100, config.maxBackoffMillis());
         grace = Duration.ofSeconds(Math.max(1, config.graceSeconds()));
         reportInventory = config.inventory();
@@ -286,7 +292,8 @@ public final class Worker {
                     reportInventory = false;
                 }
                 deliverPending(Long.MAX_VALUE);
-                Optional<WorkerAction> next = client.next();
+                long asked = System.nanoTime();
+                Optional<WorkerAction> next = client.next(Duration.ofSeconds(longPollSeconds));
                 if (backoff > 0) {
                     LOG.info("the server answers again");
                 }
@@ -296,7 +303,10 @@ public final class Worker {
                     if (started.isPresent()) {
                         journal.clearRunning(); // the server ended that run without us
                     }
-                    Thread.sleep(pollMillis);
+                    // a long poll that came back at once (a server that does not hold it) is a poll: wait before the next
+                    if (longPollSeconds == 0 || System.nanoTime() - asked < TimeUnit.SECONDS.toNanos(1)) {
+                        Thread.sleep(pollMillis);
+                    }
                     continue;
                 }
                 WorkerAction a = next.get();

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
@@ -19,7 +20,9 @@ import java.util.function.Consumer;
  * <li>bytes, for ordinary answers;</li>
  * <li>a file, sent from disk without being read into memory, with {@code Range} requests
  * answered (206, 416) by the server;</li>
- * <li>a stream, which the route keeps writing to after it returned (chunked encoding).</li>
+ * <li>a stream, which the route keeps writing to after it returned (chunked encoding);</li>
+ * <li>a later answer: the route returns at once and the server sends the response the stage
+ * completes with, holding the connection meanwhile without a thread (a long poll).</li>
  * </ul>
  * Instances are immutable; {@link #withHeader} returns a copy.
  */
@@ -32,7 +35,9 @@ public final class HttpResponse {
         /** {@link #file()}. */
         FILE,
         /** {@link #streamer()}. */
-        STREAM
+        STREAM,
+        /** {@link #later()}: the response comes when the stage completes. */
+        DEFERRED
     }
 
     private final int status;
@@ -42,6 +47,7 @@ public final class HttpResponse {
     private final Path file;
     private final NavigableMap<Long, byte[]> overlay;
     private final Consumer<ResponseStream> streamer;
+    private final CompletionStage<HttpResponse> later;
 
     private HttpResponse(int status, String contentType, Map<String, String> headers,
                          byte[] bytes, Path file, Consumer<ResponseStream> streamer) {
@@ -50,6 +56,11 @@ public final class HttpResponse {
 
     private HttpResponse(int status, String contentType, Map<String, String> headers,
                          byte[] bytes, Path file, NavigableMap<Long, byte[]> overlay, Consumer<ResponseStream> streamer) {
+        this(status, contentType, headers, bytes, file, overlay, streamer, null);
+    }
+
+    private HttpResponse(int status, String contentType, Map<String, String> headers, byte[] bytes, Path file,
+                         NavigableMap<Long, byte[]> overlay, Consumer<ResponseStream> streamer, CompletionStage<HttpResponse> later) {
         if (status < 100 || status > 599) {
             throw new IllegalArgumentException("HTTP status out of range: " + status);
         }
@@ -60,6 +71,7 @@ public final class HttpResponse {
         this.file = file;
         this.overlay = overlay;
         this.streamer = streamer;
+        this.later = later;
     }
 
     /** A response with a body of bytes. */
@@ -125,11 +137,24 @@ public final class HttpResponse {
         return new HttpResponse(status, contentType, Map.of(), null, null, Objects.requireNonNull(streamer));
     }
 
+    /**
+     * A response that comes later: the server sends what {@code answer} completes with (a failed
+     * stage is a 500). The route's thread is free at once; the connection waits.
+     */
+    public static HttpResponse later(CompletionStage<HttpResponse> answer) {
+        return new HttpResponse(200, null, Map.of(), null, null, Collections.emptyNavigableMap(), null, Objects.requireNonNull(answer));
+    }
+
+    /** The stage of a {@link BodyKind#DEFERRED} response. */
+    public CompletionStage<HttpResponse> later() {
+        return later;
+    }
+
     /** Returns a copy with a header set (replacing one of the same name). */
     public HttpResponse withHeader(String name, String value) {
         Map<String, String> h = new LinkedHashMap<>(headers);
         h.put(name, value);
-        return new HttpResponse(status, contentType, Collections.unmodifiableMap(h), bytes, file, overlay, streamer);
+        return new HttpResponse(status, contentType, Collections.unmodifiableMap(h), bytes, file, overlay, streamer, later);
     }
 
     /** The status. */
@@ -149,7 +174,7 @@ public final class HttpResponse {
 
     /** What kind of body this is. */
     public BodyKind bodyKind() {
-        return file != null ? BodyKind.FILE : streamer != null ? BodyKind.STREAM : BodyKind.BYTES;
+        return later != null ? BodyKind.DEFERRED : file != null ? BodyKind.FILE : streamer != null ? BodyKind.STREAM : BodyKind.BYTES;
     }
 
     /** The body bytes of a {@link BodyKind#BYTES} response (not copied: do not modify). */

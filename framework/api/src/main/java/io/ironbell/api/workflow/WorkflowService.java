@@ -75,6 +75,19 @@ public interface WorkflowService {
      */
     Optional<WorkerAction> nextAction(String workerId) throws WorkflowException;
 
+    /** Longest a worker may wait in {@link #awaitNextAction}. */
+    java.time.Duration MAX_WAIT = java.time.Duration.ofSeconds(30);
+
+    /**
+     * {@link #nextAction}, but when none is due it waits, without a thread, up to {@code wait}
+     * ({@link #MAX_WAIT} at most) for one to become due — a workflow created for the worker, its
+     * previous action finished, on this server or another (their changes reach it through the
+     * database's notifications) — and completes with it the moment it is claimed; empty when
+     * none came in time. Workers that long-poll cost nothing while they have nothing to do.
+     */
+    java.util.concurrent.CompletionStage<Optional<WorkerAction>> awaitNextAction(String workerId, java.time.Duration wait)
+            throws WorkflowException;
+
     /** Records a worker's report and moves the workflow on. */
     Workflow report(String workerId, ActionReport report) throws WorkflowException;
 
