@@ -5,6 +5,9 @@
 # machines relayed to each, at once), and Kea (memfile) with the same pool, side by side in one
 # run. Per round, new MACs; per server, how many were answered, and the slowest DISCOVER->OFFER
 # and REQUEST->ACK. Goal: every machine answered, each exchange within 1 s.
+# Then a sustained load, the same three set-ups: perfdhcp at each of RATES (DORA/s, default
+# 4000 6000 8000 10000) for SECS seconds (10), 16,000 returning clients (two servers: 8,000 each,
+# at half the rate each, at once): ACKs/s achieved and drops.
 #   sudo bench/dhcp-storm.sh [rounds]
 # Needs root, the distribution built, perfdhcp, kea-dhcp4 and the test PostgreSQL (.ci/pg start).
 set -e
@@ -115,6 +118,25 @@ for round in $(seq "$rounds"); do
   echo "round $round (answered, slowest OFFER ms, slowest ACK ms): ironbell $one | two ironbells $two | kea $kea"
   echo "$one $two $kea" >>"$work/rounds"
 done
+# sustained RELAY SERVER RATE CLIENTS MACBASE: prints "acks_per_s drops"
+secs=${SECS:-10}
+sustained() {
+  local out
+  out=$(ip netns exec "$cli" timeout $((secs + 30)) perfdhcp -4 -l "$1" -R "$4" -b "mac=$5" -r "$3" -p "$secs" -W 1000000 "$2" 2>&1 || true)
+  echo "$out" >>"$work/perfdhcp.log"
+  echo "$out" | awk '/^received packets:/ {acks=$3} /^drops:/ {d+=$2} END {printf "%.0f %d\n", acks / secs, d}' secs="$secs"
+}
+for rate in ${RATES:-4000 6000 8000 10000}; do
+  one=$(sustained 10.86.1.2 10.86.1.1 "$rate" 16000 02:10:00:00:00:00)
+  sustained 10.86.2.2 10.86.2.1 $((rate / 2)) 8000 02:20:00:00:00:00 >"$work/sus-a" &
+  half=$!
+  sustained 10.86.2.4 10.86.2.3 $((rate / 2)) 8000 02:30:00:00:00:00 >"$work/sus-b"
+  wait "$half"
+  two=$(paste -d' ' "$work/sus-a" "$work/sus-b" | awk '{printf "%d %d\n", $1 + $3, $2 + $4}')
+  kea=$(sustained 10.86.3.2 10.86.3.1 "$rate" 16000 02:40:00:00:00:00)
+  echo "sustained $rate DORA/s for $secs s (ACKs/s, drops): ironbell $one | two ironbells $two | kea $kea" | tee -a "$work/sustained"
+done
+
 echo "$clients machines at once, $rounds rounds:"
 printf "%-14s %-24s %-28s %-28s\n" server answered "slowest OFFER ms" "slowest ACK ms"
 for k in 1:ironbell 4:two-ironbells 7:kea; do
@@ -122,3 +144,5 @@ for k in 1:ironbell 4:two-ironbells 7:kea; do
     {a = a " " $(c); o = o " " $(c + 1); q = q " " $(c + 2)}
     END {printf "%-14s %-24s %-28s %-28s\n", name, a, o, q}' "$work/rounds"
 done
+echo "sustained load:"
+cat "$work/sustained"
