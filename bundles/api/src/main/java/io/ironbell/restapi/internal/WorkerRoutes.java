@@ -116,8 +116,19 @@ public final class WorkerRoutes implements HttpRoute {
                         yield next.isPresent() ? HttpResponse.json(200, next.get()) : HttpResponse.noContent();
                     }
                     // a long poll: answered the moment an action is due, or with 204 after `wait` seconds
-                    yield HttpResponse.later(engine.awaitNextAction(worker, java.time.Duration.ofSeconds(wait))
-                            .thenApply(next -> next.isPresent() ? HttpResponse.json(200, next.get()) : HttpResponse.noContent()));
+                    yield HttpResponse.later(engine.awaitNextAction(worker, java.time.Duration.ofSeconds(wait)).handle((next, failure) -> {
+                        if (failure == null) {
+                            return next.isPresent() ? HttpResponse.json(200, next.get()) : HttpResponse.noContent();
+                        }
+                        // a claim after the wait failed (the database away): said as the claim at once would say it
+                        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                                ? failure.getCause() : failure;
+                        if (!(cause instanceof WorkflowException we)) {
+                            throw new java.util.concurrent.CompletionException(cause);
+                        }
+                        HttpException he = Api.error(we);
+                        return HttpResponse.json(he.status(), Map.of("code", he.code(), "message", he.getMessage()));
+                    }));
                 }
                 case "report POST" -> {
                     ActionReport report = Api.body(r, ActionReport.class);

@@ -39,6 +39,7 @@ import io.ironbell.api.workflow.WorkflowRequest;
 import io.ironbell.api.workflow.WorkflowService;
 import io.ironbell.api.workflow.WorkflowStore;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -48,6 +49,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -55,6 +58,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -92,7 +96,10 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     private static final int STALE_RETRIES = 8;
     /** Most running workflows kept as last seen here; past it the copies start over. */
     private static final int RECENT = 50_000;
-    private final Map<String, Workflow> recent = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Threads that claim for woken long polls. */
+    private static final int WAKERS = 4;
+    /** Most workers waiting at once on this instance; beyond, a long poll answers "nothing" at once. */
+    static final int MAX_WAITERS = 20_000;
 
     @ObjectClassDefinition(name = "Ironbell workflow engine", description = "engine.* keys")
     public @interface Config {
@@ -126,19 +133,18 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile Cluster cluster;
     private final ExecutorService fanout;
+    /** Running workflows as this instance last handed them out or wrote them (see {@link #transition}). */
+    private final Map<String, Workflow> recent = new ConcurrentHashMap<>();
     /** Claims for long-polling workers woken by a change, and their time-outs. */
     private final ScheduledExecutorService waiting;
-    private static final int WAKERS = 4;
-    /** Most workers waiting at once on this instance; beyond, a long poll answers "nothing" at once. */
-    static final int MAX_WAITERS = 20_000;
-    private final Map<String, List<Waiter>> waiters = new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicInteger waiterCount = new java.util.concurrent.atomic.AtomicInteger();
+    private final Map<String, List<Waiter>> waiters = new ConcurrentHashMap<>();
+    private final AtomicInteger waiterCount = new AtomicInteger();
 
     /** A worker's long poll: answered once, with its claim or with nothing at its deadline. */
     private static final class Waiter {
         final String worker;
         final long deadline;
-        final java.util.concurrent.CompletableFuture<Optional<WorkerAction>> answer = new java.util.concurrent.CompletableFuture<>();
+        final CompletableFuture<Optional<WorkerAction>> answer = new CompletableFuture<>();
 
         Waiter(String worker, long deadline) {
             this.worker = worker;
@@ -415,12 +421,11 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
     }
 
     @Override
-    public java.util.concurrent.CompletionStage<Optional<WorkerAction>> awaitNextAction(String workerId, java.time.Duration wait)
-            throws WorkflowException {
+    public CompletionStage<Optional<WorkerAction>> awaitNextAction(String workerId, Duration wait) throws WorkflowException {
         String worker = normalize(workerId);
         Optional<WorkerAction> now = nextAction(worker);
         if (now.isPresent() || wait.isZero() || wait.isNegative() || waiterCount.get() >= MAX_WAITERS) {
-            return java.util.concurrent.CompletableFuture.completedFuture(now);
+            return CompletableFuture.completedFuture(now);
         }
         long millis = Math.min(wait.toMillis(), MAX_WAIT.toMillis());
         Waiter w = new Waiter(worker, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis));
@@ -437,7 +442,7 @@ public final class WorkflowEngine implements WorkflowService, ChangeListener, Me
 
     private void enlist(Waiter w) {
         waiters.compute(w.worker, (k, list) -> {
-            List<Waiter> l = list == null ? new java.util.concurrent.CopyOnWriteArrayList<>() : list;
+            List<Waiter> l = list == null ? new CopyOnWriteArrayList<>() : list;
             l.add(w);
             return l;
         });

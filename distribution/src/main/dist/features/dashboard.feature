@@ -1,0 +1,3 @@
+description = the operators' web dashboard at /ui (machines, workflows followed live), over the REST API
+features = api
+bundles = io.ironbell.dashboard
