@@ -28,14 +28,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Machines provisioned with no hand on them: a powered-off QEMU VM whose BMC is OpenIPMI's
- * simulator (ipmi_sim, with QEMU's ipmi-bmc-extern device on its VM port), its chassis commands
- * starting, stopping and resetting the VM through the project's test BMC (vmbmc.py). A Tinkerbell
- * user's objects are applied (Secret, Rufio Machine, Hardware with bmcRef and network boot off,
- * Template, Workflow with bootOptions toggleAllowNetboot and netboot); the server powers the VM
- * on to boot from the network, it installs a UEFI-bootable disk image and reboots through its
- * firmware, and comes up from its disk because the BMC was told so. In a network namespace of its
- * own; UEFI firmware (OVMF) under TCG.
+ * Machines provisioned with no hand on them: powered-off QEMU VMs, one whose BMC is OpenIPMI's
+ * simulator (ipmi_sim, with QEMU's ipmi-bmc-extern device on its VM port), one whose BMC is the
+ * project's Redfish service, both driving their VM through the project's test BMC (vmbmc.py). A
+ * Tinkerbell user's objects are applied (Secrets, Rufio Machines, Hardware with bmcRef and network
+ * boot off, Template, Workflows with bootOptions toggleAllowNetboot and netboot); the server powers
+ * each VM on to boot from the network, it installs a UEFI-bootable disk image and reboots through
+ * its firmware, and comes up from its disk because its BMC was told so. In a network namespace of
+ * its own; UEFI firmware (OVMF) under TCG.
  */
 class BmcIT {
 
@@ -46,6 +46,9 @@ class BmcIT {
     private static final String TAP = "t" + ID + "b";
     private static final String MAC = "52:54:00:b3:c0:01";
     private static final String HOSTNAME = "bmc-node-1";
+    /** The VM netbooted through Redfish, beside the one netbooted through IPMI. */
+    private static final String REDFISH_MAC = "52:54:00:b3:c0:03";
+    private static final String REDFISH_HOSTNAME = "bmc-node-3";
     private static final Duration LIMIT = Duration.ofMinutes(15);
     private static Path work;
     private static Path home;
@@ -102,7 +105,7 @@ class BmcIT {
     }
 
     @Test
-    void aPoweredOffVmIsPoweredOnThroughIpmiNetbootsInstallsAndComesUpFromItsDisk() throws Exception {
+    void poweredOffVmsArePoweredOnThroughIpmiAndRedfishNetbootInstallAndComeUpFromTheirDisks() throws Exception {
         String metadata = "http://10.236.0.1:" + server.httpPort();
         Path image = uefiDiskImage(metadata);
         String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(image)));
@@ -132,6 +135,29 @@ class BmcIT {
                 vmPort, List.of("ip", "netns", "exec", NS));
         closing.add(() -> VmBmc.powerOff(chassisDir));
         closing.add(bmc);
+
+        // the second VM, at the same time: the same firmware and NIC, its BMC the Redfish service over TLS
+        Path redfishDir = work.resolve("redfish-netboot/chassis");
+        Path redfishDisk = work.resolve("disk-redfish.raw");
+        Shell.run(List.of("truncate", "-s", "96M", redfishDisk.toString()));
+        Path redfishVars = Files.copy(Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd"), work.resolve("vars-redfish.fd"));
+        Path redfishSerial = work.resolve("serial-redfish.log");
+        String redfishNic = "virtio-net-pci,netdev=n0,mac=" + REDFISH_MAC + ",romfile=";
+        VmBmc.describeVm(redfishDir, List.of("qemu-system-x86_64", "-accel", "tcg", "-m", "1536", "-smp", "2", "-display", "none",
+                "-monitor", "none", "-chardev", "file,id=s0,path=" + redfishSerial + ",append=on", "-serial", "chardev:s0",
+                "-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+                "-drive", "if=pflash,format=raw,file=" + redfishVars, "-netdev", "tap,id=n0,ifname=" + TAP + "n,script=no,downscript=no",
+                "-drive", "if=none,id=d0,format=raw,file=" + redfishDisk), "ovmf",
+                List.of("-device", redfishNic + ",bootindex=0", "-device", "virtio-blk-pci,drive=d0,bootindex=1"),
+                List.of("-device", redfishNic + ",bootindex=1", "-device", "virtio-blk-pci,drive=d0,bootindex=0"));
+        Shell.steps(new String[][] {{"ip", "-n", NS, "tuntap", "add", TAP + "n", "mode", "tap"},
+            {"ip", "-n", NS, "link", "set", TAP + "n", "master", BRIDGE}, {"ip", "-n", NS, "link", "set", TAP + "n", "up"}});
+        io.ironbell.testing.TestPki redfishPki = io.ironbell.testing.TestPki.create(work.resolve("pki-netboot"));
+        redfishPki.issue("bmc", List.of("127.0.0.1"));
+        int redfishPort = FreePort.find();
+        VmBmc redfish = VmBmc.redfish(redfishDir, "127.0.0.1", redfishPort, "operator", "redfish-n3tboot",
+                work.resolve("pki-netboot/bmc.pem"), redfishPki.key("bmc"), List.of("ip", "netns", "exec", NS));
+        closing.add(redfish);
 
         Path manifests = work.resolve("tinkerbell.yaml");
         Files.writeString(manifests, """
@@ -202,26 +228,73 @@ class BmcIT {
                   hardwareRef: %1$s
                   hardwareMap: {device_1: "%2$s"}
                   bootOptions: {toggleAllowNetboot: true, bootMode: netboot}
-                """.formatted(HOSTNAME, MAC, metadata, sha256, ipmiPort));
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: redfish-creds, namespace: tink-system}
+                type: kubernetes.io/basic-auth
+                stringData: {username: operator, password: redfish-n3tboot}
+                ---
+                apiVersion: bmc.tinkerbell.org/v1alpha1
+                kind: Machine
+                metadata: {name: %6$s-bmc, namespace: tink-system}
+                spec:
+                  connection:
+                    host: 127.0.0.1
+                    port: %8$d
+                    authSecretRef: {name: redfish-creds, namespace: tink-system}
+                    insecureTLS: true
+                    providerOptions:
+                      preferredOrder: [redfish]
+                ---
+                apiVersion: tinkerbell.org/v1alpha1
+                kind: Hardware
+                metadata: {name: %6$s, namespace: tink-system}
+                spec:
+                  bmcRef: {apiGroup: bmc.tinkerbell.org, kind: Machine, name: %6$s-bmc}
+                  disks: [{device: /dev/vda}]
+                  metadata:
+                    instance: {hostname: %6$s, id: "%7$s"}
+                  interfaces:
+                    - dhcp: {mac: "%7$s", hostname: %6$s, uefi: true, arch: x86_64,
+                             ip: {address: 10.236.0.22, netmask: 255.255.255.0, gateway: 10.236.0.1}}
+                      netboot: {allowPXE: false, allowWorkflow: true}
+                ---
+                apiVersion: tinkerbell.org/v1alpha1
+                kind: Workflow
+                metadata: {name: install-%6$s, namespace: tink-system}
+                spec:
+                  templateRef: install-uefi
+                  hardwareRef: %6$s
+                  hardwareMap: {device_1: "%7$s"}
+                  bootOptions: {toggleAllowNetboot: true, bootMode: netboot}
+                """.formatted(HOSTNAME, MAC, metadata, sha256, ipmiPort, REDFISH_HOSTNAME, REDFISH_MAC, redfishPort));
         assertTrue(!Files.exists(chassisDir.resolve("qemu.pid")), "the VM is off before anything is applied");
+        assertTrue(!Files.exists(redfishDir.resolve("qemu.pid")), "the Redfish VM is off before anything is applied");
         long t0 = System.nanoTime();
         Result applied = Shell.run(List.of(home.resolve("bin/ironbell").toString(), "apply", "-f", manifests.toString(), "--server",
                 server.secureUrl(""), "--token", token));
         assertEquals(0, applied.status(), applied.output());
         assertTrue(applied.output().contains("machine/" + HOSTNAME + "-bmc created"), applied.output());
+        assertTrue(applied.output().contains("machine/" + REDFISH_HOSTNAME + "-bmc created"), applied.output());
         String wf = "install-" + HOSTNAME;
+        String redfishWf = "install-" + REDFISH_HOSTNAME;
 
         Map<String, Double> stages = new LinkedHashMap<>();
         try {
-            while (!stages.containsKey("installed OS up from its disk")) {
+            while (!stages.containsKey("installed OS up from its disk") || !stages.containsKey("redfish: installed OS up from its disk")) {
                 double s = (System.nanoTime() - t0) / 1e9;
                 String console = Files.exists(serial) ? Files.readString(serial, StandardCharsets.ISO_8859_1) : "";
+                String redfishConsole = Files.exists(redfishSerial) ? Files.readString(redfishSerial, StandardCharsets.ISO_8859_1) : "";
                 JsonNode w = json(api("GET", "/workflows/" + wf, null));
+                JsonNode rw = json(api("GET", "/workflows/" + redfishWf, null));
                 String state = w.get("state").asText();
-                if (s > LIMIT.toSeconds() || state.equals("FAILED") || state.equals("TIMEOUT")) {
-                    throw new AssertionError("not provisioned (" + state + " after " + (int) s + " s); stages " + stages + "\nworkflow: " + w
-                            + "\njobs: " + api("GET", "/bmc/jobs", null).body() + "\nchassis log:\n" + read(chassisDir.resolve("log"))
-                            + "\nserial:\n" + tail(serial));
+                String redfishState = rw.get("state").asText();
+                if (s > LIMIT.toSeconds() || List.of("FAILED", "TIMEOUT").contains(state) || List.of("FAILED", "TIMEOUT").contains(redfishState)) {
+                    throw new AssertionError("not provisioned (" + state + ", " + redfishState + " after " + (int) s + " s); stages " + stages
+                            + "\nworkflows: " + w + "\n" + rw + "\njobs: " + api("GET", "/bmc/jobs", null).body()
+                            + "\nIPMI chassis log:\n" + read(chassisDir.resolve("log")) + "\nserial:\n" + tail(serial)
+                            + "\nRedfish chassis log:\n" + read(redfishDir.resolve("log")) + "\nserial:\n" + tail(redfishSerial));
                 }
                 stage(stages, "netboot job done", s, jobState(wf + "-netboot").equals("SUCCEEDED"));
                 stage(stages, "VM powered on", s, Files.exists(chassisDir.resolve("qemu.pid")));
@@ -229,10 +302,16 @@ class BmcIT {
                 stage(stages, "workflow succeeded", s, state.equals("SUCCESS"));
                 stage(stages, "done job done", s, jobState(wf + "-done").equals("SUCCEEDED"));
                 stage(stages, "installed OS up from its disk", s, console.contains("IRONBELL-INSTALLED-OS hostname=" + HOSTNAME));
+                stage(stages, "redfish: netboot job done", s, jobState(redfishWf + "-netboot").equals("SUCCEEDED"));
+                stage(stages, "redfish: in-memory OS up", s, redfishConsole.contains("ironbell: up: worker " + REDFISH_MAC));
+                stage(stages, "redfish: workflow succeeded", s, redfishState.equals("SUCCESS"));
+                stage(stages, "redfish: done job done", s, jobState(redfishWf + "-done").equals("SUCCEEDED"));
+                stage(stages, "redfish: installed OS up from its disk", s,
+                        redfishConsole.contains("IRONBELL-INSTALLED-OS hostname=" + REDFISH_HOSTNAME));
                 Thread.sleep(500);
             }
         } finally {
-            System.out.println("BmcIT ipmi: " + stages);
+            System.out.println("BmcIT ipmi and redfish: " + stages);
         }
         // the netboot job ran in order; toggleAllowNetboot allowed PXE during the workflow and took it back after
         JsonNode netboot = json(api("GET", "/bmc/jobs/" + wf + "-netboot", null));
@@ -261,7 +340,25 @@ class BmcIT {
         Result exported = Shell.run(List.of(home.resolve("bin/ironbell").toString(), "get", "machine", HOSTNAME + "-bmc", "--server",
                 server.secureUrl(""), "--token", token));
         assertTrue(exported.output().contains("powerState: \"off\"") && exported.output().contains("type: Contactable"), exported.output());
-        StringBuilder report = new StringBuilder("BmcIT: powered-off VM provisioned through IPMI, seconds from apply:");
+        // the Redfish VM: the same jobs, carried out as Redfish's boot override and reset
+        JsonNode redfishNetboot = json(api("GET", "/bmc/jobs/" + redfishWf + "-netboot", null));
+        assertEquals(List.of("POWER:OFF", "BOOT:PXE", "POWER:ON"), tasks(redfishNetboot));
+        assertEquals(List.of("BOOT:DISK"), tasks(json(api("GET", "/bmc/jobs/" + redfishWf + "-done", null))));
+        JsonNode redfishHw = json(api("GET", "/hardware/" + REDFISH_HOSTNAME, null));
+        assertEquals(false, redfishHw.at("/network/interfaces/0/netboot/allow_pxe").asBoolean(true), "network boot taken back: " + redfishHw);
+        List<String> redfishChassis = Files.readAllLines(redfishDir.resolve("log"));
+        int override = indexOf(redfishChassis, "boot pxe once");
+        int fromPxe = indexOf(redfishChassis, "start qemu, boot pxe (once)");
+        int overrideDisk = indexOf(redfishChassis, "boot disk persistent");
+        // the reboot may come a moment before or after the override to disk; either way the VM starts from its disk next
+        boolean fromDisk = redfishChassis.subList(Math.max(fromPxe + 1, 0), redfishChassis.size()).stream()
+                .anyMatch(l -> l.contains("start qemu, boot disk") || l.contains("start qemu, boot default"));
+        assertTrue(override >= 0 && fromPxe > override && overrideDisk > fromPxe && fromDisk,
+                "boot override pxe, power on from the network, override disk, up from the disk, over Redfish: " + redfishChassis);
+        assertTrue(redfishChassis.stream().anyMatch(l -> l.contains("\"PATCH /redfish/v1/Systems/")), redfishChassis.toString());
+        String redfishConsoleText = Files.readString(redfishSerial, StandardCharsets.ISO_8859_1);
+        assertTrue(redfishConsoleText.contains("IRONBELL-INSTALLED-OS booted with metadata=" + metadata), tail(redfishSerial));
+        StringBuilder report = new StringBuilder("BmcIT: powered-off VMs provisioned through IPMI and Redfish, seconds from apply:");
         stages.forEach((k, v) -> report.append(String.format(" %s %.1f;", k, v)));
         System.out.println(report);
     }
