@@ -32,6 +32,63 @@ final class Mappers {
         c.addMapper(BmcSql.class);
         c.addMapper(PoolSql.class);
         c.addMapper(InstanceSql.class);
+        c.addMapper(FleetSql.class);
+    }
+
+    /**
+     * One row per machine: its first interface (by address, then MAC), BMC, discovery, last DHCP
+     * exchange and worker session, and its newest workflow (by the MACs its actions run on) with
+     * that workflow's current action.
+     */
+    interface FleetSql {
+        String MACHINE = "SELECT h.id, COALESCE(h.data #>> '{network,interfaces,0,dhcp,hostname}', "
+                + "h.data #>> '{metadata,instance,hostname}') AS name, i.mac, i.address, b.power_state, d.state AS discovery, "
+                + "l.last_seen AS dhcp_at, s.created_at AS session_at, s.last_used_at AS worker_at, "
+                + "w.id AS workflow_id, COALESCE(t.name, w.template_id) AS template, w.state AS workflow_state, w.current_action, w.created_at AS workflow_created, "
+                + "w.updated_at AS workflow_updated, w.actions, w.done, a.name AS action, a.state AS action_state, a.message, "
+                + "a.progress::text AS progress "
+                + "FROM hardware h "
+                + "LEFT JOIN LATERAL (SELECT mac::text AS mac, host(ip) AS address FROM hardware_interface "
+                + "WHERE hardware_id = h.id ORDER BY ip NULLS LAST, mac LIMIT 1) i ON true "
+                + "LEFT JOIN bmc_machine b ON b.hardware_id = h.id "
+                + "LEFT JOIN discovered_machine d ON d.hardware_id = h.id "
+                + "LEFT JOIN LATERAL (SELECT max(e.last_seen) AS last_seen FROM lease e JOIN hardware_interface x ON x.mac = e.mac "
+                + "WHERE x.hardware_id = h.id) l ON true "
+                + "LEFT JOIN LATERAL (SELECT created_at, last_used_at FROM machine_session WHERE hardware_id = h.id "
+                + "ORDER BY created_at DESC LIMIT 1) s ON true "
+                + "LEFT JOIN LATERAL (SELECT f.id, f.template_id, f.state, f.current_action, f.created_at, f.updated_at, "
+                + "(SELECT count(*) FROM action_state y WHERE y.workflow_id = f.id) AS actions, "
+                + "(SELECT count(*) FROM action_state y WHERE y.workflow_id = f.id AND y.state = 'SUCCESS') AS done "
+                + "FROM workflow f WHERE f.id IN (SELECT z.workflow_id FROM action_state z JOIN hardware_interface x "
+                + "ON z.worker = x.mac::text WHERE x.hardware_id = h.id) ORDER BY f.created_at DESC, f.id DESC LIMIT 1) w ON true "
+                + "LEFT JOIN action_state a ON a.workflow_id = w.id AND a.idx = LEAST(w.current_action, w.actions - 1) "
+                + "LEFT JOIN template t ON t.id = w.template_id ";
+
+        @Select(MACHINE + "ORDER BY h.id")
+        List<Map<String, Object>> all();
+
+        @Select("WITH hot AS (SELECT x.hardware_id AS id FROM workflow f JOIN action_state z ON z.workflow_id = f.id "
+                + "JOIN hardware_interface x ON z.worker = x.mac::text "
+                + "WHERE f.state IN ('PENDING', 'RUNNING') OR f.id IN (SELECT jsonb_array_elements_text(CAST(#{workflows} AS jsonb))) "
+                + "UNION SELECT hardware_id FROM bmc_machine WHERE updated_at > #{since} OR power_checked_at > #{since} "
+                + "UNION SELECT x.hardware_id FROM lease e JOIN hardware_interface x ON x.mac = e.mac WHERE e.last_seen > #{since} "
+                + "UNION SELECT hardware_id FROM machine_session WHERE last_used_at > #{since} OR created_at > #{since} "
+                + "UNION SELECT hardware_id FROM discovered_machine WHERE discovered_at > #{since} OR enrolled_at > #{since} "
+                + "UNION SELECT id FROM hardware WHERE updated_at > #{since}) "
+                + MACHINE + "WHERE h.id IN (SELECT id FROM hot) ORDER BY h.id")
+        List<Map<String, Object>> changedSince(@Param("since") java.sql.Timestamp since, @Param("workflows") String workflowIdsJson);
+
+        @Select("SELECT f.id AS workflow_id, COALESCE(t.name, f.template_id) AS template, f.state AS workflow_state, f.current_action, "
+                + "f.created_at AS workflow_created, f.updated_at AS workflow_updated, "
+                + "(SELECT count(*) FROM action_state y WHERE y.workflow_id = f.id) AS actions, "
+                + "(SELECT count(*) FROM action_state y WHERE y.workflow_id = f.id AND y.state = 'SUCCESS') AS done, "
+                + "a.name AS action, a.state AS action_state, a.message, a.progress::text AS progress "
+                + "FROM workflow f LEFT JOIN template t ON t.id = f.template_id "
+                + "LEFT JOIN LATERAL (SELECT * FROM action_state y WHERE y.workflow_id = f.id AND y.idx <= f.current_action "
+                + "ORDER BY y.idx DESC LIMIT 1) a ON true "
+                + "WHERE f.id IN (SELECT z.workflow_id FROM action_state z JOIN hardware_interface x ON z.worker = x.mac::text "
+                + "WHERE x.hardware_id = #{id}) ORDER BY f.created_at DESC, f.id DESC LIMIT #{limit}")
+        List<Map<String, Object>> workflowsOf(@Param("id") String hardwareId, @Param("limit") int limit);
     }
 
     interface InstanceSql {
