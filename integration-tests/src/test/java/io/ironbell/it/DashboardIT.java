@@ -33,8 +33,11 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * pushed, a hostname made of HTML and script shown as text and never run; a workflow's page
  * follows its actions live (the server's event stream, no reload) while a worker reports through
  * the worker API; Cancel on the page cancels it; a viewer's token shows no Cancel, and a cancel
- * forged with it (or without a token) is refused. Screenshots of the pages go to
- * target/dashboard-screenshots.
+ * forged with it (or without a token) is refused. A rollout of four machines at different stages
+ * counted per stage with its failure listed first and moving live; a machine's page with its
+ * record, inventory, workflows, events and log as it grows, and its BMC's power changing live (the
+ * test Redfish service); Retry of a failed workflow; a template's revisions compared and a broken
+ * change shown at its line. Screenshots of the pages go to target/dashboard-screenshots.
  */
 class DashboardIT {
 
@@ -46,6 +49,18 @@ class DashboardIT {
     private static String token;
     private static String viewer;
     private static WebDriver browser;
+    private static io.ironbell.testing.VmBmc redfish;
+    private static final String ROLLOUT = """
+            version: "0.1"
+            name: rollout
+            global_timeout: 600
+            tasks:
+              - name: install
+                worker: "{{.device_1}}"
+                actions:
+                  - {name: stream-image, image: quay.io/tinkerbell-actions/image2disk:v1.0.0, timeout: 120}
+                  - {name: kexec, image: quay.io/tinkerbell-actions/kexec:v1.0.0, timeout: 60}
+            """;
 
     @BeforeAll
     static void start() throws Exception {
@@ -55,7 +70,7 @@ class DashboardIT {
             }
         }
         work = Files.createTempDirectory("dashboard-it");
-        server = ServerProcess.start(DISTRIBUTION, work.resolve("home"), Map.of());
+        server = ServerProcess.start(DISTRIBUTION, work.resolve("home"), Map.of("IRONBELL_BMC_POWER_POLL_SECONDS", "1"));
         server.awaitHealthy(Duration.ofSeconds(120));
         io.ironbell.testing.Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
         token = Files.readString(work.resolve("home/data/api-token")).trim();
@@ -77,6 +92,21 @@ class DashboardIT {
                       - {name: stream-image, image: quay.io/tinkerbell-actions/image2disk:v1.0.0, timeout: 120}
                       - {name: kexec, image: quay.io/tinkerbell-actions/kexec:v1.0.0, timeout: 60}
                 """).status());
+        // a rollout's machines, the second with a BMC (the test Redfish service, no VM: its power is a file)
+        for (int i = 0; i < 4; i++) {
+            assertEquals(201, ItApi.call(server, token, "POST", "/hardware", "{\"id\":\"r-" + i + "\",\"network\":{\"interfaces\":[{\"dhcp\":"
+                    + "{\"mac\":\"52:54:00:da:01:0" + i + "\",\"hostname\":\"rack7-node" + i + "\",\"ip\":{\"address\":\"10.242.1." + (10 + i)
+                    + "\",\"netmask\":\"255.255.255.0\"}},\"netboot\":{\"allow_pxe\":true,\"allow_workflow\":true}}]}}").status());
+        }
+        assertEquals(201, ItApi.call(server, token, "POST", "/templates?name=rollout", ROLLOUT).status());
+        io.ironbell.testing.TestPki pki = io.ironbell.testing.TestPki.create(work.resolve("pki"));
+        pki.issue("bmc", List.of("127.0.0.1"));
+        int port = io.ironbell.testing.FreePort.find();
+        redfish = io.ironbell.testing.VmBmc.redfish(work.resolve("redfish/chassis"), "127.0.0.1", port, "root", "bmc-pw",
+                work.resolve("pki/bmc.pem"), pki.key("bmc"), List.of());
+        assertEquals(201, ItApi.call(server, token, "POST", "/bmc/machines", io.ironbell.api.json.Json.mapper().writeValueAsString(Map.of("name", "r-1-bmc", "host", "127.0.0.1",
+                "port", port, "driver", "redfish", "username", "root", "password", "bmc-pw", "caPem", Files.readString(pki.ca()),
+                "hardwareId", "r-1"))).status());
         Files.createDirectories(SHOTS);
         ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium")
                 .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900");
@@ -91,6 +121,9 @@ class DashboardIT {
     static void stop() throws Exception {
         if (browser != null) {
             browser.quit();
+        }
+        if (redfish != null) {
+            redfish.close();
         }
         if (server != null) {
             server.close();
@@ -123,14 +156,143 @@ class DashboardIT {
     }
 
     private static String workflow(int machine) throws Exception {
-        return ItApi.json(ItApi.call(server, token, "POST", "/workflows", "{\"template\":\"dash\",\"hardware\":{\"device_1\":\"52:54:00:da:00:0"
-                + machine + "\"}}")).get("id").asText();
+        return workflow("dash", "52:54:00:da:00:0" + machine);
+    }
+
+    private static String workflow(String template, String mac) throws Exception {
+        Http.Response r = ItApi.call(server, token, "POST", "/workflows", "{\"template\":\"" + template + "\",\"hardware\":{\"device_1\":\""
+                + mac + "\"}}");
+        assertEquals(201, r.status(), r.body());
+        return ItApi.json(r).get("id").asText();
     }
 
     private static void report(int machine, String id, int action, String state, String extra) {
-        Http.Response r = ItApi.call(server, token, "POST", "/worker/52:54:00:da:00:0" + machine + "/report", "{\"workflowId\":\"" + id
+        report("52:54:00:da:00:0" + machine, id, action, state, extra);
+    }
+
+    private static void report(String mac, String id, int action, String state, String extra) {
+        Http.Response r = ItApi.call(server, token, "POST", "/worker/" + mac + "/report", "{\"workflowId\":\"" + id
                 + "\",\"actionIndex\":" + action + ",\"state\":\"" + state + "\"" + extra + "}");
         assertEquals(200, r.status(), r.body());
+    }
+
+    private static String next(String mac) throws Exception {
+        Http.Response r = ItApi.call(server, token, "GET", "/worker/" + mac + "/next", null);
+        assertEquals(200, r.status(), r.body());
+        return ItApi.json(r).get("name").asText();
+    }
+
+    private static String tileCount(String label) {
+        return browser.findElements(By.cssSelector("#rollout-stages .tile[data-label='" + label + "'] .tile-count")).stream()
+                .map(WebElement::getText).findFirst().orElse("absent");
+    }
+
+    private static void awaitTile(String label, String count) {
+        new WebDriverWait(browser, Duration.ofSeconds(20)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .withMessage(() -> "the tile " + label + " never read " + count + ": " + browser.findElement(By.id("rollout-stages")).getText())
+                .until(d -> tileCount(label).equals(count));
+    }
+
+    @Test
+    void anOperatorWatchesARolloutAMachineAndATemplate() throws Exception {
+        String[] mac = {"52:54:00:da:01:00", "52:54:00:da:01:01", "52:54:00:da:01:02", "52:54:00:da:01:03"};
+        String[] wf = new String[4];
+        for (int i = 0; i < 4; i++) {
+            wf[i] = workflow("rollout", mac[i]);
+        }
+        // r-0 fails its first action; r-1 is done; r-2 writes its image; r-3 has not shown up
+        assertEquals("stream-image", next(mac[0]));
+        report(mac[0], wf[0], 0, "FAILED", ",\"message\":\"no disk /dev/sda on this machine\"");
+        assertEquals("stream-image", next(mac[1]));
+        report(mac[1], wf[1], 0, "SUCCESS", "");
+        assertEquals("kexec", next(mac[1]));
+        report(mac[1], wf[1], 1, "SUCCESS", "");
+        assertEquals("stream-image", next(mac[2]));
+        report(mac[2], wf[2], 0, "RUNNING", ",\"progress\":{\"done\":256,\"total\":1024,\"rate\":64}");
+
+        signIn(token);
+        browser.get(server.secureUrl("/ui#/rollout"));
+        new org.openqa.selenium.support.ui.Select(await(By.cssSelector("#rollout-template option[value='rollout']")).findElement(By.xpath("..")))
+                .selectByValue("rollout");
+        awaitTile("failed", "1");
+        assertEquals("1", tileCount("done"));
+        assertEquals("1", tileCount("stream-image"));
+        assertEquals("1", tileCount("waiting"));
+        assertEquals("0", tileCount("DHCP"));
+        assertEquals("absent", tileCount("kexec"), "no machine is at kexec yet");
+        List<WebElement> rows = browser.findElements(By.cssSelector("#rollout-machines tr"));
+        assertEquals("r-0", rows.get(0).getAttribute("data-machine"), "failures first");
+        assertTrue(rows.get(0).getText().contains("no disk /dev/sda on this machine"), rows.get(0).getText());
+        assertTrue(browser.findElement(By.id("rollout-summary")).getText().startsWith("4 machines: 1 done, 1 failed, 2 in progress"));
+        // the rollout moves on screen as the workers report
+        ((JavascriptExecutor) browser).executeScript("window.__sameDocument = true");
+        report(mac[2], wf[2], 0, "SUCCESS", "");
+        assertEquals("kexec", next(mac[2]));
+        awaitTile("kexec", "1");
+        assertEquals("absent", tileCount("stream-image"));
+        report(mac[2], wf[2], 1, "SUCCESS", "");
+        awaitTile("done", "2");
+        assertEquals(Boolean.TRUE, ((JavascriptExecutor) browser).executeScript("return window.__sameDocument === true"), "no reload");
+        shot("rollout");
+
+        // the machines page: power where a BMC is known, changing live
+        browser.get(server.secureUrl("/ui#/machines"));
+        await(By.cssSelector("tr[data-machine='r-1']"));
+        assertEquals("", browser.findElement(By.cssSelector("tr[data-machine='r-0'] td:nth-child(4)")).getText(), "no BMC, no power");
+        awaitText(By.cssSelector("tr[data-machine='r-1'] td:nth-child(4)"), "OFF");
+        assertEquals(200, ItApi.call(server, token, "POST", "/bmc/machines/r-1-bmc/power?wait=true", "{\"action\":\"on\"}").status());
+        awaitText(By.cssSelector("tr[data-machine='r-1'] td:nth-child(4)"), "ON");
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("stage-filter"))).selectByValue("FAILED");
+        assertEquals(List.of("r-0"), browser.findElements(By.cssSelector("#machines tr")).stream().filter(WebElement::isDisplayed)
+                .map(e -> e.getAttribute("data-machine")).toList());
+
+        // a machine's page: record, inventory, workflows, events, its log as it grows
+        assertEquals(200, ItApi.call(server, token, "POST", "/worker/" + mac[0] + "/inventory", """
+                {"system": {"vendor": "QEMU", "product": "Standard PC (Q35 + ICH9, 2009)", "serial": "SN-R0"},
+                 "memory": {"totalBytes": 2147483648}, "disks": [{"name": "vdb", "sizeBytes": 10737418240, "rotational": false}],
+                 "nics": [{"name": "eth0", "mac": "52:54:00:da:01:00", "speedMbps": 1000, "link": true}], "pci": []}
+                """).status());
+        assertEquals(204, ItApi.call(server, token, "POST", "/worker/" + mac[0] + "/logs",
+                "{\"lines\":[{\"text\":\"probing disks: none found\",\"source\":\"worker\"}]}").status());
+        browser.get(server.secureUrl("/ui#/machines/r-0"));
+        awaitText(By.id("machine-stage"), "failed");
+        assertTrue(browser.findElement(By.id("disks")).getText().contains("vdb"), "the inventory's disks");
+        assertTrue(browser.findElement(By.id("machine-workflows")).getText().contains(wf[0]));
+        assertTrue(browser.findElement(By.id("events")).getText().contains("no disk /dev/sda on this machine"));
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.findElement(By.id("machine-log")).getText().contains("probing disks"));
+        assertEquals(204, ItApi.call(server, token, "POST", "/worker/" + mac[0] + "/logs",
+                "{\"lines\":[{\"text\":\"giving up on /dev/sda\",\"source\":\"worker\"}]}").status());
+        new WebDriverWait(browser, Duration.ofSeconds(20)).withMessage("the log followed live")
+                .until(d -> d.findElement(By.id("machine-log")).getText().contains("giving up on /dev/sda"));
+        shot("machine");
+
+        // Retry of the failed workflow: a new one for the same machine, its page opened
+        browser.get(server.secureUrl("/ui#/workflows/" + wf[0]));
+        await(By.id("retry")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> !d.getCurrentUrl().endsWith(wf[0]));
+        String retried = browser.getCurrentUrl().substring(browser.getCurrentUrl().lastIndexOf('/') + 1);
+        JsonNode again = ItApi.json(ItApi.call(server, token, "GET", "/workflows/" + retried, null));
+        assertEquals("PENDING", again.get("state").asText());
+        assertEquals(mac[0], again.at("/actions/0/worker").asText());
+        assertEquals(409, ItApi.call(server, token, "POST", "/workflows/" + wf[1] + "/retry", null).status(), "a workflow that succeeded is not retried");
+
+        // a template's revisions compared, and a change that does not hold shown at its line
+        assertEquals(200, ItApi.call(server, token, "PUT", "/templates/rollout", ROLLOUT.replace("timeout: 60}", "timeout: 90}")
+                + "      - {name: report, image: quay.io/tinkerbell-actions/writefile:v1.0.0, timeout: 30}\n").status());
+        browser.get(server.secureUrl("/ui#/templates/rollout"));
+        awaitText(By.id("diff-summary"), "3 lines changed");
+        List<String> added = browser.findElements(By.cssSelector("#diff .code-line.added")).stream().map(WebElement::getText).toList();
+        assertTrue(added.stream().anyMatch(l -> l.contains("timeout: 90}")) && added.stream().anyMatch(l -> l.contains("name: report")), added.toString());
+        assertTrue(browser.findElements(By.cssSelector("#diff .code-line.removed")).stream().anyMatch(e -> e.getText().contains("timeout: 60}")));
+        WebElement draft = browser.findElement(By.id("draft"));
+        draft.clear();
+        draft.sendKeys(ROLLOUT.replace("global_timeout: 600", "global_timeout: soon"));
+        browser.findElement(By.id("check-draft")).click();
+        WebElement bad = await(By.cssSelector("#draft-marked .code-error"));
+        assertEquals("3", bad.getAttribute("data-line"), browser.findElement(By.id("draft-verdict")).getText());
+        assertTrue(browser.findElement(By.id("draft-verdict")).getText().contains("line 3"), browser.findElement(By.id("draft-verdict")).getText());
+        shot("template");
+        assertEquals(2, ItApi.json(ItApi.call(server, token, "GET", "/templates/rollout", null)).get("revision").asInt(), "a check saves nothing");
     }
 
     @Test
@@ -141,12 +303,12 @@ class DashboardIT {
         signIn(token);
         JavascriptExecutor js = (JavascriptExecutor) browser;
         // the machines the test pushed, the one named with HTML and script shown as that text, and nothing run
-        assertEquals(3, browser.findElements(By.cssSelector("#machines tr")).size());
+        assertEquals(7, browser.findElements(By.cssSelector("#machines tr")).size());
         assertEquals("rack9-node0", browser.findElement(By.cssSelector("tr[data-machine='dash-0'] td.name")).getText());
         assertEquals(XSS, browser.findElement(By.cssSelector("tr[data-machine='dash-2'] td.name")).getText());
         assertNull(js.executeScript("return window.__pwned === undefined ? null : window.__pwned"), "the hostname's script never ran");
         shot("machines");
-        browser.findElement(By.id("filter")).sendKeys("node1");
+        browser.findElement(By.id("filter")).sendKeys("rack9-node1");
         assertEquals(List.of("dash-1"), browser.findElements(By.cssSelector("#machines tr")).stream().filter(WebElement::isDisplayed)
                 .map(e -> e.getAttribute("data-machine")).toList());
 

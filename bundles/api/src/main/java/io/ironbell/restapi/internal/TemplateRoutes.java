@@ -19,7 +19,7 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * {@code /api/v1/templates}: the body of POST and PUT is the template's YAML as it is
  * ({@code ?name=} overrides the YAML's name; PUT takes {@code ?revision=} for an optimistic
- * update). GET lists or returns one ({@code ?revision=} for an older one), DELETE deletes.
+ * update; POST with {@code ?dryRun=true} only checks it: 200, or 422 naming the line). GET lists or returns one ({@code ?revision=} for an older one), DELETE deletes.
  */
 @Component(service = HttpRoute.class)
 @HttpRouteService(path = {"/api/v1/templates", "/api/v1/templates/{key}"}, methods = {"GET", "POST", "PUT", "DELETE"})
@@ -40,7 +40,9 @@ public final class TemplateRoutes implements HttpRoute {
 
     @Override
     public HttpResponse handle(HttpRequest r) throws HttpException {
-        boolean read = r.method().equals("GET") || r.method().equals("HEAD");
+        boolean dryRun = r.method().equals("POST") && r.query("dryRun").map("true"::equals).orElse(false);
+        // a check changes nothing: whoever may read templates may check one
+        boolean read = r.method().equals("GET") || r.method().equals("HEAD") || dryRun;
         Auth.Caller caller = auth.require(r, read ? Role.VIEWER : Role.ADMIN);
         String key = r.pathParams().get("key");
         try {
@@ -48,6 +50,10 @@ public final class TemplateRoutes implements HttpRoute {
                 return switch (r.method()) {
                     case "GET", "HEAD" -> HttpResponse.json(200, Api.page(store.list(Api.page(r))));
                     case "POST" -> {
+                        if (dryRun) {
+                            io.ironbell.api.template.Template checked = service.validate(yaml(r));
+                            yield HttpResponse.json(200, Map.of("valid", true, "name", checked.name() == null ? "" : checked.name()));
+                        }
                         TemplateRecord created = service.create(r.query("name").orElse(null), yaml(r));
                         audit.record(caller, "template.create", created.name(), Map.of("revision", Integer.toString(created.revision())));
                         yield HttpResponse.json(201, created);

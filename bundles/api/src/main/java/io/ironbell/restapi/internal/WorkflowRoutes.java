@@ -22,7 +22,8 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code /api/v1/workflows}: create ({@code {"template": "...", "hardware": {"device_1": "MAC"}}}),
- * list, get, cancel ({@code POST .../cancel}), delete, events ({@code ?after=&limit=}), the live
+ * list, get, cancel ({@code POST .../cancel}), retry ({@code POST .../retry}: a new workflow of the same
+ * template and hardware for one that failed, timed out or was cancelled), delete, events ({@code ?after=&limit=}), the live
  * event stream ({@code .../events/stream}, Server-Sent Events, ending with the workflow), and the
  * ephemeral data ({@code GET/PUT .../data}).
  */
@@ -94,6 +95,16 @@ public final class WorkflowRoutes implements HttpRoute {
                     Workflow cancelled = engine.cancel(id);
                     audit.record(caller, "workflow.cancel", id);
                     yield HttpResponse.json(200, cancelled);
+                }
+                case "retry POST" -> {
+                    Workflow old = engine.get(id);
+                    if (!old.state().isTerminal() || old.state() == ExecutionState.SUCCESS) {
+                        throw new HttpException(409, "conflict", "workflow " + id + " is " + old.state()
+                                + ": only a failed, timed-out or cancelled workflow is retried");
+                    }
+                    Workflow again = engine.create(old.templateId(), old.hardwareMap());
+                    audit.record(caller, "workflow.retry", again.id(), Map.of("of", id));
+                    yield HttpResponse.json(201, again);
                 }
                 case "events GET" -> HttpResponse.json(200, Map.of("items", engine.events(id, Api.longParam(r, "after", 0),
                         (int) Api.longParam(r, "limit", PageRequest.DEFAULT_LIMIT))));
