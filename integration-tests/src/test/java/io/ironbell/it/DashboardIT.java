@@ -50,6 +50,8 @@ class DashboardIT {
     private static String viewer;
     private static WebDriver browser;
     private static io.ironbell.testing.VmBmc redfish;
+    private static ServerProcess worker;
+    private static com.sun.net.httpserver.HttpServer images;
     private static final String ROLLOUT = """
             version: "0.1"
             name: rollout
@@ -110,10 +112,16 @@ class DashboardIT {
         Files.createDirectories(SHOTS);
         ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium")
                 .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900");
-        // the server's own CA made the certificate: this browser has never heard of it
-        options.setAcceptInsecureCerts(true);
+        // the server's own CA made its certificate: the browser trusts that CA as an operator's would, from the NSS
+        // database of its user (a home of its own), and nothing else; a certificate error fails the test
+        Path nss = work.resolve("browser-home/.pki/nssdb");
+        Files.createDirectories(nss);
+        Shell.run(List.of("certutil", "-N", "-d", "sql:" + nss, "--empty-password"));
+        Shell.Result trusted = Shell.run(List.of("certutil", "-A", "-d", "sql:" + nss, "-n", "ironbell-ca", "-t", "C,,", "-i",
+                server.caFile().toString()));
+        assertEquals(0, trusted.status(), "certutil (.ci/prepare installs libnss3-tools): " + trusted.output());
         browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver"))
-                .withTimeout(Duration.ofSeconds(60)).build(), options);
+                .withEnvironment(Map.of("HOME", work.resolve("browser-home").toString())).withTimeout(Duration.ofSeconds(60)).build(), options);
         browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30)).scriptTimeout(Duration.ofSeconds(10));
     }
 
@@ -121,6 +129,12 @@ class DashboardIT {
     static void stop() throws Exception {
         if (browser != null) {
             browser.quit();
+        }
+        if (worker != null) {
+            worker.close();
+        }
+        if (images != null) {
+            images.stop(0);
         }
         if (redfish != null) {
             redfish.close();
@@ -191,6 +205,90 @@ class DashboardIT {
         new WebDriverWait(browser, Duration.ofSeconds(20)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
                 .withMessage(() -> "the tile " + label + " never read " + count + ": " + browser.findElement(By.id("rollout-stages")).getText())
                 .until(d -> tileCount(label).equals(count));
+    }
+
+    /**
+     * The distribution's worker, on this host with the machine session a booting machine gets, runs
+     * a workflow whose image comes slowly (1 MiB/s): its page shows the action running with its
+     * progress part-way, then the next action, then success, from the event stream alone.
+     */
+    @Test
+    void aRealWorkersWorkflowMovesThroughItsActionsOnScreen() throws Exception {
+        String mac = "52:54:00:da:02:00";
+        byte[] image = new byte[8 << 20];
+        new java.util.Random(7).nextBytes(image);
+        images = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        images.createContext("/image.raw", x -> {
+            x.sendResponseHeaders(200, image.length);
+            try (var out = x.getResponseBody()) {
+                for (int at = 0; at < image.length; at += 128 << 10) {
+                    out.write(image, at, 128 << 10);
+                    out.flush();
+                    Thread.sleep(125);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        images.start();
+        Path disk = work.resolve("real-disk.img");
+        Files.write(disk, new byte[9 << 20]);
+        Path fs = work.resolve("real-fs.img");
+        assertEquals(0, Shell.run(List.of("sh", "-c", "truncate -s 16M " + fs + " && mkfs.ext4 -q -F " + fs)).status());
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(image));
+        assertEquals(201, ItApi.call(server, token, "POST", "/hardware", "{\"id\":\"w-0\",\"network\":{\"interfaces\":[{\"dhcp\":{\"mac\":\""
+                + mac + "\",\"hostname\":\"real-node\",\"ip\":{\"address\":\"127.0.0.1\"}},\"netboot\":{\"allow_pxe\":true,\"allow_workflow\":true}}]}}")
+                .status());
+        assertEquals(201, ItApi.call(server, token, "POST", "/templates?name=real", """
+                version: "0.1"
+                name: real
+                global_timeout: 600
+                tasks:
+                  - name: install
+                    worker: "{{.device_1}}"
+                    actions:
+                      - name: stream-image
+                        image: quay.io/tinkerbell-actions/image2disk:v1.0.0
+                        timeout: 120
+                        environment: {IMG_URL: "http://127.0.0.1:%d/image.raw", DEST_DISK: "%s", COMPRESSED: "false", IMG_CHECKSUM: "sha256:%s"}
+                      - name: hostname
+                        image: quay.io/tinkerbell-actions/writefile:v1.0.0
+                        timeout: 60
+                        environment: {DEST_DISK: "%s", FS_TYPE: ext4, DEST_PATH: /etc/hostname, CONTENTS: "real-node", MODE: "0644", UID: "0", GID: "0"}
+                """.formatted(images.getAddress().getPort(), disk, sha, fs)).status());
+        String id = workflow("real", mac);
+        // what a booting machine does: its iPXE script's boot token exchanged for a session bound to its address
+        Path session = Files.writeString(work.resolve("real-session"), server.machineSession(mac) + "\n");
+
+        signIn(token);
+        browser.get(server.secureUrl("/ui#/workflows/" + id));
+        awaitText(By.cssSelector("tr[data-action='stream-image'] .state"), "PENDING");
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        // the page records what it shows as it changes
+        js.executeScript("""
+                window.__seen = [];
+                const look = () => {
+                  const row = document.querySelector("tr[data-action='stream-image']");
+                  const bar = row && row.querySelector('progress');
+                  const states = [...document.querySelectorAll('#actions tr')].map(r => r.querySelector('.state').textContent).join(',');
+                  window.__seen.push(states + '|' + (bar ? bar.value.toFixed(2) : ''));
+                };
+                new MutationObserver(look).observe(document.getElementById('main'), {childList: true, subtree: true});
+                """);
+        worker = ServerProcess.startWorker(server.home(), server.secureUrl(""), mac, Map.of(), "--ca", server.caFile().toString(),
+                "--token-file", session.toString(), "-Dworker.pollMillis=200");
+        new WebDriverWait(browser, Duration.ofSeconds(90)).withMessage(() -> "the workflow never showed SUCCESS; worker:\n"
+                + String.join("\n", worker.output())).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(d -> d.findElements(By.cssSelector("#workflow-state .state")).stream().anyMatch(e -> e.getText().equals("SUCCESS")));
+        @SuppressWarnings("unchecked")
+        List<String> seen = (List<String>) js.executeScript("return window.__seen");
+        assertTrue(seen.stream().anyMatch(v -> v.startsWith("RUNNING,PENDING|") && !v.endsWith("|0.00") && !v.endsWith("|1.00")),
+                "the image's progress shown part-way while it streamed: " + seen);
+        assertTrue(seen.stream().anyMatch(v -> v.startsWith("SUCCESS,RUNNING|")), "then the next action running: " + seen);
+        assertTrue(seen.stream().anyMatch(v -> v.startsWith("SUCCESS,SUCCESS|")), seen.toString());
+        assertTrue(browser.findElement(By.cssSelector("tr[data-action='stream-image']")).getText().contains("sha256 verified"));
+        assertTrue(java.util.Arrays.equals(image, java.util.Arrays.copyOf(Files.readAllBytes(disk), image.length)), "the worker wrote the image");
+        shot("real-worker");
     }
 
     @Test
@@ -303,7 +401,8 @@ class DashboardIT {
         signIn(token);
         JavascriptExecutor js = (JavascriptExecutor) browser;
         // the machines the test pushed, the one named with HTML and script shown as that text, and nothing run
-        assertEquals(7, browser.findElements(By.cssSelector("#machines tr")).size());
+        assertEquals(ItApi.json(ItApi.call(server, token, "GET", "/hardware", null)).get("items").size(),
+                browser.findElements(By.cssSelector("#machines tr")).size(), "a row for each record");
         assertEquals("rack9-node0", browser.findElement(By.cssSelector("tr[data-machine='dash-0'] td.name")).getText());
         assertEquals(XSS, browser.findElement(By.cssSelector("tr[data-machine='dash-2'] td.name")).getText());
         assertNull(js.executeScript("return window.__pwned === undefined ? null : window.__pwned"), "the hostname's script never ran");

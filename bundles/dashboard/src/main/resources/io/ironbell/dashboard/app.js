@@ -165,17 +165,17 @@ function stageText(m) {
  * The fleet's summaries, kept current by the feed: the stream is opened first and the list read
  * once it says ready, so that no change falls between the two.
  */
-async function watchFleet(onAll, onMachine, onRemoved, errorBox) {
+async function watchFleet(onAll, onMachine, onRemoved, errorBox, only) {
   let loaded = false;
   let ready;
   const isReady = new Promise(resolve => { ready = resolve; });
   const load = async () => {
     loaded = false;
-    const r = await api('GET', '/fleet/machines');
+    const items = only ? [await api('GET', '/fleet/machines/' + encodeURIComponent(only))] : (await api('GET', '/fleet/machines')).items;
     loaded = true;
-    onAll(r.items);
+    onAll(items);
   };
-  background(follow('/fleet/stream', async (type, data) => {
+  background(follow('/fleet/stream' + (only ? '?machine=' + encodeURIComponent(only) : ''), async (type, data) => {
     if (type === 'ready') ready();
     else if (!loaded) return;
     else if (type === 'machine') onMachine(data);
@@ -377,7 +377,7 @@ async function machinePage(key) {
       newestWorkflow = now;
       refresh();
     }
-  }, () => {}, error), error);
+  }, () => {}, error, id), error);
   const lines = [];
   background(follow('/machines/' + encodeURIComponent(id) + '/logs/stream', (type, l) => {
     if (type !== 'line') return;
@@ -551,6 +551,8 @@ async function workflowPage(id) {
   // each event of the workflow's stream (Server-Sent Events) redraws it
   const redraw = batched(() => render().catch(e => { error.textContent = e.message; }));
   background(follow('/workflows/' + encodeURIComponent(id) + '/events/stream', () => redraw()).then(() => render()), error);
+  // progress is not a workflow event: the fleet feed brings it, for this workflow's machine only
+  background(follow('/fleet/stream?workflow=' + encodeURIComponent(id), type => { if (type === 'machine') redraw(); }), error);
 }
 
 // ---- templates -----------------------------------------------------------------------------------

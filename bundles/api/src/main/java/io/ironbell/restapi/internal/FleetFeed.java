@@ -43,7 +43,8 @@ public final class FleetFeed implements ChangeListener {
     private static final int MAX_DIRTY = 20_000;
 
     private final FleetView fleet;
-    private final Set<ResponseStream> clients = ConcurrentHashMap.newKeySet();
+    /** Each client, and which machines it follows (all when null). */
+    private final Map<ResponseStream, java.util.function.Predicate<MachineSummary>> clients = new ConcurrentHashMap<>();
     private final Set<String> dirtyWorkflows = ConcurrentHashMap.newKeySet();
     private final Set<String> dirtyHardware = ConcurrentHashMap.newKeySet();
     /** What clients were sent last, by hardware id; touched only on the feed's thread. */
@@ -65,12 +66,15 @@ public final class FleetFeed implements ChangeListener {
     @Deactivate
     void deactivate() {
         ticker.shutdownNow();
-        clients.forEach(ResponseStream::close);
+        clients.keySet().forEach(ResponseStream::close);
     }
 
-    /** Starts sending to a client; it is told {@code ready} at once. */
-    void follow(ResponseStream client) {
-        clients.add(client);
+    /**
+     * Starts sending to a client the machines {@code which} accepts (all with {@code null}); it is
+     * told {@code ready} at once.
+     */
+    void follow(ResponseStream client, java.util.function.Predicate<MachineSummary> which) {
+        clients.put(client, which == null ? m -> true : which);
         client.onClose(() -> clients.remove(client));
         client.write("event: ready\ndata: {}\n\n".getBytes(StandardCharsets.UTF_8));
     }
@@ -110,7 +114,7 @@ public final class FleetFeed implements ChangeListener {
         if (reload) {
             reload = false;
             sent.clear();
-            broadcast("event: reload\ndata: {}\n\n");
+            broadcast("event: reload\ndata: {}\n\n", null);
         }
         try {
             List<MachineSummary> changed = fleet.changedSince(from, workflows);
@@ -119,13 +123,13 @@ public final class FleetFeed implements ChangeListener {
                 String json = Json.mapper().writeValueAsString(m);
                 hardware.remove(m.hardwareId());
                 if (!json.equals(sent.put(m.hardwareId(), json))) {
-                    broadcast("event: machine\ndata: " + json + "\n\n");
+                    broadcast("event: machine\ndata: " + json + "\n\n", m);
                 }
             }
             // a changed record that no read returns was deleted
             for (String id : hardware) {
                 sent.remove(id);
-                broadcast("event: removed\ndata: " + Json.mapper().writeValueAsString(Map.of("hardwareId", id)) + "\n\n");
+                broadcast("event: removed\ndata: " + Json.mapper().writeValueAsString(Map.of("hardwareId", id)) + "\n\n", null);
             }
         } catch (StoreException | JsonProcessingException | RuntimeException e) {
             LOG.debug("fleet feed read failed: {}", e.getMessage());
@@ -143,8 +147,9 @@ public final class FleetFeed implements ChangeListener {
         return out;
     }
 
-    private void broadcast(String event) {
+    /** Sends an event to every client that follows {@code about} (every client when null). */
+    private void broadcast(String event, MachineSummary about) {
         byte[] bytes = event.getBytes(StandardCharsets.UTF_8);
-        clients.removeIf(c -> !c.write(bytes));
+        clients.entrySet().removeIf(c -> (about == null || c.getValue().test(about)) && !c.getKey().write(bytes));
     }
 }

@@ -17,14 +17,17 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code /api/v1/fleet}: the fleet at a glance, for dashboards. {@code GET machines}: one summary
- * per machine (record, power, discovery, last seen, boot stage, newest workflow);
- * {@code GET machines/{key}/workflows} (by hardware id, MAC or IP): its workflows, newest first
+ * per machine (record, power, discovery, last seen, boot stage, newest workflow), or one
+ * ({@code machines/{key}}, by hardware id, MAC or IP); {@code GET machines/{key}/workflows} (by hardware id, MAC or IP): its workflows, newest first
  * ({@code ?limit=}, 50 by default); {@code GET stream}: Server-Sent Events, {@code machine} with a
- * summary whenever one changes (at most once a second each), {@code removed} when a record is
- * deleted, {@code reload} when changes may have been missed.
+ * summary whenever one changes (at most once a second each; {@code ?machine=KEY} or
+ * {@code ?workflow=ID} for one machine's), {@code removed} when a record is deleted,
+ * {@code reload} when changes may have been missed. A running action's progress is not a
+ * workflow event: this stream is where it shows.
  */
 @Component(service = HttpRoute.class)
-@HttpRouteService(path = {"/api/v1/fleet/machines", "/api/v1/fleet/machines/{key}/workflows", "/api/v1/fleet/stream"})
+@HttpRouteService(path = {"/api/v1/fleet/machines", "/api/v1/fleet/machines/{key}", "/api/v1/fleet/machines/{key}/workflows",
+        "/api/v1/fleet/stream"})
 public final class FleetRoutes implements HttpRoute {
 
     private final Auth auth;
@@ -54,14 +57,23 @@ public final class FleetRoutes implements HttpRoute {
                 if (streams.full()) {
                     throw new HttpException(503, "overloaded", "too many event streams are open");
                 }
+                String machine = r.query("machine").orElse(null);
+                String workflow = r.query("workflow").orElse(null);
+                String id = machine == null ? null
+                        : lookup.find(machine).map(Hardware::id).orElseThrow(() -> HttpException.notFound("no hardware with id, MAC or IP " + machine));
+                java.util.function.Predicate<io.ironbell.api.fleet.MachineSummary> which = id != null ? m -> m.hardwareId().equals(id)
+                        : workflow != null ? m -> m.workflow() != null && m.workflow().id().equals(workflow) : null;
                 return HttpResponse.stream(200, "text/event-stream", out -> {
                     streams.opened(out);
-                    feed.follow(out);
+                    feed.follow(out, which);
                 }).withHeader("Cache-Control", "no-cache");
             }
             String key = r.pathParams().get("key");
             if (key != null) {
                 Hardware hw = lookup.find(key).orElseThrow(() -> HttpException.notFound("no hardware with id, MAC or IP " + key));
+                if (!r.path().endsWith("/workflows")) {
+                    return HttpResponse.json(200, fleet.machine(hw.id()).orElseThrow(() -> HttpException.notFound("no hardware " + key)));
+                }
                 int limit = (int) Api.longParam(r, "limit", 50);
                 if (limit < 1 || limit > 1000) {
                     throw new HttpException(400, "invalid_parameter", "limit must be 1 to 1000, was " + limit);

@@ -67,6 +67,9 @@ final class Mappers {
         @Select(MACHINE + "ORDER BY h.id")
         List<Map<String, Object>> all();
 
+        @Select(MACHINE + "WHERE h.id = #{id}")
+        Map<String, Object> one(@Param("id") String hardwareId);
+
         @Select("WITH hot AS (SELECT x.hardware_id AS id FROM workflow f JOIN action_state z ON z.workflow_id = f.id "
                 + "JOIN hardware_interface x ON z.worker = x.mac::text "
                 + "WHERE f.state IN ('PENDING', 'RUNNING') OR f.id IN (SELECT jsonb_array_elements_text(CAST(#{workflows} AS jsonb))) "

@@ -35,6 +35,12 @@ public final class PgFleetView implements FleetView {
     }
 
     @Override
+    public java.util.Optional<MachineSummary> machine(String hardwareId) throws StoreException {
+        Map<String, Object> r = db.tx(s -> s.getMapper(Mappers.FleetSql.class).one(hardwareId));
+        return r == null ? java.util.Optional.empty() : java.util.Optional.of(machine(r));
+    }
+
+    @Override
     public List<MachineSummary> changedSince(Instant since, Collection<String> workflowIds) throws StoreException {
         String ids = Rows.json(List.copyOf(workflowIds));
         return db.tx(s -> s.getMapper(Mappers.FleetSql.class).changedSince(Rows.timestamp(since), ids)).stream()

@@ -115,6 +115,8 @@ class PgFleetViewTest {
         assertEquals("a1", seven7.workflow().action());
         assertEquals("disk too small", seven7.workflow().message());
         assertNull(all.get("m1").power(), "no BMC, no power state");
+        assertEquals(all.get("m7"), fleet.machine("m7").orElseThrow(), "one machine reads as the whole list has it");
+        assertTrue(fleet.machine("m99").isEmpty());
 
         // a newer workflow is the machine's current one
         Workflow again = workflows.create(PgWorkflowStoreTest.pending(mac(7), 2));

@@ -13,6 +13,9 @@ public interface FleetView {
     /** Every machine, ordered by hardware id. */
     List<MachineSummary> machines() throws StoreException;
 
+    /** One machine, by hardware id. */
+    java.util.Optional<MachineSummary> machine(String hardwareId) throws StoreException;
+
     /**
      * The machines a change may have moved since {@code since}: those with a pending or running
      * workflow, those whose workers run one of {@code workflowIds}, and those whose record, BMC,
