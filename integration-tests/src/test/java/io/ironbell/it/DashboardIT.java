@@ -156,6 +156,14 @@ class DashboardIT {
                 .until(d -> d.findElements(what).stream().anyMatch(e -> e.getText().equals(text)));
     }
 
+    /** Waits for the machines page to list exactly these machines (the list is redrawn on the next frame). */
+    private static void awaitRows(List<String> machines) {
+        new WebDriverWait(browser, Duration.ofSeconds(20)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .withMessage(() -> "the machines page never listed just " + machines)
+                .until(d -> d.findElements(By.cssSelector("#machines tr")).stream().map(e -> e.getAttribute("data-machine")).toList()
+                        .equals(machines));
+    }
+
     private static void signIn(String secret) {
         browser.get(server.secureUrl("/ui#/signin"));
         WebElement field = await(By.id("token"));
@@ -341,8 +349,7 @@ class DashboardIT {
         assertEquals(200, ItApi.call(server, token, "POST", "/bmc/machines/r-1-bmc/power?wait=true", "{\"action\":\"on\"}").status());
         awaitText(By.cssSelector("tr[data-machine='r-1'] td:nth-child(4)"), "ON");
         new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("stage-filter"))).selectByValue("FAILED");
-        assertEquals(List.of("r-0"), browser.findElements(By.cssSelector("#machines tr")).stream().filter(WebElement::isDisplayed)
-                .map(e -> e.getAttribute("data-machine")).toList());
+        awaitRows(List.of("r-0"));
 
         // a machine's page: record, inventory, workflows, events, its log as it grows
         assertEquals(200, ItApi.call(server, token, "POST", "/worker/" + mac[0] + "/inventory", """
@@ -408,8 +415,7 @@ class DashboardIT {
         assertNull(js.executeScript("return window.__pwned === undefined ? null : window.__pwned"), "the hostname's script never ran");
         shot("machines");
         browser.findElement(By.id("filter")).sendKeys("rack9-node1");
-        assertEquals(List.of("dash-1"), browser.findElements(By.cssSelector("#machines tr")).stream().filter(WebElement::isDisplayed)
-                .map(e -> e.getAttribute("data-machine")).toList());
+        awaitRows(List.of("dash-1"));
 
         // a workflow followed live: the worker's reports arrive on the page through the event stream, without a reload
         String id = workflow(0);

@@ -379,6 +379,13 @@ public final class Main {
             return 0;
         }
 
+        @Command(name = "retry", description = "Run a failed, timed-out or cancelled workflow again: a new workflow of the same template and hardware.")
+        int retry(@Parameters(paramLabel = "ID") String id) throws CliException {
+            JsonNode w = main.client().post("/workflows/" + enc(id) + "/retry", null, null);
+            main.output().record(w, () -> out.println("workflow " + w.get("id").asText() + " created (a retry of " + id + ")"));
+            return 0;
+        }
+
         @Command(name = "delete", description = "Delete a workflow with its events.")
         int delete(@Parameters(paramLabel = "ID") String id) throws CliException {
             main.client().delete("/workflows/" + enc(id));

@@ -220,21 +220,41 @@ function signInPage(message) {
 
 // ---- machines ------------------------------------------------------------------------------------
 
+/**
+ * The machines page: every machine in one list, of which only the rows in view (and a margin) are
+ * in the document, so that 10,000 machines cost a few dozen rows to draw, and a live update of a
+ * machine out of view changes only its data.
+ */
 async function machinesPage() {
+  const COLUMNS = ['Name', 'MAC', 'Address', 'Power', 'Discovery', 'Workflow', 'State', 'Action', 'Progress', 'Last seen'];
+  const MARGIN = 15;
   const filter = el('input', { type: 'search', id: 'filter', placeholder: 'Filter by name, MAC, address, template, action' });
   const stageFilter = el('select', { id: 'stage-filter' }, el('option', { value: '' }, 'every stage'),
     ...Object.keys(STAGES).map(s => el('option', { value: s }, s === 'IDLE' ? 'no workflow' : STAGES[s])));
   const body = el('tbody', { id: 'machines' });
   const count = el('span', { class: 'muted', id: 'machine-count' });
   const error = el('div', { class: 'error', id: 'page-error' });
+  const cols = () => el('colgroup', {}, ...COLUMNS.map((_, i) => el('col', { class: 'c' + i })));
+  const inner = el('div', {}, el('table', { class: 'fixed' }, cols(), body));
+  const scroller = el('div', { class: 'scroller', id: 'machines-scroll' }, inner);
   main().replaceChildren(el('h1', {}, 'Machines'), el('div', { class: 'toolbar' }, filter, stageFilter, count), error,
-    el('table', {}, el('thead', {}, el('tr', {}, ...['Name', 'MAC', 'Address', 'Power', 'Discovery', 'Workflow', 'Stage', 'Action',
-      'Progress', 'Last seen'].map(h => el('th', {}, h)))), body));
-  const rows = new Map();  // hardware id -> {tr, m}
+    el('table', { class: 'fixed head' }, cols(), el('thead', {}, el('tr', {}, ...COLUMNS.map(h => el('th', {}, h))))), scroller);
 
-  function fill(row, m) {
+  const machines = new Map();  // hardware id -> summary
+  let order = [];              // hardware ids, in the server's order
+  let visible = [];            // the summaries the filters let through, in order
+  const drawn = new Map();     // hardware id -> its row, for rows drawn once
+  let rowHeight = 33;
+
+  function searchText(m) {
     const w = m.workflow;
-    const cells = row.tr.children;
+    return [m.name, m.mac, m.address, m.hardwareId, w ? w.template : '', w ? w.state : '', w ? w.action : '', m.power, m.discovery]
+      .join(' ').toLowerCase();
+  }
+
+  function fill(tr, m) {
+    const w = m.workflow;
+    const cells = tr.children;
     cells[0].replaceChildren(el('a', { href: '#/machines/' + encodeURIComponent(m.hardwareId) }, m.name));
     cells[1].textContent = m.mac || '';
     cells[2].textContent = m.address || '';
@@ -245,64 +265,84 @@ async function machinesPage() {
     cells[7].textContent = m.stage === 'ACTION' || m.stage === 'FAILED' ? ((w && w.action) || '') : stageText(m);
     cells[8].replaceChildren(progressOf(w) || '');
     cells[9].textContent = ago(m.lastSeen);
-    row.tr.dataset.stage = m.stage;
-    row.search = [m.name, m.mac, m.address, m.hardwareId, w ? w.template : '', w ? w.state : '', w ? w.action : '',
-      m.power, m.discovery].join(' ').toLowerCase();
-    row.m = m;
+    tr.dataset.stage = m.stage;
+    tr.summary = m;
   }
 
-  function add(m) {
-    const tr = el('tr', { 'data-machine': m.hardwareId });
-    for (let i = 0; i < 10; i++) tr.append(document.createElement('td'));
-    tr.firstChild.className = 'name';
-    const row = { tr, m };
-    fill(row, m);
-    rows.set(m.hardwareId, row);
-    return row;
+  function rowOf(m) {
+    let tr = drawn.get(m.hardwareId);
+    if (!tr) {
+      tr = el('tr', { 'data-machine': m.hardwareId });
+      for (let i = 0; i < COLUMNS.length; i++) tr.append(document.createElement('td'));
+      tr.firstChild.className = 'name';
+      drawn.set(m.hardwareId, tr);
+    }
+    if (tr.summary !== m) fill(tr, m);
+    return tr;
   }
 
-  function shown(row) {
+  function shown(m) {
     const q = filter.value.trim().toLowerCase();
-    return (q === '' || row.search.includes(q)) && (stageFilter.value === '' || row.m.stage === stageFilter.value);
+    if (m.search === undefined) m.search = searchText(m);
+    return (q === '' || m.search.includes(q)) && (stageFilter.value === '' || m.stage === stageFilter.value);
   }
 
-  const recount = batched(() => {
-    let n = 0;
-    for (const row of rows.values()) if (!row.tr.hidden) n++;
-    count.textContent = n + ' of ' + rows.size + ' machines';
+  const draw = batched(() => {
+    const top = scroller.scrollTop;
+    const height = scroller.clientHeight || 800;
+    const first = Math.max(0, Math.floor(top / rowHeight) - MARGIN);
+    const last = Math.min(visible.length, Math.ceil((top + height) / rowHeight) + MARGIN);
+    inner.style.paddingTop = (first * rowHeight) + 'px';
+    inner.style.paddingBottom = ((visible.length - last) * rowHeight) + 'px';
+    const rows = [];
+    for (let i = first; i < last; i++) rows.push(rowOf(visible[i]));
+    body.replaceChildren(...rows);
+    if (rows.length) {
+      const h = rows[0].getBoundingClientRect().height;
+      if (h > 0 && Math.abs(h - rowHeight) > 0.5) {
+        rowHeight = h;
+        draw();
+      }
+    }
+    count.textContent = visible.length + ' of ' + machines.size + ' machines';
   });
 
-  function apply() {
-    for (const row of rows.values()) row.tr.hidden = !shown(row);
-    recount();
-  }
+  const refilter = batched(() => {
+    visible = order.map(id => machines.get(id)).filter(shown);
+    draw();
+  });
 
-  filter.addEventListener('input', apply);
-  stageFilter.addEventListener('change', apply);
+  filter.addEventListener('input', () => { scroller.scrollTop = 0; refilter(); });
+  stageFilter.addEventListener('change', () => { scroller.scrollTop = 0; refilter(); });
+  scroller.addEventListener('scroll', draw);
   await watchFleet(items => {
-    rows.clear();
-    const fragment = document.createDocumentFragment();
-    for (const m of items) fragment.append(add(m).tr);
-    body.replaceChildren(fragment);
-    apply();
-    document.body.dataset.machinesRendered = String(items.length);
+    machines.clear();
+    drawn.clear();
+    for (const m of items) machines.set(m.hardwareId, m);
+    order = items.map(m => m.hardwareId);
+    refilter();
   }, m => {
-    let row = rows.get(m.hardwareId);
-    if (row) fill(row, m);
-    else body.append((row = add(m)).tr);
-    row.tr.hidden = !shown(row);
-    recount();
+    const before = machines.get(m.hardwareId);
+    machines.set(m.hardwareId, m);
+    if (!before) order.push(m.hardwareId);
+    if (!before || shown(before) !== shown(m)) {
+      refilter();
+    } else {
+      const i = visible.indexOf(before);
+      if (i >= 0) visible[i] = m;
+      const tr = drawn.get(m.hardwareId);
+      if (tr && tr.isConnected) fill(tr, m);
+    }
   }, id => {
-    const row = rows.get(id);
-    if (row) {
-      row.tr.remove();
-      rows.delete(id);
-      recount();
+    if (machines.delete(id)) {
+      order = order.filter(x => x !== id);
+      drawn.delete(id);
+      refilter();
     }
   }, error);
   // "last seen" ages while the page is open
   const timer = setInterval(() => {
-    for (const row of rows.values()) if (!row.tr.hidden) row.tr.children[9].textContent = ago(row.m.lastSeen);
+    for (const tr of body.children) if (tr.summary) tr.children[9].textContent = ago(tr.summary.lastSeen);
   }, 10000);
   leaving.push(() => clearInterval(timer));
 }
