@@ -269,6 +269,8 @@ class DashboardIT {
         Path session = Files.writeString(work.resolve("real-session"), server.machineSession(mac) + "\n");
 
         signIn(token);
+        // the session is what its in-memory OS's worker gets when it starts: the machine stands at that stage
+        awaitText(By.cssSelector("tr[data-machine='w-0'] td:nth-child(8)"), "in-memory OS");
         browser.get(server.secureUrl("/ui#/workflows/" + id));
         awaitText(By.cssSelector("tr[data-action='stream-image'] .state"), "PENDING");
         JavascriptExecutor js = (JavascriptExecutor) browser;

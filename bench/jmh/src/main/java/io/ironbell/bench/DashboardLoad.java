@@ -255,7 +255,9 @@ public final class DashboardLoad {
             }
         }
         ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium")
-                .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900");
+                // no back-forward cache: each open's heap and DOM are that page's alone, not the earlier pages' kept alive
+                .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900",
+                        "--disable-features=BackForwardCache");
         ChromeDriver d = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver"))
                 .withEnvironment(Map.of("HOME", work.resolve("browser-home").toString())).withTimeout(Duration.ofSeconds(60)).build(), options);
         d.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60)).scriptTimeout(Duration.ofSeconds(30));

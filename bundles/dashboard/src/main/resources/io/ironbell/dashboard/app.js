@@ -158,7 +158,7 @@ const STAGES = { WAITING: 'waiting', DHCP: 'DHCP', OS: 'in-memory OS', ACTION: '
 
 function stageText(m) {
   if (m.stage === 'ACTION' && m.workflow) return m.workflow.action || 'action';
-  return STAGES[m.stage] || m.stage;
+  return m.stage in STAGES ? STAGES[m.stage] : m.stage;
 }
 
 /**
@@ -193,6 +193,17 @@ function batched(fn) {
     if (pending) return;
     pending = true;
     requestAnimationFrame(() => { pending = false; fn(); });
+  };
+}
+
+/** Calls fn at most once per ms milliseconds (and once after the last ask), for redraws of whole views. */
+function throttled(fn, ms) {
+  let timer = null;
+  let last = 0;
+  return () => {
+    if (timer) return;
+    const wait = Math.max(0, last + ms - Date.now());
+    timer = setTimeout(() => { timer = null; last = Date.now(); requestAnimationFrame(fn); }, wait);
   };
 }
 
@@ -463,7 +474,8 @@ async function rolloutPage() {
   const machines = new Map();
   const ORDER = { FAILED: 0, ACTION: 1, OS: 2, DHCP: 3, WAITING: 4, DONE: 5 };
 
-  const render = batched(() => {
+  // a rollout of thousands redraws its counts and list at most four times a second
+  const render = throttled(() => {
     const template = select.value;
     const known = new Set([...select.options].map(o => o.value));
     const inRollout = [];
@@ -512,7 +524,7 @@ async function rolloutPage() {
     if (inRollout.length > shown.length) {
       list.append(el('tr', {}, el('td', { colspan: 7, class: 'muted' }, (inRollout.length - shown.length) + ' more: filter the machines page')));
     }
-  });
+  }, 250);
   select.addEventListener('change', render);
   await watchFleet(items => {
     machines.clear();
