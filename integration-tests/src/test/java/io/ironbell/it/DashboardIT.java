@@ -265,7 +265,10 @@ class DashboardIT {
                         environment: {DEST_DISK: "%s", FS_TYPE: ext4, DEST_PATH: /etc/hostname, CONTENTS: "real-node", MODE: "0644", UID: "0", GID: "0"}
                 """.formatted(images.getAddress().getPort(), disk, sha, fs)).status());
         String id = workflow("real", mac);
-        // what a booting machine does: its iPXE script's boot token exchanged for a session bound to its address
+        // what a booting machine does: its iPXE script's boot token exchanged for a session bound to its address; the
+        // script boots the in-memory OS once the iPXE bundle has heard of the new workflow (a notification away)
+        io.ironbell.testing.Await.until("the iPXE script of " + mac + " to boot the in-memory OS", Duration.ofSeconds(20),
+                () -> Http.get(server.url("/ipxe/" + mac + "/auto.ipxe")).body().contains("boot_token") ? true : null);
         Path session = Files.writeString(work.resolve("real-session"), server.machineSession(mac) + "\n");
 
         signIn(token);

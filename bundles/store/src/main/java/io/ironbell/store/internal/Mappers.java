@@ -70,9 +70,10 @@ final class Mappers {
         @Select(MACHINE + "WHERE h.id = #{id}")
         Map<String, Object> one(@Param("id") String hardwareId);
 
-        @Select("WITH hot AS (SELECT x.hardware_id AS id FROM workflow f JOIN action_state z ON z.workflow_id = f.id "
-                + "JOIN hardware_interface x ON z.worker = x.mac::text "
-                + "WHERE f.state IN ('PENDING', 'RUNNING') OR f.id IN (SELECT jsonb_array_elements_text(CAST(#{workflows} AS jsonb))) "
+        // every change of a workflow (a progress report too) bumps its row, which notifies: the workflows named are
+        // all that moved, so the cost follows the rate of change, not the number of workflows running
+        @Select("WITH hot AS (SELECT x.hardware_id AS id FROM action_state z JOIN hardware_interface x ON z.worker = x.mac::text "
+                + "WHERE z.workflow_id IN (SELECT jsonb_array_elements_text(CAST(#{workflows} AS jsonb))) "
                 + "UNION SELECT hardware_id FROM bmc_machine WHERE updated_at > #{since} OR power_checked_at > #{since} "
                 + "UNION SELECT x.hardware_id FROM lease e JOIN hardware_interface x ON x.mac = e.mac WHERE e.last_seen > #{since} "
                 + "UNION SELECT hardware_id FROM machine_session WHERE last_used_at > #{since} OR created_at > #{since} "

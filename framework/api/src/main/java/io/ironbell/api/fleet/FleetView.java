@@ -17,9 +17,9 @@ public interface FleetView {
     java.util.Optional<MachineSummary> machine(String hardwareId) throws StoreException;
 
     /**
-     * The machines a change may have moved since {@code since}: those with a pending or running
-     * workflow, those whose workers run one of {@code workflowIds}, and those whose record, BMC,
-     * DHCP exchange, worker session or discovery changed after {@code since}.
+     * The machines a change may have moved since {@code since}: those whose workers run one of
+     * {@code workflowIds} (the workflows that changed), and those whose record, BMC, DHCP
+     * exchange, worker session or discovery changed after {@code since}.
      */
     List<MachineSummary> changedSince(Instant since, Collection<String> workflowIds) throws StoreException;
 
