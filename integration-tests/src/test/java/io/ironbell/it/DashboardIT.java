@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ironbell.testing.Http;
 import io.ironbell.testing.ServerProcess;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,9 +21,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -66,11 +62,6 @@ class DashboardIT {
 
     @BeforeAll
     static void start() throws Exception {
-        for (String tool : List.of("/usr/bin/chromium", "/usr/bin/chromedriver")) {
-            if (!Files.isExecutable(Path.of(tool))) {
-                throw new AssertionError(tool + " is missing: apt-get install chromium chromium-driver (.ci/prepare installs them)");
-            }
-        }
         work = Files.createTempDirectory("dashboard-it");
         server = ServerProcess.start(DISTRIBUTION, work.resolve("home"), Map.of("IRONBELL_BMC_POWER_POLL_SECONDS", "1"));
         server.awaitHealthy(Duration.ofSeconds(120));
@@ -110,19 +101,8 @@ class DashboardIT {
                 "port", port, "driver", "redfish", "username", "root", "password", "bmc-pw", "caPem", Files.readString(pki.ca()),
                 "hardwareId", "r-1"))).status());
         Files.createDirectories(SHOTS);
-        ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium")
-                .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900");
-        // the server's own CA made its certificate: the browser trusts that CA as an operator's would, from the NSS
-        // database of its user (a home of its own), and nothing else; a certificate error fails the test
-        Path nss = work.resolve("browser-home/.pki/nssdb");
-        Files.createDirectories(nss);
-        Shell.run(List.of("certutil", "-N", "-d", "sql:" + nss, "--empty-password"));
-        Shell.Result trusted = Shell.run(List.of("certutil", "-A", "-d", "sql:" + nss, "-n", "ironbell-ca", "-t", "C,,", "-i",
-                server.caFile().toString()));
-        assertEquals(0, trusted.status(), "certutil (.ci/prepare installs libnss3-tools): " + trusted.output());
-        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver"))
-                .withEnvironment(Map.of("HOME", work.resolve("browser-home").toString())).withTimeout(Duration.ofSeconds(60)).build(), options);
-        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30)).scriptTimeout(Duration.ofSeconds(10));
+        // the server's own CA made its certificate: the browser trusts that CA as an operator's would, and nothing else
+        browser = io.ironbell.testing.Chromium.start(work.resolve("browser-home"), server.caFile());
     }
 
     @AfterAll
@@ -302,6 +282,29 @@ class DashboardIT {
         assertTrue(browser.findElement(By.cssSelector("tr[data-action='stream-image']")).getText().contains("sha256 verified"));
         assertTrue(java.util.Arrays.equals(image, java.util.Arrays.copyOf(Files.readAllBytes(disk), image.length)), "the worker wrote the image");
         shot("real-worker");
+    }
+
+    /** A page left open through a restart of the server follows it again, without a reload, once the server is back. */
+    @Test
+    void theMachinesPageComesBackAfterTheServerRestarts() throws Exception {
+        signIn(token);
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        js.executeScript("window.__sameDocument = true");
+        Path home = server.home();
+        String http = Integer.toString(server.httpPort());
+        String tls = Integer.toString(server.tlsPort());
+        server.close();
+        awaitText(By.id("page-error"), "The server is away: reconnecting...");
+        server = ServerProcess.startIn(home, Map.of("IRONBELL_BMC_POWER_POLL_SECONDS", "1", "IRONBELL_HTTP_PORT", http,
+                "IRONBELL_HTTP_TLS_PORT", tls));
+        server.awaitHealthy(Duration.ofSeconds(120));
+        io.ironbell.testing.Await.until("/readyz 200", Duration.ofSeconds(60), () -> Http.get(server.url("/readyz")).status() == 200 ? true : null);
+        awaitText(By.id("page-error"), "");
+        assertEquals(201, ItApi.call(server, token, "POST", "/hardware", "{\"id\":\"after-restart\",\"network\":{\"interfaces\":[{\"dhcp\":"
+                + "{\"mac\":\"52:54:00:da:03:00\",\"hostname\":\"came-back\"},\"netboot\":{\"allow_pxe\":true,\"allow_workflow\":true}}]}}")
+                .status());
+        awaitText(By.cssSelector("tr[data-machine='after-restart'] td.name"), "came-back");
+        assertEquals(Boolean.TRUE, js.executeScript("return window.__sameDocument === true"), "followed again without a reload");
     }
 
     @Test

@@ -2,7 +2,6 @@ package io.ironbell.bench;
 
 import io.ironbell.testing.Http;
 import io.ironbell.testing.ServerProcess;
-import java.io.File;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
@@ -20,8 +19,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The dashboard's machines page on a large fleet, in Debian's headless Chromium: a server with
@@ -72,7 +69,8 @@ public final class DashboardLoad {
             }
             System.out.printf("fleet: %d machines, %d workflows, made in %.1f s%n", machines, live, (System.nanoTime() - t0) / 1e9);
 
-            browser = browser(work);
+            // no back-forward cache: each open's heap and DOM are that page's alone, not the earlier pages' kept alive
+            browser = io.ironbell.testing.Chromium.start(work.resolve("browser-home"), server.caFile(), "--disable-features=BackForwardCache");
             JavascriptExecutor js = browser;
             browser.get(server.secureUrl("/ui#/signin"));
             js.executeScript("sessionStorage.setItem('ironbell.token', arguments[0])", token);
@@ -241,26 +239,5 @@ public final class DashboardLoad {
             throw new IllegalStateException(method + " " + path + ": " + r.status() + " " + r.body());
         }
         return r.body();
-    }
-
-    /** Debian's Chromium, headless, trusting the server's CA from the NSS database of a home of its own. */
-    private static ChromeDriver browser(Path work) throws Exception {
-        Path nss = work.resolve("browser-home/.pki/nssdb");
-        Files.createDirectories(nss);
-        for (List<String> c : List.of(List.of("certutil", "-N", "-d", "sql:" + nss, "--empty-password"),
-                List.of("certutil", "-A", "-d", "sql:" + nss, "-n", "ironbell-ca", "-t", "C,,", "-i", server.caFile().toString()))) {
-            Process p = new ProcessBuilder(c).inheritIO().start();
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("failed: " + c);
-            }
-        }
-        ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium")
-                // no back-forward cache: each open's heap and DOM are that page's alone, not the earlier pages' kept alive
-                .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900",
-                        "--disable-features=BackForwardCache");
-        ChromeDriver d = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver"))
-                .withEnvironment(Map.of("HOME", work.resolve("browser-home").toString())).withTimeout(Duration.ofSeconds(60)).build(), options);
-        d.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60)).scriptTimeout(Duration.ofSeconds(30));
-        return d;
     }
 }

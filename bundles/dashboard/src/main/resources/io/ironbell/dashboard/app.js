@@ -63,6 +63,10 @@ async function follow(path, onEvent) {
   const abort = new AbortController();
   leaving.push(() => abort.abort());
   const r = await fetch('/api/v1' + path, { headers: headers(), signal: abort.signal });
+  if (r.status === 401) {
+    signOut();
+    throw new Error('signed out: the token is no longer valid');
+  }
   if (!r.ok) throw new Error('HTTP ' + r.status + ' from ' + path);
   const reader = r.body.getReader();
   const decoder = new TextDecoder();
@@ -84,6 +88,40 @@ async function follow(path, onEvent) {
       if (data) await onEvent(type, JSON.parse(data));
     }
   }
+}
+
+/**
+ * Follows a stream for as long as the page is shown, coming back when the server went away (a
+ * restart, the API bundle updated): it tries again every 2 s and, once back, calls onBack() before
+ * the first event so that the page reads what it missed. pathOf() gives the path at each attempt
+ * (a log resumes after its last line). A stream the server ended ends the loop when done() says
+ * so (a workflow that ended); otherwise it is followed again.
+ */
+function keepFollowing(pathOf, onEvent, onBack, errorBox, done) {
+  let shown = true;
+  leaving.push(() => { shown = false; });
+  (async () => {
+    let lost = false;
+    while (shown) {
+      try {
+        await follow(pathOf(), async (type, data) => {
+          if (lost) {
+            lost = false;
+            if (errorBox) errorBox.textContent = '';
+            if (onBack) await onBack();
+          }
+          await onEvent(type, data);
+        });
+        if (done && await done()) return;
+      } catch (e) {
+        if (e.name === 'AbortError' || !shown) return;
+      }
+      if (!shown) return;
+      lost = true;
+      if (errorBox) errorBox.textContent = 'The server is away: reconnecting...';
+      await new Promise(resolve => setTimeout(resolve, 2000));
+    }
+  })();
 }
 
 /** Runs a stream in the background; a failure that is not the page being left is shown. */
@@ -175,13 +213,13 @@ async function watchFleet(onAll, onMachine, onRemoved, errorBox, only) {
     loaded = true;
     onAll(items);
   };
-  background(follow('/fleet/stream' + (only ? '?machine=' + encodeURIComponent(only) : ''), async (type, data) => {
+  keepFollowing(() => '/fleet/stream' + (only ? '?machine=' + encodeURIComponent(only) : ''), async (type, data) => {
     if (type === 'ready') ready();
     else if (!loaded) return;
     else if (type === 'machine') onMachine(data);
     else if (type === 'removed') onRemoved(data.hardwareId);
     else if (type === 'reload') await load();
-  }), errorBox);
+  }, load, errorBox);
   await Promise.race([isReady, new Promise(resolve => setTimeout(resolve, 3000))]);
   await load();
 }
@@ -430,13 +468,15 @@ async function machinePage(key) {
     }
   }, () => {}, error, id), error);
   const lines = [];
-  background(follow('/machines/' + encodeURIComponent(id) + '/logs/stream', (type, l) => {
+  let lastLine = -1;
+  keepFollowing(() => '/machines/' + encodeURIComponent(id) + '/logs/stream' + (lastLine >= 0 ? '?after=' + lastLine : ''), (type, l) => {
     if (type !== 'line') return;
+    lastLine = l.sequence;
     lines.push(when(l.at) + '  ' + (l.source || '') + (l.unauthenticated ? ' (unauthenticated)' : '') + '  ' + l.text);
     if (lines.length > 1000) lines.splice(0, lines.length - 1000);
     log.textContent = lines.join('\n');
     log.scrollTop = log.scrollHeight;
-  }), error);
+  }, null, error);
 }
 
 function inventorySection(inv) {
@@ -602,9 +642,10 @@ async function workflowPage(id) {
   if (TERMINAL.includes(w.state)) return;
   // each event of the workflow's stream (Server-Sent Events) redraws it
   const redraw = batched(() => render().catch(e => { error.textContent = e.message; }));
-  background(follow('/workflows/' + encodeURIComponent(id) + '/events/stream', () => redraw()).then(() => render()), error);
+  keepFollowing(() => '/workflows/' + encodeURIComponent(id) + '/events/stream', () => redraw(), redraw, error,
+    async () => TERMINAL.includes((await render()).state));
   // progress is not a workflow event: the fleet feed brings it, for this workflow's machine only
-  background(follow('/fleet/stream?workflow=' + encodeURIComponent(id), type => { if (type === 'machine') redraw(); }), error);
+  keepFollowing(() => '/fleet/stream?workflow=' + encodeURIComponent(id), type => { if (type === 'machine') redraw(); }, redraw, error);
 }
 
 // ---- templates -----------------------------------------------------------------------------------
